@@ -1,0 +1,178 @@
+//! The command line: clap definitions, turned into options for the pipeline, and `run`,
+//! which executes a command and maps the outcome to an exit code (0 success, 1 the input
+//! has errors, 2 usage or I/O error).
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::compose::load::LoadOptions;
+use crate::compose::{self, model};
+use crate::diagnostic::Diagnostic;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "compose2k8s",
+    version,
+    about = "Translate Docker Compose projects into Kubernetes manifests"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Print the resolved compose project, as `docker compose config` does.
+    Config {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Yaml)]
+        format: Format,
+    },
+    /// Print a JSON Schema (the same files as in schemas/).
+    Schema {
+        /// Which schema.
+        #[arg(value_enum, default_value_t = SchemaKind::Compose)]
+        kind: SchemaKind,
+    },
+}
+
+/// Which compose files make the project, as Docker Compose takes them.
+#[derive(Debug, Args, Clone, Default)]
+pub struct InputArgs {
+    /// Compose file (repeatable; later files override earlier ones). Default: COMPOSE_FILE,
+    /// else compose.yaml / docker-compose.yml (and their .override file) found from the
+    /// current directory upwards.
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Directory that relative paths are resolved against (default: the first file's).
+    #[arg(long, value_name = "DIR")]
+    pub project_directory: Option<PathBuf>,
+    /// Project name (default: COMPOSE_PROJECT_NAME, the top-level `name`, the directory).
+    #[arg(short = 'p', long = "project-name", value_name = "NAME")]
+    pub project_name: Option<String>,
+    /// Environment file for interpolation (repeatable; default: .env in the project directory).
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_files: Vec<PathBuf>,
+    /// Enable services of this profile (repeatable; default: COMPOSE_PROFILES).
+    #[arg(long = "profile", value_name = "NAME")]
+    pub profiles: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Yaml,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum SchemaKind {
+    Compose,
+}
+
+/// Why a command failed, which decides the exit code.
+enum Failure {
+    /// The input has errors (exit 1); each diagnostic is printed.
+    Input(Vec<Diagnostic>),
+    /// Usage or I/O (exit 2).
+    Io(anyhow::Error),
+}
+
+/// Runs the command line given by `args` (the program name first) and returns the exit code.
+pub fn run<I, T>(args: I) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let code = if error.use_stderr() { 2 } else { 0 };
+            let _ = error.print();
+            return code;
+        }
+    };
+    match execute(cli.command) {
+        Ok(()) => 0,
+        Err(Failure::Input(diagnostics)) => {
+            print_diagnostics(&diagnostics);
+            1
+        }
+        Err(Failure::Io(error)) => {
+            eprintln!("error: {error:#}");
+            2
+        }
+    }
+}
+
+fn execute(command: Command) -> Result<(), Failure> {
+    match command {
+        Command::Config { input, format } => {
+            let loaded = compose::load_project(&load_options(&input)?).map_err(Failure::Input)?;
+            print_diagnostics(&loaded.warnings);
+            let json = compose::config_json(&loaded.project);
+            let text = match format {
+                Format::Json => serde_json::to_string_pretty(&json)
+                    .map(|s| s + "\n")
+                    .map_err(|e| Failure::Io(e.into()))?,
+                Format::Yaml => {
+                    crate::yaml::to_string(&json).map_err(|e| Failure::Io(anyhow::anyhow!(e)))?
+                }
+            };
+            write_stdout(&text)
+        }
+        Command::Schema { kind } => {
+            let schema = match kind {
+                SchemaKind::Compose => model::json_schema(),
+            };
+            let text = serde_json::to_string_pretty(&schema).map_err(|e| Failure::Io(e.into()))?;
+            write_stdout(&(text + "\n"))
+        }
+    }
+}
+
+fn load_options(input: &InputArgs) -> Result<LoadOptions, Failure> {
+    let current_dir = std::env::current_dir()
+        .map_err(|e| Failure::Io(anyhow::anyhow!("cannot read the current directory: {e}")))?;
+    Ok(LoadOptions {
+        files: input.files.clone(),
+        project_directory: input.project_directory.clone(),
+        project_name: input.project_name.clone(),
+        env_files: input.env_files.clone(),
+        profiles: input.profiles.clone(),
+        current_dir,
+        environment: std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect(),
+    })
+}
+
+fn write_stdout(text: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        // A closed pipe (`| head`) is the reader's choice, not an error of ours.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::Io(anyhow::anyhow!("cannot write to stdout: {e}"))),
+    }
+}
+
+/// Prints diagnostics to stderr, each with its source line when the file can be read.
+fn print_diagnostics(diagnostics: &[Diagnostic]) {
+    let mut stderr = std::io::stderr().lock();
+    for diagnostic in diagnostics {
+        let source = diagnostic
+            .file
+            .as_ref()
+            .filter(|_| diagnostic.line > 0)
+            .and_then(|f| std::fs::read_to_string(f).ok());
+        let _ = writeln!(stderr, "{}", diagnostic.render(source.as_deref()));
+    }
+}

@@ -1,0 +1,178 @@
+//! `env_file` and `label_file`: the variables a service reads from files, merged under its
+//! own `environment` (or `labels`), which win, as Compose merges them. The files are read
+//! here, in the load stage; the entries stay in the document so that later stages know
+//! which variables came from which file.
+
+use std::path::PathBuf;
+
+use crate::compose::dotenv;
+use crate::compose::load::{read_env_files, read_text, Environment};
+use crate::diagnostic::Diagnostic;
+use crate::value::{KeyPath, Kind, Map, Value};
+
+/// One `env_file` entry in long form.
+struct EnvFileEntry {
+    path: PathBuf,
+    required: bool,
+}
+
+/// Merges every service's env files and label files into its environment and labels.
+pub fn resolve_env_files(
+    document: &mut Value,
+    environment: &Environment,
+) -> Result<(), Vec<Diagnostic>> {
+    let Some(services) = document.get_mut("services").and_then(Value::as_map_mut) else {
+        return Ok(());
+    };
+    let mut errors = Vec::new();
+    for (name, service) in services.iter_mut() {
+        let path = KeyPath::root().key("services").key(name);
+        if let Err(d) = resolve_service(service, environment, &path) {
+            errors.push(d);
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+fn resolve_service(
+    service: &mut Value,
+    environment: &Environment,
+    path: &KeyPath,
+) -> Result<(), Diagnostic> {
+    let Some(map) = service.as_map_mut() else {
+        return Ok(());
+    };
+    if let Some(env_files) = map.get("env_file") {
+        let entries = read_entries(env_files, &path.key("env_file"))?;
+        let own = as_mapping(map.get("environment"));
+        let mut files = Vec::new();
+        for entry in entries {
+            if entry.path.is_file() {
+                files.push(entry.path);
+            } else if entry.required {
+                return Err(Diagnostic::error(format!(
+                    "env file {} not found",
+                    entry.path.display()
+                ))
+                .at_span(&env_files.span)
+                .at_path(path.key("env_file")));
+            }
+        }
+        let lookup_env = combined_lookup(environment, &own);
+        let mut variables: Map = read_env_files(&files, &lookup_env)?
+            .into_iter()
+            .map(|(key, value)| (key, Value::string(value)))
+            .collect();
+        for (key, value) in own {
+            variables.insert(key, value);
+        }
+        map.insert("environment".into(), Value::map(variables));
+    }
+    if let Some(label_files) = map.get("label_file") {
+        let files = strings(label_files);
+        let mut labels = Map::new();
+        for file in files {
+            let content = read_text(&PathBuf::from(&file))?;
+            let known: Environment = labels
+                .iter()
+                .filter_map(|(k, v): (&String, &Value)| Some((k.clone(), v.scalar_to_string()?)))
+                .collect();
+            let lookup = |name: &str| known.get(name).cloned();
+            let parsed = dotenv::parse(&content, &lookup).map_err(|e| {
+                Diagnostic::error(e.message.clone())
+                    .in_file(&PathBuf::from(&file))
+                    .at_position(e.line as u32, 1)
+            })?;
+            for (key, value) in parsed {
+                labels.insert(key, Value::string(value));
+            }
+        }
+        for (key, value) in as_mapping(map.get("labels")) {
+            labels.insert(key, value);
+        }
+        map.insert("labels".into(), Value::map(labels));
+    }
+    Ok(())
+}
+
+/// The project environment first, then the service's own values, for `${VAR}` in env files.
+fn combined_lookup(environment: &Environment, own: &Map) -> Environment {
+    let mut combined = environment.clone();
+    for (key, value) in own {
+        if let Some(text) = value.scalar_to_string() {
+            combined.entry(key.clone()).or_insert(text);
+        }
+    }
+    combined
+}
+
+/// `environment`/`labels` as a mapping: list entries `K=V` split, bare `K` null.
+fn as_mapping(node: Option<&Value>) -> Map {
+    let Some(node) = node else { return Map::new() };
+    match &node.kind {
+        Kind::Map(map) => map.clone(),
+        Kind::Seq(items) => items
+            .iter()
+            .filter_map(|item| {
+                let text = item.scalar_to_string()?;
+                Some(match text.split_once('=') {
+                    Some((k, v)) => (k.to_string(), Value::string(v).at(&item.span)),
+                    None => (text, Value::null().at(&item.span)),
+                })
+            })
+            .collect(),
+        _ => Map::new(),
+    }
+}
+
+fn strings(node: &Value) -> Vec<String> {
+    match &node.kind {
+        Kind::String(s) => vec![s.clone()],
+        Kind::Seq(items) => items.iter().filter_map(Value::scalar_to_string).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn read_entries(node: &Value, path: &KeyPath) -> Result<Vec<EnvFileEntry>, Diagnostic> {
+    let invalid = |message: &str, at: &Value| {
+        Diagnostic::error(message.to_string())
+            .at_span(&at.span)
+            .at_path(path.clone())
+    };
+    let items: Vec<&Value> = match &node.kind {
+        Kind::String(_) => vec![node],
+        Kind::Seq(items) => items.iter().collect(),
+        Kind::Null => Vec::new(),
+        _ => return Err(invalid("expected a path or a list of paths", node)),
+    };
+    items
+        .into_iter()
+        .map(|item| match &item.kind {
+            Kind::String(p) => Ok(EnvFileEntry {
+                path: PathBuf::from(p),
+                required: true,
+            }),
+            Kind::Map(map) => {
+                let path = map
+                    .get("path")
+                    .and_then(Value::as_str)
+                    .ok_or_else(|| invalid("an env_file entry needs a `path`", item))?;
+                let required = match map.get("required").map(|v| &v.kind) {
+                    None => true,
+                    Some(Kind::Bool(b)) => *b,
+                    Some(Kind::String(s)) => crate::value::parse_bool(s).unwrap_or(true),
+                    Some(_) => return Err(invalid("`required` must be a boolean", item)),
+                };
+                Ok(EnvFileEntry {
+                    path: PathBuf::from(path),
+                    required,
+                })
+            }
+            _ => Err(invalid("expected a path or a mapping with `path`", item)),
+        })
+        .collect()
+}

@@ -1,0 +1,238 @@
+//! `include`: another compose project loaded on its own — its own project directory, its
+//! own `.env` — whose services, volumes, networks, secrets, configs and models join this
+//! one. Where the including file defines the same resource, its definition merges over
+//! the included one. Include cycles are refused.
+
+use std::path::{Path, PathBuf};
+
+use crate::compose::load::{with_env_files, FileContext, Loader};
+use crate::compose::{merge, paths};
+use crate::diagnostic::Diagnostic;
+use crate::value::{KeyPath, Kind, Map, Value};
+
+const RESOURCES: [&str; 6] = [
+    "services", "volumes", "networks", "secrets", "configs", "models",
+];
+
+/// One `include` entry in long form.
+struct IncludeEntry {
+    paths: Vec<String>,
+    project_directory: Option<String>,
+    env_files: Vec<String>,
+}
+
+/// Loads every `include` of `document` and imports its resources; removes `include`.
+/// `chain` lists the files being loaded, outermost first.
+pub fn apply_include(
+    loader: &mut Loader,
+    document: &mut Value,
+    context: &FileContext,
+    chain: &[PathBuf],
+) -> Result<(), Vec<Diagnostic>> {
+    let Some(include) = document
+        .as_map_mut()
+        .and_then(|m| m.shift_remove("include"))
+    else {
+        return Ok(());
+    };
+    let entries = read_entries(&include).map_err(|d| vec![d])?;
+    for (index, entry) in entries.iter().enumerate() {
+        let at = KeyPath::root().key("include").index(index);
+        let imported = load_entry(loader, entry, context, chain, &include, &at)?;
+        import_resources(document, imported).map_err(|m| {
+            vec![Diagnostic::error(m)
+                .at_span(&include.span)
+                .at_path(at.clone())]
+        })?;
+    }
+    Ok(())
+}
+
+fn load_entry(
+    loader: &mut Loader,
+    entry: &IncludeEntry,
+    context: &FileContext,
+    chain: &[PathBuf],
+    include: &Value,
+    at: &KeyPath,
+) -> Result<Value, Vec<Diagnostic>> {
+    let error = |message: String| {
+        vec![Diagnostic::error(message)
+            .at_span(&include.span)
+            .at_path(at.clone())]
+    };
+    let files: Vec<PathBuf> = entry
+        .paths
+        .iter()
+        .map(|p| PathBuf::from(paths::absolute(p, &context.working_dir, None)))
+        .collect();
+    let Some(main) = files.first() else {
+        return Err(error("`path` is required".to_string()));
+    };
+    if chain.contains(main) {
+        let mut names: Vec<String> = chain.iter().map(|f| f.display().to_string()).collect();
+        names.push(main.display().to_string());
+        return Err(error(format!(
+            "include cycle detected: {}",
+            names.join(" includes ")
+        )));
+    }
+    let project_dir = match &entry.project_directory {
+        Some(dir) => PathBuf::from(paths::absolute(dir, &context.working_dir, None)),
+        None => main.parent().map(Path::to_path_buf).unwrap_or_default(),
+    };
+    let env_files: Vec<PathBuf> = if entry.env_files.is_empty() {
+        let default = project_dir.join(".env");
+        if default.is_file() {
+            vec![default]
+        } else {
+            Vec::new()
+        }
+    } else {
+        entry
+            .env_files
+            .iter()
+            .filter(|f| f.as_str() != "/dev/null")
+            .map(|f| PathBuf::from(paths::absolute(f, &context.working_dir, None)))
+            .collect()
+    };
+    let environment = with_env_files(&context.environment, &env_files).map_err(|d| vec![d])?;
+    let included_context = FileContext {
+        working_dir: project_dir.clone(),
+        environment,
+    };
+    let mut imported = loader.load_files(&files, &included_context, chain)?;
+    let home = context.environment.get("HOME").map(PathBuf::from);
+    paths::resolve_relative_paths(&mut imported, &project_dir, home.as_deref());
+    Ok(imported)
+}
+
+fn read_entries(include: &Value) -> Result<Vec<IncludeEntry>, Diagnostic> {
+    let path = KeyPath::root().key("include");
+    let Some(items) = include.as_seq() else {
+        return Err(
+            Diagnostic::error(format!("expected a list, found {}", include.type_name()))
+                .at_span(&include.span)
+                .at_path(path),
+        );
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| read_entry(item, &path.index(i)))
+        .collect()
+}
+
+fn read_entry(item: &Value, path: &KeyPath) -> Result<IncludeEntry, Diagnostic> {
+    let invalid = |message: String| {
+        Diagnostic::error(message)
+            .at_span(&item.span)
+            .at_path(path.clone())
+    };
+    match &item.kind {
+        Kind::String(p) => Ok(IncludeEntry {
+            paths: vec![p.clone()],
+            project_directory: None,
+            env_files: Vec::new(),
+        }),
+        Kind::Map(map) => {
+            for key in map.keys() {
+                if !["path", "project_directory", "env_file"].contains(&key.as_str()) {
+                    return Err(invalid(format!(
+                        "unknown key `{key}`, expected one of `path`, `project_directory`, `env_file`"
+                    )));
+                }
+            }
+            let strings = |key: &str| -> Result<Vec<String>, Diagnostic> {
+                match map.get(key).map(|v| &v.kind) {
+                    None | Some(Kind::Null) => Ok(Vec::new()),
+                    Some(Kind::String(s)) => Ok(vec![s.clone()]),
+                    Some(Kind::Seq(items)) => items
+                        .iter()
+                        .map(|v| {
+                            v.as_str()
+                                .map(String::from)
+                                .ok_or_else(|| invalid(format!("`{key}` must list strings")))
+                        })
+                        .collect(),
+                    Some(_) => Err(invalid(format!(
+                        "`{key}` must be a string or a list of strings"
+                    ))),
+                }
+            };
+            let project_directory = match map.get("project_directory") {
+                None => None,
+                Some(v) => Some(
+                    v.as_str()
+                        .ok_or_else(|| invalid("`project_directory` must be a string".to_string()))?
+                        .to_string(),
+                ),
+            };
+            Ok(IncludeEntry {
+                paths: strings("path")?,
+                project_directory,
+                env_files: strings("env_file")?,
+            })
+        }
+        _ => Err(invalid(format!(
+            "expected a path or a mapping with `path`, found {}",
+            item.type_name()
+        ))),
+    }
+}
+
+/// Adds the included project's resources; a resource the including file also defines
+/// keeps the including file's definition merged over the included one.
+fn import_resources(document: &mut Value, imported: Value) -> Result<(), String> {
+    let Some(target) = document.as_map_mut() else {
+        return Ok(());
+    };
+    let Kind::Map(mut imported) = imported.kind else {
+        return Ok(());
+    };
+    for section in RESOURCES {
+        let Some(Value {
+            kind: Kind::Map(resources),
+            ..
+        }) = imported.shift_remove(section)
+        else {
+            continue;
+        };
+        let entry = target
+            .entry(section.to_string())
+            .or_insert_with(|| Value::map(Map::new()));
+        if entry.is_null() {
+            *entry = Value::map(Map::new());
+        }
+        let Some(existing) = entry.as_map_mut() else {
+            return Err(format!("`{section}` must be a mapping"));
+        };
+        for (name, resource) in resources {
+            match existing.shift_remove(&name) {
+                None => {
+                    existing.insert(name, resource);
+                }
+                Some(local) => {
+                    let merged = merge::merge_documents(
+                        wrap(section, &name, resource),
+                        wrap(section, &name, local),
+                    )?;
+                    let value = merged
+                        .get(section)
+                        .and_then(|s| s.get(&name))
+                        .cloned()
+                        .unwrap_or_else(Value::null);
+                    existing.insert(name, value);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn wrap(section: &str, name: &str, value: Value) -> Value {
+    Value::map(Map::from_iter([(
+        section.to_string(),
+        Value::map(Map::from_iter([(name.to_string(), value)])),
+    )]))
+}

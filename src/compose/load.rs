@@ -1,0 +1,409 @@
+//! Reading a compose project: which files, which environment, and the per-file steps in
+//! Compose's order — YAML, interpolation, `include`, `extends` — then the merge of all files
+//! into one document. All file reading of the loader happens here.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+
+use crate::compose::{dotenv, extends, include, interpolate, merge, paths, unicity};
+use crate::diagnostic::Diagnostic;
+use crate::value::{KeyPath, Kind, Map, Value};
+use crate::yaml;
+
+/// Variables for interpolation: the process environment plus `.env`/`--env-file`.
+pub type Environment = IndexMap<String, String>;
+
+/// The names Compose looks for, in order, when no file is given.
+pub const DEFAULT_FILES: [&str; 4] = [
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yaml",
+    "docker-compose.yml",
+];
+
+/// What the user asked for on the command line, plus the process's own context.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    pub files: Vec<PathBuf>,
+    pub project_directory: Option<PathBuf>,
+    pub project_name: Option<String>,
+    pub env_files: Vec<PathBuf>,
+    pub profiles: Vec<String>,
+    /// The directory relative paths on the command line are relative to.
+    pub current_dir: PathBuf,
+    /// The process environment.
+    pub environment: Environment,
+}
+
+/// A project's files merged into one document, with the context needed to finish it.
+#[derive(Debug, Clone)]
+pub struct LoadedDocument {
+    pub files: Vec<PathBuf>,
+    pub working_dir: PathBuf,
+    pub environment: Environment,
+    pub profiles: Vec<String>,
+    pub project_name: Option<String>,
+    pub document: Value,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Reads and merges the project's files. Errors carry every problem found.
+pub fn load_document(options: &LoadOptions) -> Result<LoadedDocument, Vec<Diagnostic>> {
+    let files = config_files(options).map_err(|d| vec![d])?;
+    let working_dir = match &options.project_directory {
+        Some(dir) => paths::clean(&options.current_dir.join(dir)),
+        None => files
+            .first()
+            .and_then(|f| f.parent())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| options.current_dir.clone()),
+    };
+    let environment = project_environment(options, &working_dir).map_err(|d| vec![d])?;
+    let mut loader = Loader::new(&environment);
+    let context = FileContext {
+        working_dir: working_dir.clone(),
+        environment: environment.clone(),
+    };
+    let mut document = loader.load_files(&files, &context, &[])?;
+    if document.as_map().is_none_or(Map::is_empty) {
+        let file = files.first().cloned().unwrap_or_default();
+        return Err(vec![Diagnostic::error("empty compose file").in_file(&file)]);
+    }
+    paths::resolve_relative_paths(&mut document, &working_dir, home(&environment).as_deref());
+    let profiles = if options.profiles.is_empty() {
+        environment
+            .get("COMPOSE_PROFILES")
+            .map(|p| split_list(p, ','))
+            .unwrap_or_default()
+    } else {
+        options.profiles.clone()
+    };
+    let project_name = options
+        .project_name
+        .clone()
+        .or_else(|| non_empty(environment.get("COMPOSE_PROJECT_NAME")));
+    Ok(LoadedDocument {
+        files,
+        working_dir,
+        environment,
+        profiles,
+        project_name,
+        document,
+        warnings: loader.warnings,
+    })
+}
+
+fn non_empty(value: Option<&String>) -> Option<String> {
+    value.filter(|v| !v.is_empty()).cloned()
+}
+
+fn split_list(value: &str, separator: char) -> Vec<String> {
+    value
+        .split(separator)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
+        .collect()
+}
+
+fn home(environment: &Environment) -> Option<PathBuf> {
+    environment.get("HOME").map(PathBuf::from)
+}
+
+/// `-f` files, else `COMPOSE_FILE`, else the default names found in the current directory
+/// or the nearest parent that has one (with its `.override` file).
+fn config_files(options: &LoadOptions) -> Result<Vec<PathBuf>, Diagnostic> {
+    let absolute = |f: &Path| paths::clean(&options.current_dir.join(f));
+    if !options.files.is_empty() {
+        return Ok(options.files.iter().map(|f| absolute(f)).collect());
+    }
+    if let Some(list) = non_empty(options.environment.get("COMPOSE_FILE")) {
+        let separator = options
+            .environment
+            .get("COMPOSE_PATH_SEPARATOR")
+            .and_then(|s| s.chars().next())
+            .unwrap_or(':');
+        return Ok(split_list(&list, separator)
+            .iter()
+            .map(|f| absolute(Path::new(f)))
+            .collect());
+    }
+    let start = match &options.project_directory {
+        Some(dir) => absolute(dir),
+        None => options.current_dir.clone(),
+    };
+    discover(&start).ok_or_else(|| {
+        Diagnostic::error(format!(
+            "no configuration file provided: none of {} found in {} or its parents",
+            DEFAULT_FILES.join(", "),
+            start.display()
+        ))
+    })
+}
+
+fn discover(start: &Path) -> Option<Vec<PathBuf>> {
+    let mut dir = Some(start);
+    while let Some(current) = dir {
+        for name in DEFAULT_FILES {
+            let candidate = current.join(name);
+            if candidate.is_file() {
+                let mut files = vec![candidate];
+                let (stem, extension) = name.rsplit_once('.').unwrap_or((name, "yaml"));
+                for ext in [extension, if extension == "yaml" { "yml" } else { "yaml" }] {
+                    let over = current.join(format!("{stem}.override.{ext}"));
+                    if over.is_file() {
+                        files.push(over);
+                        break;
+                    }
+                }
+                return Some(files);
+            }
+        }
+        dir = current.parent();
+    }
+    None
+}
+
+/// The process environment, completed (never overridden) by `--env-file` or the project's
+/// `.env`.
+fn project_environment(
+    options: &LoadOptions,
+    working_dir: &Path,
+) -> Result<Environment, Diagnostic> {
+    let env_files: Vec<PathBuf> = if options.env_files.is_empty() {
+        let default = working_dir.join(".env");
+        if default.is_file() {
+            vec![default]
+        } else {
+            Vec::new()
+        }
+    } else {
+        options
+            .env_files
+            .iter()
+            .map(|f| paths::clean(&options.current_dir.join(f)))
+            .collect()
+    };
+    with_env_files(&options.environment, &env_files)
+}
+
+/// `environment` completed by the variables of `files`: a later file overrides an earlier
+/// one, and the environment itself wins over both.
+pub fn with_env_files(
+    environment: &Environment,
+    files: &[PathBuf],
+) -> Result<Environment, Diagnostic> {
+    let from_files = read_env_files(files, environment)?;
+    let mut combined = environment.clone();
+    for (key, value) in from_files {
+        combined.entry(key).or_insert(value);
+    }
+    Ok(combined)
+}
+
+/// Reads env files into one map, as Compose does: `${VAR}` in a file sees the environment
+/// first, then the variables of the files before it and its own earlier lines.
+pub fn read_env_files(
+    files: &[PathBuf],
+    environment: &Environment,
+) -> Result<Environment, Diagnostic> {
+    let lookup = |name: &str| environment.get(name).cloned();
+    let mut variables = Environment::new();
+    for file in files {
+        let content = read_text(file)?;
+        dotenv::parse_into(&content, &lookup, &mut variables).map_err(|e| {
+            Diagnostic::error(e.message.clone())
+                .in_file(file)
+                .at_position(e.line as u32, 1)
+        })?;
+    }
+    Ok(variables)
+}
+
+/// Reads a file as UTF-8 text, with a message that names it.
+pub fn read_text(file: &Path) -> Result<String, Diagnostic> {
+    let bytes = fs::read(file).map_err(|e| {
+        Diagnostic::error(format!("cannot read file: {}", io_reason(&e))).in_file(file)
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        Diagnostic::error(format!(
+            "the file is not valid UTF-8 (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+        .in_file(file)
+    })
+}
+
+fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => error.to_string(),
+    }
+}
+
+/// Where a file's relative references point and which variables it sees.
+#[derive(Debug, Clone)]
+pub struct FileContext {
+    pub working_dir: PathBuf,
+    pub environment: Environment,
+}
+
+pub struct Loader {
+    pub warnings: Vec<Diagnostic>,
+    warned_variables: HashSet<String>,
+}
+
+impl Loader {
+    pub fn new(_environment: &Environment) -> Self {
+        Loader {
+            warnings: Vec::new(),
+            warned_variables: HashSet::new(),
+        }
+    }
+
+    /// Loads files in order, each merged over the ones before it.
+    pub fn load_files(
+        &mut self,
+        files: &[PathBuf],
+        context: &FileContext,
+        included: &[PathBuf],
+    ) -> Result<Value, Vec<Diagnostic>> {
+        let mut merged = Value::map(Map::new());
+        for file in files {
+            for document in self.read_documents(file, context)? {
+                let document = self.process_document(document, file, context, included)?;
+                merged = merge::merge_documents(merged, document)
+                    .map_err(|m| vec![Diagnostic::error(m).in_file(file)])?;
+                unicity::enforce_unicity(&mut merged);
+            }
+        }
+        Ok(merged)
+    }
+
+    /// Parses and interpolates one file, checking that each document is a mapping.
+    pub fn read_documents(
+        &mut self,
+        file: &Path,
+        context: &FileContext,
+    ) -> Result<Vec<Value>, Vec<Diagnostic>> {
+        let source = read_text(file).map_err(|d| vec![d])?;
+        let shared: Arc<Path> = Arc::from(file);
+        let documents = yaml::parse(&source, Some(shared)).map_err(|e| {
+            vec![Diagnostic::error(e.message)
+                .in_file(file)
+                .at_position(e.line, e.column)]
+        })?;
+        let mut out = Vec::new();
+        for mut document in documents {
+            if document.is_null() {
+                continue;
+            }
+            if document.as_map().is_none() {
+                return Err(vec![Diagnostic::error(format!(
+                    "the top level must be a mapping of compose keys, found {}",
+                    document.type_name()
+                ))
+                .at_span(&document.span)]);
+            }
+            self.interpolate(&mut document, &context.environment)?;
+            if let Some(version) = document
+                .as_map_mut()
+                .and_then(|m| m.shift_remove("version"))
+            {
+                self.warnings.push(
+                    Diagnostic::warning(
+                        "the attribute `version` is obsolete, it will be ignored; remove it to avoid confusion",
+                    )
+                    .at_span(&version.span)
+                    .at_path(KeyPath::root().key("version")),
+                );
+            }
+            out.push(document);
+        }
+        Ok(out)
+    }
+
+    fn process_document(
+        &mut self,
+        mut document: Value,
+        file: &Path,
+        context: &FileContext,
+        included: &[PathBuf],
+    ) -> Result<Value, Vec<Diagnostic>> {
+        let mut chain = included.to_vec();
+        chain.push(file.to_path_buf());
+        include::apply_include(self, &mut document, context, &chain)?;
+        extends::apply_extends(self, &mut document, file, context)?;
+        Ok(document)
+    }
+
+    /// Substitutes variables in every string of the document (keys stay as written).
+    fn interpolate(
+        &mut self,
+        document: &mut Value,
+        environment: &Environment,
+    ) -> Result<(), Vec<Diagnostic>> {
+        let lookup = |name: &str| environment.get(name).cloned();
+        let mut errors = Vec::new();
+        let mut unset = Vec::new();
+        interpolate_node(document, &KeyPath::root(), &lookup, &mut errors, &mut unset);
+        for (name, span) in unset {
+            if self.warned_variables.insert(name.clone()) {
+                self.warnings.push(
+                    Diagnostic::warning(format!(
+                        "the {name:?} variable is not set, defaulting to a blank string"
+                    ))
+                    .at_span(&span),
+                );
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+fn interpolate_node(
+    node: &mut Value,
+    path: &KeyPath,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    errors: &mut Vec<Diagnostic>,
+    unset: &mut Vec<(String, crate::value::Span)>,
+) {
+    match &mut node.kind {
+        Kind::String(text) => {
+            if !text.contains('$') {
+                return;
+            }
+            match interpolate::substitute(text, lookup) {
+                Ok(done) => {
+                    *text = done.value;
+                    unset.extend(done.unset.into_iter().map(|n| (n, node.span.clone())));
+                }
+                Err(e) => errors.push(
+                    Diagnostic::error(e.to_string())
+                        .at_span(&node.span)
+                        .at_path(path.clone()),
+                ),
+            }
+        }
+        Kind::Map(map) => {
+            for (key, value) in map.iter_mut() {
+                interpolate_node(value, &path.key(key), lookup, errors, unset);
+            }
+        }
+        Kind::Seq(items) => {
+            for (i, value) in items.iter_mut().enumerate() {
+                interpolate_node(value, &path.index(i), lookup, errors, unset);
+            }
+        }
+        _ => {}
+    }
+}

@@ -1,0 +1,133 @@
+//! The compose loader: files → resolved, typed project, in Compose's order.
+//!
+//! load (files, discovery, `.env`, YAML) → interpolate (per file) → include → extends →
+//! merge (override rules) → env files → normalize (defaults) → parse (typed model) → check
+//! (profiles, references).
+
+pub mod check;
+pub mod dotenv;
+pub mod env_file;
+pub mod extends;
+pub mod include;
+pub mod interpolate;
+pub mod load;
+pub mod merge;
+pub mod model;
+pub mod normalize;
+pub mod parse;
+pub mod paths;
+pub mod unicity;
+
+use crate::diagnostic::Diagnostic;
+use load::LoadOptions;
+use model::Project;
+
+/// A resolved project and the warnings found on the way.
+#[derive(Debug, Clone)]
+pub struct LoadedProject {
+    pub project: Project,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Loads a project exactly as Docker Compose resolves it. On failure, every problem found.
+pub fn load_project(options: &LoadOptions) -> Result<LoadedProject, Vec<Diagnostic>> {
+    let mut loaded = load::load_document(options)?;
+    env_file::resolve_env_files(&mut loaded.document, &loaded.environment)?;
+    let name = project_name(&loaded).map_err(|d| vec![d])?;
+    normalize::normalize_document(&mut loaded.document, &name, &loaded.environment);
+    // The whole document is validated before profiles set services aside, as Compose does.
+    parse::parse_project(&loaded.document)?;
+    check::check_document(&mut loaded.document, &loaded.profiles)?;
+    let mut project = parse::parse_project(&loaded.document)?;
+    dedupe_expanded_entries(&mut project);
+    Ok(LoadedProject {
+        project,
+        warnings: loaded.warnings,
+    })
+}
+
+/// The project as `docker compose config --format json` prints it: env files and label
+/// files are already merged into `environment` and `labels`, so they are not shown, and a
+/// literal `$` is written `$$` so that the output loads again as the same project.
+pub fn config_json(project: &Project) -> serde_json::Value {
+    let mut json = serde_json::to_value(project).unwrap_or(serde_json::Value::Null);
+    escape_dollars(&mut json);
+    if let Some(services) = json.get_mut("services").and_then(|s| s.as_object_mut()) {
+        for service in services.values_mut().filter_map(|s| s.as_object_mut()) {
+            service.remove("env_file");
+            service.remove("label_file");
+        }
+    }
+    json
+}
+
+fn escape_dollars(json: &mut serde_json::Value) {
+    match json {
+        serde_json::Value::String(s) if s.contains('$') => *s = s.replace('$', "$$"),
+        serde_json::Value::Array(items) => items.iter_mut().for_each(escape_dollars),
+        serde_json::Value::Object(map) => map.values_mut().for_each(escape_dollars),
+        _ => {}
+    }
+}
+
+/// Port ranges expand to one entry per port only when parsed, so two entries that publish
+/// the same port (`"3000"` and `"3000-3005"`) collapse here, the later winning, as Compose
+/// collapses them after its own expansion. Mounts likewise, by target.
+fn dedupe_expanded_entries(project: &mut Project) {
+    for service in project.services.values_mut() {
+        service.ports = keep_last_in_place(std::mem::take(&mut service.ports), |port| {
+            format!(
+                "{}:{:?}:{}/{:?}",
+                port.host_ip.as_deref().unwrap_or("0.0.0.0"),
+                port.published,
+                port.target,
+                port.protocol
+            )
+        });
+        service.volumes = keep_last_in_place(std::mem::take(&mut service.volumes), |volume| {
+            volume.target.clone()
+        });
+    }
+}
+
+/// De-duplicates by key: a later entry replaces the earlier one in the earlier one's place.
+fn keep_last_in_place<T>(items: Vec<T>, key: impl Fn(&T) -> String) -> Vec<T> {
+    let mut out: Vec<T> = Vec::with_capacity(items.len());
+    let mut seen = std::collections::HashMap::new();
+    for item in items {
+        let k = key(&item);
+        match seen.get(&k) {
+            Some(&at) => out[at] = item,
+            None => {
+                seen.insert(k, out.len());
+                out.push(item);
+            }
+        }
+    }
+    out
+}
+
+/// `-p`, `COMPOSE_PROJECT_NAME`, the top-level `name`, then the project directory's name.
+/// A name the user gave must already be valid; the directory's name is normalised.
+fn project_name(loaded: &load::LoadedDocument) -> Result<String, Diagnostic> {
+    let declared = loaded
+        .document
+        .get("name")
+        .and_then(|n| n.scalar_to_string())
+        .filter(|n| !n.is_empty());
+    match loaded.project_name.clone().or(declared) {
+        Some(name) if normalize::normalize_project_name(&name) == name => Ok(name),
+        Some(name) => Err(Diagnostic::error(format!(
+            "invalid project name {name:?}: must consist only of lowercase alphanumeric \
+             characters, hyphens, and underscores as well as start with a letter or number"
+        ))),
+        None => {
+            let directory = loaded
+                .working_dir
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Ok(normalize::normalize_project_name(&directory))
+        }
+    }
+}

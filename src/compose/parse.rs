@@ -1,0 +1,115 @@
+//! The merged document becomes the typed [`Project`]. Type and value errors name the key
+//! path and point at the source position of the offending value. To report every
+//! independent problem in one run, a failing document is parsed again one top-level
+//! section and one service at a time.
+
+use crate::compose::model::Project;
+use crate::diagnostic::Diagnostic;
+use crate::value::{KeyPath, Map, Value};
+
+/// Parses the document; on failure, one diagnostic per failing service or section.
+pub fn parse_project(document: &Value) -> Result<Project, Vec<Diagnostic>> {
+    match parse_one(document) {
+        Ok(project) => Ok(project),
+        Err(first) => {
+            let mut all = parse_parts(document);
+            if all.is_empty() {
+                all.push(first);
+            }
+            Err(all)
+        }
+    }
+}
+
+fn parse_one(document: &Value) -> Result<Project, Diagnostic> {
+    serde_path_to_error::deserialize(document).map_err(|error| {
+        let path = KeyPath::root().join_serde(error.path());
+        let node = document.locate(&path.0);
+        Diagnostic::error(friendly_message(&error.inner().0))
+            .at_span(&node.span)
+            .at_path(path)
+    })
+}
+
+/// Parses each service and each other top-level key alone, collecting their errors.
+fn parse_parts(document: &Value) -> Vec<Diagnostic> {
+    let Some(root) = document.as_map() else {
+        return Vec::new();
+    };
+    let mut errors = Vec::new();
+    for (key, value) in root {
+        let parts: Vec<Value> = match (key.as_str(), value.as_map()) {
+            ("services", Some(services)) => services
+                .iter()
+                .map(|(name, service)| {
+                    let only = Map::from_iter([(name.clone(), service.clone())]);
+                    Value::map(Map::from_iter([(key.clone(), Value::map(only))]))
+                })
+                .collect(),
+            _ => vec![Value::map(Map::from_iter([(key.clone(), value.clone())]))],
+        };
+        for part in parts {
+            if let Err(diagnostic) = parse_one(&part) {
+                // Positions come from the part, which shares the document's spans.
+                errors.push(diagnostic);
+            }
+        }
+    }
+    errors
+}
+
+/// Serde's wording made into the project's: "unknown field" is an unknown key, and a
+/// near miss gets a suggestion instead of the list of every valid key.
+fn friendly_message(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return message.to_string();
+    };
+    let Some((key, expected)) = rest.split_once('`') else {
+        return message.to_string();
+    };
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    match closest(key, &candidates) {
+        Some(suggestion) => format!("unknown key `{key}`; did you mean `{suggestion}`?"),
+        None => format!("unknown key `{key}`"),
+    }
+}
+
+fn closest<'a>(key: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (edit_distance(key, c), *c))
+        .filter(|(d, c)| *d <= 2 && *d < c.len())
+        .min()
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_fields_become_unknown_keys_with_a_suggestion() {
+        assert_eq!(
+            friendly_message("unknown field `imgae`, expected one of `image`, `build`"),
+            "unknown key `imgae`; did you mean `image`?"
+        );
+        assert_eq!(
+            friendly_message("unknown field `zzz`, expected one of `image`, `build`"),
+            "unknown key `zzz`"
+        );
+    }
+}

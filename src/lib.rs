@@ -1,0 +1,13 @@
+//! compose2k8s translates Docker Compose projects into Kubernetes manifests.
+//!
+//! The pipeline (see the README's architecture section):
+//! `compose::load` reads and resolves the compose files into a [`compose::model::Project`],
+//! exactly as Docker Compose resolves them; later stages translate that model.
+
+pub mod cli;
+pub mod compose;
+pub mod diagnostic;
+pub mod value;
+pub mod yaml;
+
+pub use cli::run;

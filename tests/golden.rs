@@ -1,0 +1,100 @@
+//! Golden tests: each directory under `testdata/cli/<case>/` is one run of the binary.
+//!
+//! A case holds its input files, `cmd` (the arguments, one per line; the working directory
+//! is the case directory), optionally `env` (KEY=VALUE lines: the whole environment besides
+//! PATH and HOME), and the expected `stdout`, `stderr` and `code`. The case directory's
+//! absolute path is written `$CASE` in the expected files. `UPDATE_GOLDEN=1 cargo test`
+//! rewrites the expected files; review the change in git.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+struct Outcome {
+    stdout: String,
+    stderr: String,
+    code: String,
+}
+
+fn run_case(dir: &Path) -> Outcome {
+    let args: Vec<String> = fs::read_to_string(dir.join("cmd"))
+        .unwrap_or_else(|_| panic!("{}: missing cmd file", dir.display()))
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_compose2k8s"));
+    command
+        .args(&args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", "/home/user");
+    if let Ok(env) = fs::read_to_string(dir.join("env")) {
+        for line in env.lines().filter(|l| !l.trim().is_empty()) {
+            let (key, value) = line.split_once('=').unwrap_or((line, ""));
+            command.env(key, value);
+        }
+    }
+    let output = command.output().expect("the binary runs");
+    let case = dir.to_string_lossy().into_owned();
+    let clean = |bytes: &[u8]| String::from_utf8_lossy(bytes).replace(&case, "$CASE");
+    Outcome {
+        stdout: clean(&output.stdout),
+        stderr: clean(&output.stderr),
+        code: format!("{}\n", output.status.code().unwrap_or(-1)),
+    }
+}
+
+fn cases(area: &str) -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata")
+        .join(area);
+    let mut dirs: Vec<PathBuf> = fs::read_dir(&root)
+        .unwrap_or_else(|_| panic!("{} is missing", root.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("cmd").is_file())
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+fn check_area(area: &str) {
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let mut failures = Vec::new();
+    let all = cases(area);
+    assert!(!all.is_empty(), "no cases under testdata/{area}");
+    for dir in all {
+        let outcome = run_case(&dir);
+        for (file, actual) in [
+            ("stdout", &outcome.stdout),
+            ("stderr", &outcome.stderr),
+            ("code", &outcome.code),
+        ] {
+            let path = dir.join(file);
+            if update {
+                fs::write(&path, actual).expect("write golden file");
+                continue;
+            }
+            let expected = fs::read_to_string(&path).unwrap_or_default();
+            if &expected != actual {
+                failures.push(format!(
+                    "{}/{file}:\n--- expected\n{expected}\n--- actual\n{actual}",
+                    dir.display()
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} golden mismatches:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn cli_golden_cases() {
+    check_area("cli");
+}
