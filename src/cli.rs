@@ -114,7 +114,7 @@ fn execute(command: Command) -> Result<(), Failure> {
         Command::Config { input, format } => {
             let loaded = compose::load_project(&load_options(&input)?).map_err(Failure::Input)?;
             print_diagnostics(&loaded.warnings);
-            let json = compose::config_json(&loaded.project);
+            let json = compose::config_json(&loaded);
             let text = match format {
                 Format::Json => serde_json::to_string_pretty(&json)
                     .map(|s| s + "\n")

@@ -1,9 +1,12 @@
-//! `env_file` and `label_file`: the variables a service reads from files, merged under its
-//! own `environment` (or `labels`), which win, as Compose merges them. The files are read
-//! here, in the load stage; the entries stay in the document so that later stages know
-//! which variables came from which file.
+//! `env_file` and `label_file`: the variables a service reads from files. The files are
+//! read here, in the load stage. Env files are kept apart, file by file, so that later
+//! stages can tell the service's own `environment` from what its files provide (Compose
+//! merges them with the service's own values winning; see [`merged_environment`]). Label
+//! files are merged under the service's `labels` right away.
 
 use std::path::PathBuf;
+
+use indexmap::IndexMap;
 
 use crate::compose::dotenv;
 use crate::compose::load::{read_env_files, read_text, Environment};
@@ -16,35 +19,69 @@ struct EnvFileEntry {
     required: bool,
 }
 
-/// Merges every service's env files and label files into its environment and labels.
+/// The variables one env file gives a service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvFileVariables {
+    pub path: PathBuf,
+    pub variables: Environment,
+}
+
+/// Each service's env files, read in order; by service name.
+pub type ServiceEnvFiles = IndexMap<String, Vec<EnvFileVariables>>;
+
+/// Reads every service's env files and merges its label files into its labels.
 pub fn resolve_env_files(
     document: &mut Value,
     environment: &Environment,
-) -> Result<(), Vec<Diagnostic>> {
+) -> Result<ServiceEnvFiles, Vec<Diagnostic>> {
+    let mut by_service = ServiceEnvFiles::new();
     let Some(services) = document.get_mut("services").and_then(Value::as_map_mut) else {
-        return Ok(());
+        return Ok(by_service);
     };
     let mut errors = Vec::new();
     for (name, service) in services.iter_mut() {
         let path = KeyPath::root().key("services").key(name);
-        if let Err(d) = resolve_service(service, environment, &path) {
-            errors.push(d);
+        match resolve_service(service, environment, &path) {
+            Ok(files) if !files.is_empty() => {
+                by_service.insert(name.clone(), files);
+            }
+            Ok(_) => {}
+            Err(d) => errors.push(d),
         }
     }
     if errors.is_empty() {
-        Ok(())
+        Ok(by_service)
     } else {
         Err(errors)
     }
+}
+
+/// A service's environment as the container sees it: its env files in order, then its own
+/// `environment`, which wins (a variable it lists without a value included).
+pub fn merged_environment(
+    own: &IndexMap<String, Option<String>>,
+    files: &[EnvFileVariables],
+) -> IndexMap<String, Option<String>> {
+    let mut merged: IndexMap<String, Option<String>> = IndexMap::new();
+    for file in files {
+        for (key, value) in &file.variables {
+            merged.insert(key.clone(), Some(value.clone()));
+        }
+    }
+    for (key, value) in own {
+        merged.insert(key.clone(), value.clone());
+    }
+    merged
 }
 
 fn resolve_service(
     service: &mut Value,
     environment: &Environment,
     path: &KeyPath,
-) -> Result<(), Diagnostic> {
+) -> Result<Vec<EnvFileVariables>, Diagnostic> {
+    let mut env_file_variables = Vec::new();
     let Some(map) = service.as_map_mut() else {
-        return Ok(());
+        return Ok(env_file_variables);
     };
     if let Some(env_files) = map.get("env_file") {
         let entries = read_entries(env_files, &path.key("env_file"))?;
@@ -63,14 +100,7 @@ fn resolve_service(
             }
         }
         let lookup_env = combined_lookup(environment, &own);
-        let mut variables: Map = read_env_files(&files, &lookup_env)?
-            .into_iter()
-            .map(|(key, value)| (key, Value::string(value)))
-            .collect();
-        for (key, value) in own {
-            variables.insert(key, value);
-        }
-        map.insert("environment".into(), Value::map(variables));
+        env_file_variables = read_each_env_file(&files, &lookup_env)?;
     }
     if let Some(label_files) = map.get("label_file") {
         let files = strings(label_files);
@@ -96,7 +126,29 @@ fn resolve_service(
         }
         map.insert("labels".into(), Value::map(labels));
     }
-    Ok(())
+    Ok(env_file_variables)
+}
+
+/// Reads env files one by one, each seeing the ones before it, and keeps what each file
+/// itself sets.
+fn read_each_env_file(
+    files: &[PathBuf],
+    environment: &Environment,
+) -> Result<Vec<EnvFileVariables>, Diagnostic> {
+    let mut read = Vec::new();
+    for (i, file) in files.iter().enumerate() {
+        let cumulative = read_env_files(&files[..=i], environment)?;
+        let own_keys = read_env_files(std::slice::from_ref(file), environment)?;
+        let variables = own_keys
+            .keys()
+            .filter_map(|k| cumulative.get(k).map(|v| (k.clone(), v.clone())))
+            .collect();
+        read.push(EnvFileVariables {
+            path: file.clone(),
+            variables,
+        });
+    }
+    Ok(read)
 }
 
 /// The project environment first, then the service's own values, for `${VAR}` in env files.

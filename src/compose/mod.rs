@@ -26,38 +26,42 @@ use model::Project;
 #[derive(Debug, Clone)]
 pub struct LoadedProject {
     pub project: Project,
+    /// What each service's env files set, file by file (the project keeps only the paths).
+    pub env_files: env_file::ServiceEnvFiles,
     pub warnings: Vec<Diagnostic>,
 }
 
 /// Loads a project exactly as Docker Compose resolves it. On failure, every problem found.
 pub fn load_project(options: &LoadOptions) -> Result<LoadedProject, Vec<Diagnostic>> {
     let mut loaded = load::load_document(options)?;
-    env_file::resolve_env_files(&mut loaded.document, &loaded.environment)?;
     let name = project_name(&loaded).map_err(|d| vec![d])?;
     normalize::normalize_document(&mut loaded.document, &name, &loaded.environment);
     // The whole document is validated before profiles set services aside, as Compose does.
     parse::parse_project(&loaded.document)?;
     check::check_document(&mut loaded.document, &loaded.profiles)?;
+    let env_files = env_file::resolve_env_files(&mut loaded.document, &loaded.environment)?;
     let mut project = parse::parse_project(&loaded.document)?;
     dedupe_expanded_entries(&mut project);
     Ok(LoadedProject {
         project,
+        env_files,
         warnings: loaded.warnings,
     })
 }
 
 /// The project as `docker compose config --format json` prints it: env files and label
-/// files are already merged into `environment` and `labels`, so they are not shown, and a
-/// literal `$` is written `$$` so that the output loads again as the same project.
-pub fn config_json(project: &Project) -> serde_json::Value {
-    let mut json = serde_json::to_value(project).unwrap_or(serde_json::Value::Null);
-    escape_dollars(&mut json);
-    if let Some(services) = json.get_mut("services").and_then(|s| s.as_object_mut()) {
-        for service in services.values_mut().filter_map(|s| s.as_object_mut()) {
-            service.remove("env_file");
-            service.remove("label_file");
-        }
+/// files merged into `environment` and `labels` (so not shown themselves), and a literal
+/// `$` written `$$` so that the output loads again as the same project.
+pub fn config_json(loaded: &LoadedProject) -> serde_json::Value {
+    let mut project = loaded.project.clone();
+    for (name, service) in project.services.iter_mut() {
+        let files = loaded.env_files.get(name).map(Vec::as_slice).unwrap_or(&[]);
+        service.environment.0 = env_file::merged_environment(&service.environment.0, files);
+        service.env_file.clear();
+        service.label_file.0.clear();
     }
+    let mut json = serde_json::to_value(&project).unwrap_or(serde_json::Value::Null);
+    escape_dollars(&mut json);
     json
 }
 
