@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::compose::load::LoadOptions;
 use crate::compose::{self, model};
 use crate::diagnostic::Diagnostic;
+use crate::{emit, translate};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -25,6 +26,29 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Translate the project into Kubernetes manifests.
+    Convert {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Write one file per object into DIR (`-` for stdout, the default).
+        #[arg(short = 'o', long = "output", value_name = "DIR")]
+        output: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Yaml)]
+        format: Format,
+        /// Namespace to set on every object.
+        #[arg(long, value_name = "NS")]
+        namespace: Option<String>,
+        /// Exit 1 when the report has any warning.
+        #[arg(long)]
+        strict: bool,
+        /// Report format, on stderr.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        report: ReportFormat,
+        /// Image of the init containers that wait for dependencies.
+        #[arg(long, value_name = "IMAGE", default_value = translate::DEFAULT_WAIT_IMAGE)]
+        wait_image: String,
+    },
     /// Print the resolved compose project, as `docker compose config` does.
     Config {
         #[command(flatten)]
@@ -70,6 +94,12 @@ enum Format {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum SchemaKind {
     Compose,
 }
@@ -80,6 +110,8 @@ enum Failure {
     Input(Vec<Diagnostic>),
     /// Usage or I/O (exit 2).
     Io(anyhow::Error),
+    /// `--strict` and the report has warnings (exit 1).
+    Strict(usize),
 }
 
 /// Runs the command line given by `args` (the program name first) and returns the exit code.
@@ -106,11 +138,68 @@ where
             eprintln!("error: {error:#}");
             2
         }
+        Err(Failure::Strict(warnings)) => {
+            eprintln!("error: --strict: the report has {warnings} warning(s)");
+            1
+        }
     }
 }
 
 fn execute(command: Command) -> Result<(), Failure> {
     match command {
+        Command::Convert {
+            input,
+            output,
+            format,
+            namespace,
+            strict,
+            report,
+            wait_image,
+        } => {
+            let options = translate::Options {
+                namespace,
+                wait_image,
+            };
+            let loaded = compose::load_project(&load_options(&input)?).map_err(Failure::Input)?;
+            print_diagnostics(&loaded.warnings);
+            let collisions = translate::names::check_collisions(&loaded.project);
+            if !collisions.is_empty() {
+                return Err(Failure::Input(collisions));
+            }
+            let host_files = compose::host_files::read_host_files(&loaded.project);
+            let translation = translate::translate(
+                translate::Input {
+                    project: &loaded.project,
+                    env_files: &loaded.env_files,
+                    host_files: &host_files,
+                    environment: &loaded.environment,
+                },
+                &options,
+            );
+            let emit_format = match format {
+                Format::Yaml => emit::Format::Yaml,
+                Format::Json => emit::Format::Json,
+            };
+            match output.as_deref() {
+                None => write_stdout(&emit::render_stream(&translation.manifests, emit_format))?,
+                Some(dir) if dir.as_os_str() == "-" => {
+                    write_stdout(&emit::render_stream(&translation.manifests, emit_format))?
+                }
+                Some(dir) => {
+                    let files = emit::render_files(&translation.manifests, emit_format);
+                    emit::write_directory(dir, &files).map_err(Failure::Io)?;
+                }
+            }
+            let text = match report {
+                ReportFormat::Text => translation.report.to_text(),
+                ReportFormat::Json => translation.report.to_json(),
+            };
+            eprint!("{text}");
+            if strict && translation.report.warnings() > 0 {
+                return Err(Failure::Strict(translation.report.warnings()));
+            }
+            Ok(())
+        }
         Command::Config { input, format } => {
             let loaded = compose::load_project(&load_options(&input)?).map_err(Failure::Input)?;
             print_diagnostics(&loaded.warnings);

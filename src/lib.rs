@@ -7,6 +7,9 @@
 pub mod cli;
 pub mod compose;
 pub mod diagnostic;
+pub mod emit;
+pub mod manifest;
+pub mod translate;
 pub mod value;
 pub mod yaml;
 

@@ -98,3 +98,8 @@ fn check_area(area: &str) {
 fn cli_golden_cases() {
     check_area("cli");
 }
+
+#[test]
+fn convert_golden_cases() {
+    check_area("convert");
+}

@@ -8,6 +8,7 @@ pub mod check;
 pub mod dotenv;
 pub mod env_file;
 pub mod extends;
+pub mod host_files;
 pub mod include;
 pub mod interpolate;
 pub mod load;
@@ -28,6 +29,8 @@ pub struct LoadedProject {
     pub project: Project,
     /// What each service's env files set, file by file (the project keeps only the paths).
     pub env_files: env_file::ServiceEnvFiles,
+    /// The interpolation environment (process environment and `.env`).
+    pub environment: load::Environment,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -45,6 +48,7 @@ pub fn load_project(options: &LoadOptions) -> Result<LoadedProject, Vec<Diagnost
     Ok(LoadedProject {
         project,
         env_files,
+        environment: loaded.environment,
         warnings: loaded.warnings,
     })
 }

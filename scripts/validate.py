@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""Convert every compose project of the corpus and validate every object it writes.
+
+For each compose file that Docker Compose's loader accepts (the others must be refused by
+`convert` with exit 1), `compose2k8s convert -o DIR` runs in the file's directory, and:
+- it must exit 0 (or 1 only because of --strict, which this script does not pass);
+- every object must pass `kubernetes-validate --strict -k 1.33`, where a "couldn't find
+  schema" warning counts as a failure;
+- every service of the project must become a workload (or a container in another's pod).
+
+Usage: scripts/validate.py [--corpus DIR] [--binary PATH] [-v]
+Exit status: 0 when every project converts and validates, 1 otherwise.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from conformance import candidates, environment, run  # noqa: E402
+
+KUBERNETES_VERSION = "1.33"
+WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
+
+
+def loaded_services(path: Path, binary: str):
+    """The services of the project as our loader resolves them, or None if it refuses."""
+    out, _, code = run([binary, "config", "--format", "json", "-f", path.name], path.parent, environment())
+    if code != 0:
+        return None
+    return set(json.loads(out).get("services", {}).keys())
+
+
+def workload_services(directory: Path):
+    """Service names (the app.kubernetes.io/name label) of the workloads written."""
+    names = set()
+    for file in directory.glob("*.json"):
+        obj = json.loads(file.read_text())
+        if obj.get("kind") in WORKLOAD_KINDS:
+            template = obj["spec"].get("template") or obj["spec"]["jobTemplate"]["spec"]["template"]
+            for container in template["spec"]["containers"]:
+                names.add(container["name"])
+    return names
+
+
+def dns_label(name: str) -> str:
+    mapped = "".join(c if c.isascii() and (c.isalnum()) else "-" for c in name.lower())
+    return mapped.strip("-")[:63].rstrip("-") or "x"
+
+
+def validate(files):
+    done = subprocess.run(
+        ["kubernetes-validate", "--strict", "-k", KUBERNETES_VERSION, *map(str, files)],
+        capture_output=True,
+        text=True,
+    )
+    output = done.stdout + done.stderr
+    problems = [
+        line
+        for line in output.splitlines()
+        if line and not line.startswith("INFO ")
+    ]
+    return done.returncode == 0 and not problems, problems
+
+
+def check(path: Path, binary: str):
+    services = loaded_services(path, binary)
+    if services is None:
+        return "refused", None
+    with tempfile.TemporaryDirectory() as tmp:
+        out_dir = Path(tmp) / "out"
+        _, err, code = run(
+            [binary, "convert", "-f", path.name, "-o", str(out_dir), "--format", "json"],
+            path.parent,
+            environment(),
+        )
+        if code != 0:
+            return "failed", f"convert exits {code}: {err.strip().splitlines()[-1:] }"
+        files = sorted(out_dir.glob("*.json"))
+        if not files:
+            # A project whose services are all behind inactive profiles has nothing to run.
+            return ("valid", 0) if not services else ("failed", "no objects written")
+        ok, problems = validate(files)
+        if not ok:
+            return "failed", "\n".join(problems[:20])
+        lost = {dns_label(s) for s in services} - workload_services(out_dir)
+        if lost:
+            return "failed", f"services without a workload: {sorted(lost)}"
+        return "valid", len(files)
+
+
+def main():
+    here = Path(__file__).resolve().parent.parent
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", default=str(here.parent / "shared" / "corpus"))
+    parser.add_argument("--binary", default=str(here / "target" / "release" / "compose2k8s"))
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args()
+    corpus = Path(args.corpus)
+    counts = {"valid": 0, "refused": 0, "failed": 0}
+    objects = 0
+    for path in candidates(corpus):
+        outcome, detail = check(path, args.binary)
+        counts[outcome] += 1
+        if outcome == "valid":
+            objects += detail
+        if outcome == "failed":
+            print(f"FAILED {path.relative_to(corpus)}\n{detail}\n")
+        elif args.verbose:
+            print(f"{outcome}: {path.relative_to(corpus)}")
+    print(
+        f"validate: {counts['valid']} projects converted, {objects} objects valid for "
+        f"Kubernetes {KUBERNETES_VERSION}; {counts['refused']} refused by the loader; "
+        f"{counts['failed']} failed"
+    )
+    return 0 if counts["failed"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

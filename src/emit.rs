@@ -1,0 +1,169 @@
+//! Writing the objects: one stream to stdout, or one file per object in a directory.
+//!
+//! A directory is written as a whole or not at all: every file is first written to a
+//! staging directory inside it, then renamed into place. An index file records what
+//! compose2k8s wrote, so a later run replaces and removes only its own files and refuses to
+//! overwrite a file it did not write.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _, Result};
+
+use crate::manifest::{self, Manifest};
+
+/// The file that lists what compose2k8s wrote in a directory.
+pub const INDEX_FILE: &str = ".compose2k8s-files";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Yaml,
+    Json,
+}
+
+impl Format {
+    fn extension(self) -> &'static str {
+        match self {
+            Format::Yaml => "yaml",
+            Format::Json => "json",
+        }
+    }
+}
+
+/// The whole output as one text: a YAML stream or a JSON `List`.
+pub fn render_stream(manifests: &[Manifest], format: Format) -> String {
+    match format {
+        Format::Yaml => manifest::to_yaml_stream(manifests),
+        Format::Json => manifest::to_json_list(manifests),
+    }
+}
+
+/// One object as the text of its own file.
+pub fn render_one(manifest: &Manifest, format: Format) -> String {
+    match format {
+        Format::Yaml => manifest::to_yaml(manifest),
+        Format::Json => {
+            serde_json::to_string_pretty(&manifest.to_json()).unwrap_or_default() + "\n"
+        }
+    }
+}
+
+/// The files a directory output consists of: name → content, in output order.
+pub fn render_files(manifests: &[Manifest], format: Format) -> Vec<(String, String)> {
+    manifests
+        .iter()
+        .map(|m| (m.file_name(format.extension()), render_one(m, format)))
+        .collect()
+}
+
+/// Writes `files` into `dir`, replacing compose2k8s's earlier output there.
+pub fn write_directory(dir: &Path, files: &[(String, String)]) -> Result<()> {
+    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let previous = read_index(dir)?;
+    let new_names: BTreeSet<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+    for name in &new_names {
+        let target = dir.join(name);
+        if target.exists() && !previous.contains(*name) {
+            bail!(
+                "{} exists and was not written by compose2k8s; refusing to overwrite it",
+                target.display()
+            );
+        }
+    }
+    let staging = dir.join(format!(".compose2k8s-staging-{}", std::process::id()));
+    let staged = stage(&staging, files);
+    if let Err(error) = staged {
+        let _ = fs::remove_dir_all(&staging);
+        return Err(error);
+    }
+    let index: String = new_names.iter().map(|n| format!("{n}\n")).collect();
+    let moved = (|| -> Result<()> {
+        fs::write(staging.join(INDEX_FILE), index)?;
+        for (name, _) in files {
+            fs::rename(staging.join(name), dir.join(name))
+                .with_context(|| format!("cannot write {}", dir.join(name).display()))?;
+        }
+        fs::rename(staging.join(INDEX_FILE), dir.join(INDEX_FILE))?;
+        Ok(())
+    })();
+    let _ = fs::remove_dir_all(&staging);
+    moved?;
+    for stale in previous.iter().filter(|n| !new_names.contains(n.as_str())) {
+        let path = dir.join(stale);
+        if path.is_file() {
+            fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn stage(staging: &Path, files: &[(String, String)]) -> Result<()> {
+    fs::create_dir(staging).with_context(|| format!("cannot create {}", staging.display()))?;
+    for (name, content) in files {
+        let path = staging.join(name);
+        fs::write(&path, content).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}
+
+/// The names compose2k8s wrote in `dir` last time (none if it never wrote there).
+pub fn read_index(dir: &Path) -> Result<BTreeSet<String>> {
+    let path: PathBuf = dir.join(INDEX_FILE);
+    match fs::read_to_string(&path) {
+        Ok(text) => Ok(text
+            .lines()
+            .map(str::trim)
+            // Only plain names in this directory: an index cannot point elsewhere.
+            .filter(|l| !l.is_empty() && !l.contains('/') && !l.starts_with('.'))
+            .map(String::from)
+            .collect()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeSet::new()),
+        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("compose2k8s-emit-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        dir
+    }
+
+    fn files(names: &[&str]) -> Vec<(String, String)> {
+        names
+            .iter()
+            .map(|n| (n.to_string(), format!("{n}\n")))
+            .collect()
+    }
+
+    #[test]
+    fn a_rerun_replaces_and_removes_only_its_own_files() {
+        let dir = temp_dir("rerun");
+        write_directory(&dir, &files(&["a-service.yaml", "b-service.yaml"])).unwrap();
+        fs::write(dir.join("mine.yaml"), "kept").unwrap();
+        write_directory(&dir, &files(&["a-service.yaml"])).unwrap();
+        assert!(dir.join("a-service.yaml").is_file());
+        assert!(!dir.join("b-service.yaml").exists());
+        assert_eq!(fs::read_to_string(dir.join("mine.yaml")).unwrap(), "kept");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_foreign_file_is_never_overwritten() {
+        let dir = temp_dir("foreign");
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("a-service.yaml"), "hand written").unwrap();
+        let error = write_directory(&dir, &files(&["a-service.yaml"])).unwrap_err();
+        assert!(error.to_string().contains("was not written by compose2k8s"));
+        assert_eq!(
+            fs::read_to_string(dir.join("a-service.yaml")).unwrap(),
+            "hand written"
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

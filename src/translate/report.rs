@@ -1,0 +1,189 @@
+//! The conversion report: one entry for every compose key that was not carried over as it
+//! was, with the reason and, where one exists, what would express it. Nothing of the input
+//! is dropped without an entry here.
+
+use serde::Serialize;
+
+/// How much an entry matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// A decision the user should know about (a port inferred, a bind mount turned into a
+    /// ConfigMap); not a failure under `--strict`.
+    Info,
+    /// Something of the input is not carried over, or not exactly; `--strict` fails on it.
+    Warning,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Entry {
+    pub level: Level,
+    /// The service the entry is about; none for project-level keys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// The compose key path, e.g. `services.web.ulimits`.
+    pub key: String,
+    /// What happened and why.
+    pub message: String,
+    /// What would express it (an `x-kubernetes` field, a compose change), if anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub entries: Vec<Entry>,
+}
+
+impl Report {
+    fn push(
+        &mut self,
+        level: Level,
+        service: Option<&str>,
+        key: String,
+        message: String,
+        hint: Option<String>,
+    ) {
+        self.entries.push(Entry {
+            level,
+            service: service.map(String::from),
+            key,
+            message,
+            hint,
+        });
+    }
+
+    /// A service key that is not carried over (or not exactly).
+    pub fn warn(&mut self, service: &str, key: &str, message: impl Into<String>) {
+        self.push(
+            Level::Warning,
+            Some(service),
+            format!("services.{service}.{key}"),
+            message.into(),
+            None,
+        );
+    }
+
+    /// Like [`Report::warn`], with what would express it.
+    pub fn warn_with_hint(
+        &mut self,
+        service: &str,
+        key: &str,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        self.push(
+            Level::Warning,
+            Some(service),
+            format!("services.{service}.{key}"),
+            message.into(),
+            Some(hint.into()),
+        );
+    }
+
+    /// A decision about a service key the user should know about.
+    pub fn info(&mut self, service: &str, key: &str, message: impl Into<String>) {
+        self.push(
+            Level::Info,
+            Some(service),
+            format!("services.{service}.{key}"),
+            message.into(),
+            None,
+        );
+    }
+
+    /// A project-level key (`volumes.data`, `networks.front`, …) not carried over.
+    pub fn warn_project(&mut self, key: &str, message: impl Into<String>, hint: Option<String>) {
+        self.push(Level::Warning, None, key.to_string(), message.into(), hint);
+    }
+
+    /// A project-level decision the user should know about.
+    pub fn info_project(&mut self, key: &str, message: impl Into<String>) {
+        self.push(Level::Info, None, key.to_string(), message.into(), None);
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| e.level == Level::Warning)
+            .count()
+    }
+
+    /// Sorts entries by service, then key, so the report reads grouped and is stable.
+    pub fn sort(&mut self) {
+        self.entries.sort_by(|a, b| {
+            (&a.service, &a.key, a.level, &a.message)
+                .cmp(&(&b.service, &b.key, b.level, &b.message))
+        });
+        self.entries.dedup();
+    }
+
+    /// The text form: grouped by service, one line per entry.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let mut current: Option<&Option<String>> = None;
+        for entry in &self.entries {
+            if current != Some(&entry.service) {
+                match &entry.service {
+                    Some(service) => out.push_str(&format!("service {service}:\n")),
+                    None => out.push_str("project:\n"),
+                }
+                current = Some(&entry.service);
+            }
+            let level = match entry.level {
+                Level::Info => "info",
+                Level::Warning => "warning",
+            };
+            out.push_str(&format!("  {level}: {}: {}", entry.key, entry.message));
+            if let Some(hint) = &entry.hint {
+                out.push_str(&format!(" ({hint})"));
+            }
+            out.push('\n');
+        }
+        if !self.entries.is_empty() {
+            let warnings = self.warnings();
+            out.push_str(&format!(
+                "{} warning{}, {} note{}\n",
+                warnings,
+                if warnings == 1 { "" } else { "s" },
+                self.entries.len() - warnings,
+                if self.entries.len() - warnings == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+            ));
+        }
+        out
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_groups_by_service() {
+        let mut report = Report::default();
+        report.warn_with_hint(
+            "web",
+            "ulimits",
+            "not supported by Kubernetes",
+            "set limits in the image",
+        );
+        report.info("db", "ports", "port 3306 inferred from the image mysql");
+        report.warn_project("networks.front", "networks are not translated", None);
+        report.sort();
+        assert_eq!(
+            report.to_text(),
+            "project:\n  warning: networks.front: networks are not translated\n\
+             service db:\n  info: services.db.ports: port 3306 inferred from the image mysql\n\
+             service web:\n  warning: services.web.ulimits: not supported by Kubernetes (set limits in the image)\n\
+             2 warnings, 1 note\n"
+        );
+    }
+}
