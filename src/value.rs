@@ -341,14 +341,22 @@ impl Value {
         &self,
         visitor_expects: &dyn de::Expected,
     ) -> Result<T, DeError> {
-        let text = match &self.kind {
-            Kind::Int(i) => i.to_string(),
-            Kind::Float(f) if f.fract() == 0.0 => format!("{}", *f as i128),
-            Kind::String(s) => s.trim().to_string(),
-            _ => return self.invalid_type(visitor_expects),
+        let out_of_range = |unexpected: de::Unexpected<'_>| -> DeError {
+            de::Error::invalid_value(unexpected, visitor_expects)
         };
-        text.parse::<T>()
-            .map_err(|_| de::Error::invalid_value(de::Unexpected::Str(&text), visitor_expects))
+        match &self.kind {
+            Kind::Int(i) => i
+                .to_string()
+                .parse::<T>()
+                .map_err(|_| out_of_range(de::Unexpected::Signed(*i))),
+            // YAML integers beyond 64 bits arrive as floats.
+            Kind::Float(f) => Err(out_of_range(de::Unexpected::Float(*f))),
+            Kind::String(s) => s
+                .trim()
+                .parse::<T>()
+                .map_err(|_| out_of_range(de::Unexpected::Str(s))),
+            _ => self.invalid_type(visitor_expects),
+        }
     }
 }
 

@@ -392,6 +392,42 @@ mod tests {
     }
 
     #[test]
+    fn extra_hosts_append_without_repeating() {
+        check(
+            "services: {web: {extra_hosts: ['a=1.1.1.1', 'b=2.2.2.2']}}",
+            "services: {web: {extra_hosts: {b: 2.2.2.2, c: 3.3.3.3}}}",
+            json!({"services": {"web": {"extra_hosts": ["a=1.1.1.1", "b=2.2.2.2", "c=3.3.3.3"]}}}),
+        );
+    }
+
+    #[test]
+    fn network_lists_become_mappings_and_merge() {
+        check(
+            "services: {web: {networks: [front]}}",
+            "services: {web: {networks: {back: {aliases: [api]}}}}",
+            json!({"services": {"web": {"networks": {"front": null, "back": {"aliases": ["api"]}}}}}),
+        );
+    }
+
+    #[test]
+    fn ulimits_merge_as_mappings_and_numbers_replace() {
+        check(
+            "services: {web: {ulimits: {nofile: {soft: 1, hard: 2}, nproc: 10}}}",
+            "services: {web: {ulimits: {nofile: {hard: 4}, nproc: 20}}}",
+            json!({"services": {"web": {"ulimits": {"nofile": {"soft": 1, "hard": 4}, "nproc": 20}}}}),
+        );
+    }
+
+    #[test]
+    fn labels_merge_by_key_whatever_their_syntax() {
+        check(
+            "services: {web: {labels: [a=1]}}",
+            "services: {web: {labels: {a: 2}}}",
+            json!({"services": {"web": {"labels": ["a=1", "a=2"]}}}),
+        );
+    }
+
+    #[test]
     fn a_mapping_cannot_be_replaced_by_a_scalar() {
         let err = merge_documents(
             doc("services: {web: {build: {context: .}, deploy: {replicas: 1}}}"),
