@@ -3,7 +3,7 @@
 //! has errors, 2 usage or I/O error).
 
 use std::ffi::OsString;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::compose::load::LoadOptions;
 use crate::compose::{self, model};
 use crate::diagnostic::Diagnostic;
-use crate::{emit, translate};
+use crate::{diff, emit, translate};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -46,6 +46,23 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         report: ReportFormat,
         /// Image of the init containers that wait for dependencies.
+        #[arg(long, value_name = "IMAGE", default_value = translate::DEFAULT_WAIT_IMAGE)]
+        wait_image: String,
+        /// With -o DIR: write nothing, print what would change in DIR (as `diff`).
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Show what `convert -o DIR` would change in DIR; exit 0 if nothing, 1 if something.
+    Diff {
+        #[command(flatten)]
+        input: InputArgs,
+        /// The directory of manifests to compare with.
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+        /// Namespace to set on every object (as given to `convert`).
+        #[arg(long, value_name = "NS")]
+        namespace: Option<String>,
+        /// Image of the init containers that wait for dependencies (as given to `convert`).
         #[arg(long, value_name = "IMAGE", default_value = translate::DEFAULT_WAIT_IMAGE)]
         wait_image: String,
     },
@@ -112,6 +129,10 @@ enum Failure {
     Io(anyhow::Error),
     /// `--strict` and the report has warnings (exit 1).
     Strict(usize),
+    /// `diff` (or `--dry-run`) found changes (exit 1); they were printed.
+    Changed,
+    /// The input has errors where exit 1 already means "changes" (`diff`): exit 2.
+    InputOfDiff(Vec<Diagnostic>),
 }
 
 /// Runs the command line given by `args` (the program name first) and returns the exit code.
@@ -138,6 +159,11 @@ where
             eprintln!("error: {error:#}");
             2
         }
+        Err(Failure::Changed) => 1,
+        Err(Failure::InputOfDiff(diagnostics)) => {
+            print_diagnostics(&diagnostics);
+            2
+        }
         Err(Failure::Strict(warnings)) => {
             eprintln!("error: --strict: the report has {warnings} warning(s)");
             1
@@ -155,50 +181,62 @@ fn execute(command: Command) -> Result<(), Failure> {
             strict,
             report,
             wait_image,
+            dry_run,
         } => {
             let options = translate::Options {
                 namespace,
                 wait_image,
             };
-            let loaded = compose::load_project(&load_options(&input)?).map_err(Failure::Input)?;
-            print_diagnostics(&loaded.warnings);
-            let collisions = translate::names::check_collisions(&loaded.project);
-            if !collisions.is_empty() {
-                return Err(Failure::Input(collisions));
-            }
-            let host_files = compose::host_files::read_host_files(&loaded.project);
-            let translation = translate::translate(
-                translate::Input {
-                    project: &loaded.project,
-                    env_files: &loaded.env_files,
-                    host_files: &host_files,
-                    environment: &loaded.environment,
-                },
-                &options,
-            );
-            let emit_format = match format {
-                Format::Yaml => emit::Format::Yaml,
-                Format::Json => emit::Format::Json,
-            };
-            match output.as_deref() {
-                None => write_stdout(&emit::render_stream(&translation.manifests, emit_format))?,
-                Some(dir) if dir.as_os_str() == "-" => {
-                    write_stdout(&emit::render_stream(&translation.manifests, emit_format))?
+            let translation = translate_project(&input, &options).map_err(|f| match f {
+                Failure::Input(d) if dry_run => Failure::InputOfDiff(d),
+                other => other,
+            })?;
+            let emit_format = emit_format(format);
+            match output.as_deref().filter(|dir| dir.as_os_str() != "-") {
+                Some(dir) if dry_run => {
+                    let changed = show_diff(dir, &translation)?;
+                    print_report(&translation.report, report);
+                    if changed {
+                        return Err(Failure::Changed);
+                    }
                 }
                 Some(dir) => {
                     let files = emit::render_files(&translation.manifests, emit_format);
                     emit::write_directory(dir, &files).map_err(Failure::Io)?;
+                    print_report(&translation.report, report);
+                }
+                None if dry_run => {
+                    return Err(Failure::Io(anyhow::anyhow!("--dry-run needs -o DIR")));
+                }
+                None => {
+                    write_stdout(&emit::render_stream(&translation.manifests, emit_format))?;
+                    print_report(&translation.report, report);
                 }
             }
-            let text = match report {
-                ReportFormat::Text => translation.report.to_text(),
-                ReportFormat::Json => translation.report.to_json(),
-            };
-            eprint!("{text}");
             if strict && translation.report.warnings() > 0 {
                 return Err(Failure::Strict(translation.report.warnings()));
             }
             Ok(())
+        }
+        Command::Diff {
+            input,
+            dir,
+            namespace,
+            wait_image,
+        } => {
+            let options = translate::Options {
+                namespace,
+                wait_image,
+            };
+            let translation = translate_project(&input, &options).map_err(|f| match f {
+                Failure::Input(d) => Failure::InputOfDiff(d),
+                other => other,
+            })?;
+            if show_diff(&dir, &translation)? {
+                Err(Failure::Changed)
+            } else {
+                Ok(())
+            }
         }
         Command::Config { input, format } => {
             let loaded = compose::load_project(&load_options(&input)?).map_err(Failure::Input)?;
@@ -222,6 +260,57 @@ fn execute(command: Command) -> Result<(), Failure> {
             write_stdout(&(text + "\n"))
         }
     }
+}
+
+/// Loads and translates a project: everything `convert` and `diff` share.
+fn translate_project(
+    input: &InputArgs,
+    options: &translate::Options,
+) -> Result<translate::Translation, Failure> {
+    let loaded = compose::load_project(&load_options(input)?).map_err(Failure::Input)?;
+    print_diagnostics(&loaded.warnings);
+    let collisions = translate::names::check_collisions(&loaded.project);
+    if !collisions.is_empty() {
+        return Err(Failure::Input(collisions));
+    }
+    let host_files = compose::host_files::read_host_files(&loaded.project);
+    Ok(translate::translate(
+        translate::Input {
+            project: &loaded.project,
+            env_files: &loaded.env_files,
+            host_files: &host_files,
+            environment: &loaded.environment,
+        },
+        options,
+    ))
+}
+
+fn emit_format(format: Format) -> emit::Format {
+    match format {
+        Format::Yaml => emit::Format::Yaml,
+        Format::Json => emit::Format::Json,
+    }
+}
+
+fn print_report(report: &translate::Report, format: ReportFormat) {
+    let text = match format {
+        ReportFormat::Text => report.to_text(),
+        ReportFormat::Json => report.to_json(),
+    };
+    eprint!("{text}");
+}
+
+/// Prints what writing the translation to `dir` would change; true when anything would.
+fn show_diff(dir: &std::path::Path, translation: &translate::Translation) -> Result<bool, Failure> {
+    let existing = if dir.exists() {
+        diff::read_directory(dir).map_err(Failure::Io)?
+    } else {
+        Vec::new()
+    };
+    let changes = diff::compare(existing, diff::rendered(&translation.manifests));
+    let colour = std::io::stdout().is_terminal();
+    write_stdout(&diff::render(&changes, colour))?;
+    Ok(!changes.is_empty())
 }
 
 fn load_options(input: &InputArgs) -> Result<LoadOptions, Failure> {

@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod compose;
 pub mod diagnostic;
+pub mod diff;
 pub mod emit;
 pub mod manifest;
 pub mod translate;

@@ -11,7 +11,11 @@ fn convert(args: &[&str]) -> Vec<u8> {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("the binary runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let mut all = output.stdout;
     all.extend(output.stderr);
     all
@@ -22,7 +26,11 @@ fn directory_contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
         .expect("output directory")
         .map(|e| {
             let path = e.expect("entry").path();
-            let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let name = path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             (name, fs::read(&path).expect("file"))
         })
         .collect();
@@ -33,7 +41,13 @@ fn directory_contents(dir: &Path) -> Vec<(String, Vec<u8>)> {
 #[test]
 fn the_same_input_gives_the_same_bytes() {
     for format in ["yaml", "json"] {
-        let args = ["convert", "-f", "examples/expense/compose.yaml", "--format", format];
+        let args = [
+            "convert",
+            "-f",
+            "examples/expense/compose.yaml",
+            "--format",
+            format,
+        ];
         assert_eq!(convert(&args), convert(&args));
     }
 }

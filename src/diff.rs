@@ -1,0 +1,315 @@
+//! The dry-run diff: what `convert -o DIR` would change in DIR, object by object.
+//!
+//! Objects are matched by identity (apiVersion, kind, namespace, name), wherever they stand
+//! in the directory's files. The result lists objects added, removed and changed; for a
+//! changed object, the field paths that differ and a unified diff of its YAML. Secret values
+//! never appear: they are masked before anything is rendered, and a changed value shows as a
+//! changed path only.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+use serde_json::Value as Json;
+use similar::TextDiff;
+
+use crate::manifest::{Identity, Manifest};
+
+/// What replaces a secret value in any output.
+pub const MASK: &str = "***";
+
+/// One object as found on one side.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Object {
+    pub identity: Identity,
+    pub body: Json,
+}
+
+/// How the directory compares with what would be written.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Changes {
+    pub added: Vec<Object>,
+    pub removed: Vec<Object>,
+    pub changed: Vec<Changed>,
+    pub unchanged: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Changed {
+    pub identity: Identity,
+    /// Field paths that differ, like `spec.template.spec.containers[0].image`.
+    pub paths: Vec<String>,
+    pub before: Json,
+    pub after: Json,
+}
+
+impl Changes {
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+    }
+}
+
+/// Reads every object of the YAML and JSON files in `dir` (not recursively).
+pub fn read_directory(dir: &Path) -> Result<Vec<Object>> {
+    let mut objects = Vec::new();
+    let mut entries: Vec<_> = fs::read_dir(dir)
+        .with_context(|| format!("cannot read {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.is_file()
+                && matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("yaml" | "yml" | "json")
+                )
+        })
+        .collect();
+    entries.sort();
+    for path in entries {
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let documents = crate::yaml::parse(&text, None)
+            .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
+        for document in documents {
+            collect_objects(document.to_json(), &mut objects);
+        }
+    }
+    Ok(objects)
+}
+
+/// A document may be one object or a `List` of them.
+fn collect_objects(document: Json, into: &mut Vec<Object>) {
+    if document.get("kind").and_then(Json::as_str) == Some("List") {
+        if let Some(Json::Array(items)) = document.get("items") {
+            for item in items {
+                collect_objects(item.clone(), into);
+            }
+        }
+        return;
+    }
+    if let Some(identity) = identity_of(&document) {
+        into.push(Object {
+            identity,
+            body: document,
+        });
+    }
+}
+
+fn identity_of(object: &Json) -> Option<Identity> {
+    let text = |v: Option<&Json>| v.and_then(Json::as_str).map(String::from);
+    let metadata = object.get("metadata");
+    Some(Identity {
+        api_version: text(object.get("apiVersion"))?,
+        kind: text(object.get("kind"))?,
+        namespace: text(metadata.and_then(|m| m.get("namespace"))),
+        name: text(metadata.and_then(|m| m.get("name")))?,
+    })
+}
+
+/// The objects `convert` would write.
+pub fn rendered(manifests: &[Manifest]) -> Vec<Object> {
+    manifests
+        .iter()
+        .map(|m| Object {
+            identity: m.identity(),
+            body: m.to_json(),
+        })
+        .collect()
+}
+
+/// Compares what is in the directory (`before`) with what would be written (`after`).
+pub fn compare(before: Vec<Object>, after: Vec<Object>) -> Changes {
+    let mut old: BTreeMap<Identity, Json> =
+        before.into_iter().map(|o| (o.identity, o.body)).collect();
+    let mut changes = Changes::default();
+    for object in after {
+        match old.remove(&object.identity) {
+            None => changes.added.push(object),
+            Some(previous) if previous == object.body => changes.unchanged += 1,
+            Some(previous) => {
+                let mut paths = Vec::new();
+                changed_paths(&previous, &object.body, String::new(), &mut paths);
+                changes.changed.push(Changed {
+                    identity: object.identity,
+                    paths,
+                    before: previous,
+                    after: object.body,
+                });
+            }
+        }
+    }
+    changes.removed = old
+        .into_iter()
+        .map(|(identity, body)| Object { identity, body })
+        .collect();
+    changes.added.sort_by(|a, b| a.identity.cmp(&b.identity));
+    changes.changed.sort_by(|a, b| a.identity.cmp(&b.identity));
+    changes
+}
+
+fn changed_paths(before: &Json, after: &Json, path: String, out: &mut Vec<String>) {
+    match (before, after) {
+        (Json::Object(a), Json::Object(b)) => {
+            let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+            for key in keys {
+                let next = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                match (a.get(key), b.get(key)) {
+                    (Some(x), Some(y)) => changed_paths(x, y, next, out),
+                    _ => out.push(next),
+                }
+            }
+        }
+        (Json::Array(a), Json::Array(b)) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                changed_paths(x, y, format!("{path}[{i}]"), out);
+            }
+        }
+        _ if before != after => out.push(if path.is_empty() { ".".into() } else { path }),
+        _ => {}
+    }
+}
+
+/// Replaces the values of a Secret's `data` and `stringData` with [`MASK`].
+pub fn masked(object: &Json) -> Json {
+    let mut copy = object.clone();
+    if copy.get("kind").and_then(Json::as_str) == Some("Secret") {
+        for field in ["data", "stringData"] {
+            if let Some(Json::Object(values)) = copy.get_mut(field) {
+                for value in values.values_mut() {
+                    *value = Json::String(MASK.to_string());
+                }
+            }
+        }
+    }
+    copy
+}
+
+fn describe(identity: &Identity) -> String {
+    match &identity.namespace {
+        Some(ns) => format!(
+            "{} {}/{} ({})",
+            identity.kind, ns, identity.name, identity.api_version
+        ),
+        None => format!(
+            "{} {} ({})",
+            identity.kind, identity.name, identity.api_version
+        ),
+    }
+}
+
+fn yaml_of(object: &Json) -> String {
+    crate::yaml::to_string(&masked(object)).unwrap_or_default()
+}
+
+/// The report: one block per changed object, then a summary line. `colour` adds ANSI
+/// colours for a terminal.
+pub fn render(changes: &Changes, colour: bool) -> String {
+    let paint = |code: &str, text: &str| {
+        if colour {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    };
+    let mut out = String::new();
+    for object in &changes.added {
+        let _ = writeln!(
+            out,
+            "{}",
+            paint("32", &format!("+ added: {}", describe(&object.identity)))
+        );
+    }
+    for object in &changes.removed {
+        let _ = writeln!(
+            out,
+            "{}",
+            paint("31", &format!("- removed: {}", describe(&object.identity)))
+        );
+    }
+    for change in &changes.changed {
+        let _ = writeln!(
+            out,
+            "{}",
+            paint("33", &format!("~ changed: {}", describe(&change.identity)))
+        );
+        for path in &change.paths {
+            let _ = writeln!(out, "    {path}");
+        }
+        let (before, after) = (yaml_of(&change.before), yaml_of(&change.after));
+        let diff = TextDiff::from_lines(&before, &after);
+        let name = &change.identity.name;
+        let unified = diff
+            .unified_diff()
+            .context_radius(3)
+            .header(&format!("a/{name}"), &format!("b/{name}"))
+            .to_string();
+        for line in unified.lines() {
+            let painted = match line.chars().next() {
+                Some('+') if !line.starts_with("+++") => paint("32", line),
+                Some('-') if !line.starts_with("---") => paint("31", line),
+                Some('@') => paint("36", line),
+                _ => line.to_string(),
+            };
+            let _ = writeln!(out, "  {painted}");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "{} added, {} removed, {} changed, {} unchanged",
+        changes.added.len(),
+        changes.removed.len(),
+        changes.changed.len(),
+        changes.unchanged
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn object(kind: &str, name: &str, body: Json) -> Object {
+        let mut full = json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": name}});
+        if let (Json::Object(target), Json::Object(extra)) = (&mut full, body) {
+            target.extend(extra);
+        }
+        Object {
+            identity: identity_of(&full).expect("identity"),
+            body: full,
+        }
+    }
+
+    #[test]
+    fn added_removed_and_changed_objects_are_told_apart() {
+        let before = vec![
+            object("Service", "a", json!({"spec": {"ports": [{"port": 80}]}})),
+            object("Service", "gone", json!({})),
+            object("ConfigMap", "same", json!({"data": {"k": "v"}})),
+        ];
+        let after = vec![
+            object("Service", "a", json!({"spec": {"ports": [{"port": 8080}]}})),
+            object("Service", "new", json!({})),
+            object("ConfigMap", "same", json!({"data": {"k": "v"}})),
+        ];
+        let changes = compare(before, after);
+        assert_eq!(changes.added.len(), 1);
+        assert_eq!(changes.removed[0].identity.name, "gone");
+        assert_eq!(changes.changed[0].paths, ["spec.ports[0].port"]);
+        assert_eq!(changes.unchanged, 1);
+    }
+
+    #[test]
+    fn secret_values_never_appear() {
+        let before = vec![object("Secret", "s", json!({"data": {"password": "b2xk"}}))];
+        let after = vec![object("Secret", "s", json!({"data": {"password": "bmV3"}}))];
+        let text = render(&compare(before, after), false);
+        assert!(text.contains("data.password"));
+        assert!(!text.contains("b2xk") && !text.contains("bmV3"), "{text}");
+    }
+}

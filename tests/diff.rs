@@ -1,0 +1,124 @@
+//! `diff` and `convert --dry-run`: exit codes (0 same, 1 changed, 2 error — a broken project
+//! included, so CI can tell "stale" from "broken"), the changed
+//! object and field named, and nothing written.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir =
+            std::env::temp_dir().join(format!("compose2k8s-diff-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).expect("scratch dir");
+        fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/expense/compose.yaml"),
+            dir.join("compose.yaml"),
+        )
+        .expect("copy example");
+        Scratch(dir)
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_compose2k8s"))
+            .args(args)
+            .current_dir(&self.0)
+            .output()
+            .expect("the binary runs")
+    }
+
+    fn edit(&self, from: &str, to: &str) {
+        let path = self.0.join("compose.yaml");
+        let text = fs::read_to_string(&path).expect("compose file");
+        assert!(text.contains(from));
+        fs::write(&path, text.replace(from, to)).expect("write compose file");
+    }
+
+    fn snapshot(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        let mut files: Vec<(PathBuf, Vec<u8>)> = fs::read_dir(self.0.join("out"))
+            .expect("out dir")
+            .map(|e| {
+                let p = e.expect("entry").path();
+                let bytes = fs::read(&p).expect("read");
+                (p, bytes)
+            })
+            .collect();
+        files.sort();
+        files
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn no_change_exits_zero() {
+    let scratch = Scratch::new("same");
+    assert!(scratch.run(&["convert", "-o", "out"]).status.success());
+    let output = scratch.run(&["diff", "out"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).ends_with("0 added, 0 removed, 0 changed, 5 unchanged\n"));
+}
+
+#[test]
+fn a_change_names_the_object_and_field_and_writes_nothing() {
+    let scratch = Scratch::new("changed");
+    assert!(scratch.run(&["convert", "-o", "out"]).status.success());
+    let before = scratch.snapshot();
+    scratch.edit("joindevops/backend:1.0.0", "joindevops/backend:1.1.0");
+    for args in [
+        &["diff", "out"][..],
+        &["convert", "--dry-run", "-o", "out"][..],
+    ] {
+        let output = scratch.run(args);
+        assert_eq!(output.status.code(), Some(1));
+        let text = stdout(&output);
+        assert!(
+            text.contains("~ changed: Deployment backend (apps/v1)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("    spec.template.spec.containers[0].image"),
+            "{text}"
+        );
+        assert!(
+            text.contains("+      - image: joindevops/backend:1.1.0"),
+            "{text}"
+        );
+        assert_eq!(
+            scratch.snapshot(),
+            before,
+            "{args:?} wrote to the directory"
+        );
+    }
+}
+
+#[test]
+fn removed_and_added_objects_are_listed() {
+    let scratch = Scratch::new("added");
+    assert!(scratch.run(&["convert", "-o", "out"]).status.success());
+    scratch.edit("    ports:\n      - \"80:80\"\n", "");
+    let text = stdout(&scratch.run(&["diff", "out"]));
+    assert!(text.contains("- removed: Service frontend (v1)"), "{text}");
+}
+
+#[test]
+fn a_bad_project_is_an_error_not_a_change() {
+    let scratch = Scratch::new("error");
+    fs::write(scratch.0.join("compose.yaml"), "services: [").expect("write");
+    assert_eq!(scratch.run(&["diff", "out"]).status.code(), Some(2));
+    let dry_run = scratch.run(&["convert", "--dry-run", "-o", "out"]);
+    assert_eq!(dry_run.status.code(), Some(2));
+    let usage = scratch.run(&["convert", "--dry-run"]);
+    assert_eq!(usage.status.code(), Some(2));
+}
