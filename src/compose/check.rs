@@ -292,7 +292,9 @@ fn is_true(value: &Value) -> bool {
     }
 }
 
-/// The first `depends_on` cycle found, as the list of services around it.
+/// The first `depends_on` cycle found, as the list of services around it. The walk keeps
+/// its own stack: a dependency chain thousands of services long must not exhaust the
+/// thread's stack.
 fn dependency_cycle(document: &Value) -> Option<Vec<String>> {
     let graph: HashMap<&str, Vec<String>> = services(document)
         .map(|(name, service)| {
@@ -306,51 +308,52 @@ fn dependency_cycle(document: &Value) -> Option<Vec<String>> {
             (name.as_str(), deps)
         })
         .collect();
-    let mut state: HashMap<String, Visit> = HashMap::new();
-    let mut order: Vec<&str> = graph.keys().copied().collect();
-    order.sort_unstable();
-    for start in order {
-        let mut stack = Vec::new();
-        if let Some(cycle) = visit(start, &graph, &mut state, &mut stack) {
+    let mut done: HashSet<&str> = HashSet::new();
+    let mut starts: Vec<&str> = graph.keys().copied().collect();
+    starts.sort_unstable();
+    for start in starts {
+        if let Some(cycle) = walk_from(start, &graph, &mut done) {
             return Some(cycle);
         }
     }
     None
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Visit {
-    InProgress,
-    Done,
-}
-
-fn visit(
-    node: &str,
-    graph: &HashMap<&str, Vec<String>>,
-    state: &mut HashMap<String, Visit>,
-    stack: &mut Vec<String>,
+/// Depth-first from `start`; `path` holds the services being visited with the index of
+/// the next dependency to look at.
+fn walk_from<'a>(
+    start: &'a str,
+    graph: &'a HashMap<&'a str, Vec<String>>,
+    done: &mut HashSet<&'a str>,
 ) -> Option<Vec<String>> {
-    match state.get(node) {
-        Some(Visit::Done) => return None,
-        Some(Visit::InProgress) => {
-            let start = stack.iter().position(|n| n == node).unwrap_or(0);
-            let mut cycle = stack[start..].to_vec();
-            cycle.push(node.to_string());
+    if done.contains(start) {
+        return None;
+    }
+    let mut path: Vec<(&str, usize)> = vec![(start, 0)];
+    let mut on_path: HashSet<&str> = HashSet::from([start]);
+    while let Some((node, next)) = path.last_mut() {
+        let dependencies = graph.get(*node).map(Vec::as_slice).unwrap_or_default();
+        let Some(dependency) = dependencies.get(*next) else {
+            done.insert(*node);
+            on_path.remove(*node);
+            path.pop();
+            continue;
+        };
+        *next += 1;
+        let Some((&dependency, _)) = graph.get_key_value(dependency.as_str()) else {
+            continue;
+        };
+        if on_path.contains(dependency) {
+            let from = path.iter().position(|(n, _)| *n == dependency).unwrap_or(0);
+            let mut cycle: Vec<String> = path[from..].iter().map(|(n, _)| n.to_string()).collect();
+            cycle.push(dependency.to_string());
             return Some(cycle);
         }
-        None => {}
-    }
-    state.insert(node.to_string(), Visit::InProgress);
-    stack.push(node.to_string());
-    for next in graph.get(node).into_iter().flatten() {
-        if graph.contains_key(next.as_str()) {
-            if let Some(cycle) = visit(next, graph, state, stack) {
-                return Some(cycle);
-            }
+        if !done.contains(dependency) {
+            on_path.insert(dependency);
+            path.push((dependency, 0));
         }
     }
-    stack.pop();
-    state.insert(node.to_string(), Visit::Done);
     None
 }
 
@@ -456,6 +459,15 @@ mod tests {
             checked(source, &[]).unwrap_err(),
             ["error: dependency cycle detected: a -> b -> a"]
         );
+    }
+
+    #[test]
+    fn a_long_dependency_chain_is_walked_without_recursion() {
+        let mut source = String::from("services:\n  s0: {image: x}\n");
+        for i in 1..20_000 {
+            source.push_str(&format!("  s{i}: {{image: x, depends_on: [s{}]}}\n", i - 1));
+        }
+        assert!(checked(&source, &[]).is_ok());
     }
 
     #[test]
