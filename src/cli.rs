@@ -51,6 +51,12 @@ enum Command {
         /// With -o DIR: write nothing, print what would change in DIR (as `diff`).
         #[arg(long)]
         dry_run: bool,
+        /// With -o DIR: write a kustomize base (DIR/base) and overlays (DIR/overlays/NAME).
+        #[arg(long)]
+        kustomize: bool,
+        /// An overlay from override files: NAME=FILE[,FILE…] (repeatable; with --kustomize).
+        #[arg(long = "overlay", value_name = "NAME=FILES", value_parser = parse_overlay)]
+        overlays: Vec<OverlayArg>,
     },
     /// Show what `convert -o DIR` would change in DIR; exit 0 if nothing, 1 if something.
     Diff {
@@ -108,6 +114,40 @@ pub struct InputArgs {
 enum Format {
     Yaml,
     Json,
+}
+
+/// `--overlay prod=compose.prod.yaml,compose.extra.yaml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OverlayArg {
+    pub name: String,
+    pub files: Vec<PathBuf>,
+}
+
+fn parse_overlay(text: &str) -> Result<OverlayArg, String> {
+    let (name, files) = text
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=FILE[,FILE…], got {text:?}"))?;
+    let valid_name = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !valid_name {
+        return Err(format!(
+            "overlay name {name:?} must be letters, digits, `-` or `_`"
+        ));
+    }
+    let files: Vec<PathBuf> = files
+        .split(',')
+        .filter(|f| !f.is_empty())
+        .map(PathBuf::from)
+        .collect();
+    if files.is_empty() {
+        return Err(format!("overlay {name:?} names no file"));
+    }
+    Ok(OverlayArg {
+        name: name.to_string(),
+        files,
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -182,11 +222,30 @@ fn execute(command: Command) -> Result<(), Failure> {
             report,
             wait_image,
             dry_run,
+            kustomize,
+            overlays,
         } => {
             let options = translate::Options {
                 namespace,
                 wait_image,
             };
+            if kustomize || !overlays.is_empty() {
+                let Some(dir) = output.as_deref().filter(|d| d.as_os_str() != "-") else {
+                    return Err(Failure::Io(anyhow::anyhow!("--kustomize needs -o DIR")));
+                };
+                if !kustomize {
+                    return Err(Failure::Io(anyhow::anyhow!("--overlay needs --kustomize")));
+                }
+                return write_kustomize(
+                    &input,
+                    &overlays,
+                    &options,
+                    dir,
+                    emit_format(format),
+                    report,
+                    strict,
+                );
+            }
             let translation = translate_project(&input, &options).map_err(|f| match f {
                 Failure::Input(d) if dry_run => Failure::InputOfDiff(d),
                 other => other,
@@ -262,11 +321,49 @@ fn execute(command: Command) -> Result<(), Failure> {
     }
 }
 
+/// `convert --kustomize`: the base from INPUT, each overlay from INPUT's files plus its own.
+fn write_kustomize(
+    input: &InputArgs,
+    overlays: &[OverlayArg],
+    options: &translate::Options,
+    dir: &std::path::Path,
+    format: emit::Format,
+    report: ReportFormat,
+    strict: bool,
+) -> Result<(), Failure> {
+    let (base_files, base) = translate_with_files(input, options)?;
+    let mut warnings = base.report.warnings();
+    print_report(&base.report, report);
+    let mut rendered_overlays = Vec::new();
+    for overlay in overlays {
+        let mut overlay_input = input.clone();
+        overlay_input.files = base_files.clone();
+        overlay_input.files.extend(overlay.files.iter().cloned());
+        let (_, translation) = translate_with_files(&overlay_input, options)?;
+        warnings += translation.report.warnings();
+        rendered_overlays.push((overlay.name.clone(), translation.manifests));
+    }
+    let files = crate::kustomize::render_tree(&base.manifests, &rendered_overlays, format);
+    emit::write_directory(dir, &files).map_err(Failure::Io)?;
+    if strict && warnings > 0 {
+        return Err(Failure::Strict(warnings));
+    }
+    Ok(())
+}
+
 /// Loads and translates a project: everything `convert` and `diff` share.
 fn translate_project(
     input: &InputArgs,
     options: &translate::Options,
 ) -> Result<translate::Translation, Failure> {
+    translate_with_files(input, options).map(|(_, translation)| translation)
+}
+
+/// Like [`translate_project`], also giving the compose files that made the project.
+fn translate_with_files(
+    input: &InputArgs,
+    options: &translate::Options,
+) -> Result<(Vec<PathBuf>, translate::Translation), Failure> {
     let loaded = compose::load_project(&load_options(input)?).map_err(Failure::Input)?;
     print_diagnostics(&loaded.warnings);
     let collisions = translate::names::check_collisions(&loaded.project);
@@ -274,7 +371,7 @@ fn translate_project(
         return Err(Failure::Input(collisions));
     }
     let host_files = compose::host_files::read_host_files(&loaded.project);
-    Ok(translate::translate(
+    let translation = translate::translate(
         translate::Input {
             project: &loaded.project,
             env_files: &loaded.env_files,
@@ -282,7 +379,8 @@ fn translate_project(
             environment: &loaded.environment,
         },
         options,
-    ))
+    );
+    Ok((loaded.files, translation))
 }
 
 fn emit_format(format: Format) -> emit::Format {

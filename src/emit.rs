@@ -57,7 +57,8 @@ pub fn render_files(manifests: &[Manifest], format: Format) -> Vec<(String, Stri
         .collect()
 }
 
-/// Writes `files` into `dir`, replacing compose2k8s's earlier output there.
+/// Writes `files` (paths relative to `dir`) into `dir`, replacing compose2k8s's earlier
+/// output there.
 pub fn write_directory(dir: &Path, files: &[(String, String)]) -> Result<()> {
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let previous = read_index(dir)?;
@@ -81,6 +82,7 @@ pub fn write_directory(dir: &Path, files: &[(String, String)]) -> Result<()> {
     let moved = (|| -> Result<()> {
         fs::write(staging.join(INDEX_FILE), index)?;
         for (name, _) in files {
+            create_parent(&dir.join(name))?;
             fs::rename(staging.join(name), dir.join(name))
                 .with_context(|| format!("cannot write {}", dir.join(name).display()))?;
         }
@@ -102,9 +104,27 @@ fn stage(staging: &Path, files: &[(String, String)]) -> Result<()> {
     fs::create_dir(staging).with_context(|| format!("cannot create {}", staging.display()))?;
     for (name, content) in files {
         let path = staging.join(name);
+        create_parent(&path)?;
         fs::write(&path, content).with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
+}
+
+fn create_parent(path: &Path) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    Ok(())
+}
+
+/// A name in the index is a relative path inside the directory: no `..`, no hidden part.
+fn is_safe_relative(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('/')
+        && name
+            .split('/')
+            .all(|part| !part.is_empty() && !part.starts_with('.'))
 }
 
 /// The names compose2k8s wrote in `dir` last time (none if it never wrote there).
@@ -114,8 +134,8 @@ pub fn read_index(dir: &Path) -> Result<BTreeSet<String>> {
         Ok(text) => Ok(text
             .lines()
             .map(str::trim)
-            // Only plain names in this directory: an index cannot point elsewhere.
-            .filter(|l| !l.is_empty() && !l.contains('/') && !l.starts_with('.'))
+            // Only paths inside this directory: an index cannot point elsewhere.
+            .filter(|l| is_safe_relative(l))
             .map(String::from)
             .collect()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeSet::new()),

@@ -31,6 +31,8 @@ pub struct LoadedProject {
     pub env_files: env_file::ServiceEnvFiles,
     /// The interpolation environment (process environment and `.env`).
     pub environment: load::Environment,
+    /// The compose files that made the project, in order.
+    pub files: Vec<std::path::PathBuf>,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -49,6 +51,7 @@ pub fn load_project(options: &LoadOptions) -> Result<LoadedProject, Vec<Diagnost
         project,
         env_files,
         environment: loaded.environment,
+        files: loaded.files,
         warnings: loaded.warnings,
     })
 }
