@@ -12,6 +12,7 @@
 pub mod config;
 pub mod names;
 pub mod network;
+pub mod probe;
 pub mod report;
 pub mod storage;
 pub mod workload;
