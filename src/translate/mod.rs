@@ -14,6 +14,7 @@ pub mod names;
 pub mod network;
 pub mod probe;
 pub mod report;
+pub mod resources;
 pub mod storage;
 pub mod workload;
 
