@@ -12,9 +12,11 @@
 pub mod config;
 pub mod names;
 pub mod network;
+pub mod pod;
 pub mod probe;
 pub mod report;
 pub mod resources;
+pub mod security;
 pub mod storage;
 pub mod workload;
 
