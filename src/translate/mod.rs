@@ -10,6 +10,9 @@
 //! env files, configs and secrets, and `workload` builds the Deployment around them.
 
 pub mod config;
+pub mod container;
+pub mod dependencies;
+pub mod keys;
 pub mod names;
 pub mod network;
 pub mod pod;
