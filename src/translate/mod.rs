@@ -10,9 +10,16 @@
 //! env files, configs and secrets, and `workload` builds the Deployment around them.
 
 pub mod config;
+pub mod container;
+pub mod dependencies;
+pub mod keys;
 pub mod names;
 pub mod network;
+pub mod pod;
+pub mod probe;
 pub mod report;
+pub mod resources;
+pub mod security;
 pub mod storage;
 pub mod workload;
 

@@ -1,0 +1,291 @@
+//! The service's container: image and pull policy, `entrypoint` and `command`, environment,
+//! working directory, terminal, lifecycle hooks, resources, security and probes.
+//!
+//! Kubernetes expands `$(VAR)` in a container's command, args and env values, where Compose
+//! passes the text as it is; every `$` that Kubernetes would read specially is escaped.
+
+use k8s_openapi::api::core::v1::{Container, EnvVar, ExecAction, Lifecycle, LifecycleHandler};
+
+use super::names::dns_label;
+use super::probe::health_probes;
+use super::{resources, security, Context, PodParts};
+use crate::compose::model::{Command, Service, ServiceHook};
+
+/// The container that runs `service`, with what the other parts contributed.
+pub fn main_container(
+    cx: &mut Context<'_>,
+    name: &str,
+    service: &Service,
+    parts: &mut PodParts,
+) -> Container {
+    let (command, args) = command_and_args(cx, name, service);
+    let mut container = Container {
+        name: dns_label(name),
+        image: Some(image(cx, name, service)),
+        image_pull_policy: Some(pull_policy(cx, name, service).to_string()),
+        command,
+        args,
+        env: env(cx, name, service),
+        env_from: non_empty(std::mem::take(&mut parts.env_from)),
+        ports: non_empty(std::mem::take(&mut parts.ports)),
+        volume_mounts: non_empty(std::mem::take(&mut parts.mounts)),
+        working_dir: service.working_dir.clone().filter(|dir| !dir.is_empty()),
+        tty: service.tty.then_some(true),
+        stdin: service.stdin_open.then_some(true),
+        lifecycle: lifecycle(cx, name, service),
+        resources: resources::resources(cx, name, service),
+        security_context: security::container_context(cx, name, service),
+        ..Default::default()
+    };
+    if let Some(healthcheck) = &service.healthcheck {
+        match health_probes(healthcheck) {
+            Ok(Some(probes)) => {
+                container.readiness_probe = Some(probes.readiness);
+                container.liveness_probe = Some(probes.liveness);
+                container.startup_probe = probes.startup;
+            }
+            Ok(None) => {}
+            Err(reason) => cx.report.warn(name, "healthcheck", reason),
+        }
+    }
+    container
+}
+
+fn non_empty<T>(items: Vec<T>) -> Option<Vec<T>> {
+    (!items.is_empty()).then_some(items)
+}
+
+/// The image, or the name Compose gives the image it builds (`<project>-<service>`). A
+/// cluster cannot build images, so a `build` is always reported.
+fn image(cx: &mut Context<'_>, name: &str, service: &Service) -> String {
+    let built_name = || format!("{}-{name}", cx.project_name()).to_ascii_lowercase();
+    let image = service.image.clone().unwrap_or_else(built_name);
+    if let Some(build) = &service.build {
+        let message = format!(
+            "the cluster cannot build images: build {image:?} from {:?} and push it to a \
+             registry the cluster pulls from",
+            build.context
+        );
+        if service.image.is_some() {
+            cx.report.info(name, "build", message);
+        } else {
+            cx.report.warn_with_hint(
+                name,
+                "build",
+                message,
+                "set `image` to the name it is pushed under",
+            );
+        }
+    }
+    image
+}
+
+/// `pull_policy` as imagePullPolicy. Compose's default, `missing`, pulls only an image the
+/// node lacks, which is IfNotPresent (Kubernetes' own default would pull `:latest` always).
+fn pull_policy(cx: &mut Context<'_>, name: &str, service: &Service) -> &'static str {
+    let policy = service.pull_policy.as_deref().unwrap_or("missing");
+    match policy {
+        "always" => "Always",
+        "never" => "Never",
+        "missing" | "if_not_present" => "IfNotPresent",
+        "build" => {
+            cx.report.warn(
+                name,
+                "pull_policy",
+                "`build` has no Kubernetes equivalent: the image must be built and pushed \
+                 before it is deployed; IfNotPresent is used",
+            );
+            "IfNotPresent"
+        }
+        refresh => {
+            cx.report.warn(
+                name,
+                "pull_policy",
+                format!(
+                    "{refresh:?} has no Kubernetes equivalent: Always is used, which checks \
+                     the registry at every start"
+                ),
+            );
+            "Always"
+        }
+    }
+}
+
+/// `entrypoint` and `command` as the container's command and args.
+///
+/// An empty list means "not set" to Kubernetes, and to Docker too for `command`. An empty
+/// `entrypoint` clears the image's ENTRYPOINT in Docker, which then runs `command` as the
+/// program: Kubernetes runs it so when it is the container's command. Without a `command`,
+/// the program would be the image's CMD, which only the image knows.
+fn command_and_args(
+    cx: &mut Context<'_>,
+    name: &str,
+    service: &Service,
+) -> (Option<Vec<String>>, Option<Vec<String>>) {
+    let entrypoint = service.entrypoint.as_ref().map(escaped_words);
+    let command = service
+        .command
+        .as_ref()
+        .map(escaped_words)
+        .and_then(non_empty);
+    match (entrypoint, command) {
+        (Some(entrypoint), command) if !entrypoint.is_empty() => (Some(entrypoint), command),
+        (Some(_), Some(command)) => (Some(command), None),
+        (Some(_), None) => {
+            cx.report.warn_with_hint(
+                name,
+                "entrypoint",
+                "the empty entrypoint is not translated: Kubernetes cannot clear the image's \
+                 ENTRYPOINT, only replace it",
+                "set `command` to the program to run",
+            );
+            (None, None)
+        }
+        (None, command) => (None, command),
+    }
+}
+
+fn escaped_words(command: &Command) -> Vec<String> {
+    command
+        .words()
+        .iter()
+        .map(|w| escape_expansion(w))
+        .collect()
+}
+
+/// `text` written so that Kubernetes' `$(VAR)` expansion gives it back unchanged.
+/// Kubernetes reads `$$` as `$` and `$(` as the start of a reference, and leaves any other
+/// `$` alone, so exactly the `$` followed by `$` or `(` are doubled.
+pub fn escape_expansion(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        escaped.push(c);
+        if c == '$' && matches!(chars.peek(), Some('$' | '(')) {
+            escaped.push('$');
+        }
+    }
+    escaped
+}
+
+/// `environment` as env, sorted by name. A variable without a value is unset in Compose
+/// unless an env file sets it (then the env file's ConfigMap provides it): it gets no entry,
+/// and when no env file sets it either, a report line.
+fn env(cx: &mut Context<'_>, name: &str, service: &Service) -> Option<Vec<EnvVar>> {
+    let mut variables: Vec<EnvVar> = Vec::new();
+    for (variable, value) in service.environment.iter() {
+        match value {
+            Some(value) => variables.push(EnvVar {
+                name: variable.clone(),
+                value: Some(escape_expansion(value)),
+                ..Default::default()
+            }),
+            None if set_by_env_file(cx, name, variable) => {}
+            None => cx.report.warn_with_hint(
+                name,
+                &format!("environment.{variable}"),
+                "has no value and was not set when converting, so the container does not get it",
+                "give it a value, or set it in the environment when converting",
+            ),
+        }
+    }
+    variables.sort_by(|a, b| a.name.cmp(&b.name));
+    non_empty(variables)
+}
+
+fn set_by_env_file(cx: &Context<'_>, name: &str, variable: &str) -> bool {
+    cx.input
+        .env_files
+        .get(name)
+        .is_some_and(|files| files.iter().any(|f| f.variables.contains_key(variable)))
+}
+
+/// `post_start` and `pre_stop` as lifecycle exec handlers. Kubernetes runs one command per
+/// hook, as the container's user, in its working directory and environment: a hook that
+/// needs more is reported instead.
+fn lifecycle(cx: &mut Context<'_>, name: &str, service: &Service) -> Option<Lifecycle> {
+    let post_start = hook_handler(cx, name, "post_start", &service.post_start);
+    let pre_stop = hook_handler(cx, name, "pre_stop", &service.pre_stop);
+    (post_start.is_some() || pre_stop.is_some()).then_some(Lifecycle {
+        post_start,
+        pre_stop,
+        ..Default::default()
+    })
+}
+
+fn hook_handler(
+    cx: &mut Context<'_>,
+    name: &str,
+    key: &str,
+    hooks: &[ServiceHook],
+) -> Option<LifecycleHandler> {
+    let hook = match hooks {
+        [] => return None,
+        [hook] => hook,
+        _ => {
+            cx.report.warn_with_hint(
+                name,
+                key,
+                format!(
+                    "{} hooks are not translated: Kubernetes runs one",
+                    hooks.len()
+                ),
+                "combine them into one command",
+            );
+            return None;
+        }
+    };
+    let command = hook
+        .command
+        .as_ref()
+        .map(Command::words)
+        .unwrap_or_default();
+    let unsupported = [
+        (hook.user.is_some(), "user"),
+        (hook.privileged, "privileged"),
+        (hook.working_dir.is_some(), "working_dir"),
+        (!hook.environment.is_empty(), "environment"),
+    ];
+    let settings: Vec<&str> = unsupported
+        .iter()
+        .filter(|(set, _)| *set)
+        .map(|(_, setting)| *setting)
+        .collect();
+    if command.is_empty() || !settings.is_empty() {
+        let reason = if command.is_empty() {
+            "it has no command".to_string()
+        } else {
+            format!("Kubernetes cannot set its {}", settings.join(", "))
+        };
+        cx.report
+            .warn(name, key, format!("the hook is not translated: {reason}"));
+        return None;
+    }
+    Some(LifecycleHandler {
+        exec: Some(ExecAction {
+            command: Some(command.to_vec()),
+        }),
+        ..Default::default()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dollars_kubernetes_would_expand_are_doubled() {
+        let cases = [
+            ("echo $(date)", "echo $$(date)"),
+            ("$HOME", "$HOME"),
+            ("cost: 5$", "cost: 5$"),
+            ("$$", "$$$"),
+            ("$$(x)", "$$$$(x)"),
+            ("${A} $(B)", "${A} $$(B)"),
+            ("plain", "plain"),
+        ];
+        for (text, escaped) in cases {
+            assert_eq!(escape_expansion(text), escaped, "{text}");
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! `depends_on` as init containers: the pod waits until each dependency's Service answers.
+//!
+//! A Service forwards only to ready pods, and a health check becomes a readiness probe, so
+//! waiting for the Service to answer waits for `service_started` and `service_healthy`
+//! alike. A dependency that no Service reaches cannot be waited for this way; that is
+//! reported with what would fix it.
+
+use k8s_openapi::api::core::v1::Container;
+
+use super::names::{dns_label, joined};
+use super::network::reachable_port;
+use super::Context;
+use crate::compose::model::{Condition, Dependency, Service};
+
+/// Seconds between two attempts, and the most one attempt may take.
+const RETRY_SECONDS: u32 = 2;
+
+/// One init container per dependency that can be waited for, in the order of their names.
+pub fn wait_containers(cx: &mut Context<'_>, name: &str, service: &Service) -> Vec<Container> {
+    let mut dependencies: Vec<(&String, &Dependency)> = service.depends_on.iter().collect();
+    dependencies.sort_by_key(|(dependency, _)| *dependency);
+    dependencies
+        .into_iter()
+        .filter_map(|(dependency, how)| wait_container(cx, name, dependency, how))
+        .collect()
+}
+
+fn wait_container(
+    cx: &mut Context<'_>,
+    name: &str,
+    dependency: &str,
+    how: &Dependency,
+) -> Option<Container> {
+    let key = format!("depends_on.{dependency}");
+    if how.restart {
+        cx.report.info(
+            name,
+            &format!("{key}.restart"),
+            format!(
+                "the pods are not restarted when {dependency} changes: Kubernetes has no \
+                 dependency between workloads"
+            ),
+        );
+    }
+    let Some(port) = reachable_port(cx, dependency) else {
+        report_unreachable(cx, name, &key, dependency, how);
+        return None;
+    };
+    if how.condition == Condition::ServiceCompletedSuccessfully {
+        cx.report.warn(
+            name,
+            &key,
+            format!(
+                "waits until {dependency} answers on port {port}, not until it has completed: \
+                 running it as a Job is not supported yet"
+            ),
+        );
+    }
+    let host = dns_label(dependency);
+    let script = format!(
+        "until nc -z -w {RETRY_SECONDS} {host} {port}; do echo waiting for {host}:{port}; \
+         sleep {RETRY_SECONDS}; done"
+    );
+    Some(Container {
+        name: joined(&["wait-for", &host]),
+        image: Some(cx.options.wait_image.clone()),
+        command: Some(vec!["sh".to_string(), "-c".to_string(), script]),
+        ..Default::default()
+    })
+}
+
+fn report_unreachable(
+    cx: &mut Context<'_>,
+    name: &str,
+    key: &str,
+    dependency: &str,
+    how: &Dependency,
+) {
+    let optional = if how.required {
+        ""
+    } else {
+        " (an optional dependency)"
+    };
+    if !cx.input.project.services.contains_key(dependency) {
+        cx.report.info(
+            name,
+            key,
+            format!("{dependency}{optional} is not in the project, so nothing waits for it"),
+        );
+        return;
+    }
+    cx.report.warn_with_hint(
+        name,
+        key,
+        format!(
+            "{dependency}{optional} has no port other services reach it on, so the pod does \
+             not wait for it"
+        ),
+        format!("`expose` the port {dependency} listens on"),
+    );
+}

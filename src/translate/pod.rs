@@ -1,0 +1,225 @@
+//! Pod-level settings of a service: name resolution (`extra_hosts`, `dns`, `dns_search`,
+//! `dns_opt`), `hostname` and `domainname`, `platform` as a node selector, and
+//! `stop_grace_period`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::IpAddr;
+
+use k8s_openapi::api::core::v1::{HostAlias, PodDNSConfig, PodDNSConfigOption};
+
+use super::names::dns_label;
+use super::Context;
+use crate::compose::model::Service;
+
+/// The most nameservers a pod may list.
+const MAX_NAMESERVERS: usize = 3;
+
+/// `extra_hosts` as host aliases: one per address, addresses and names sorted.
+pub fn host_aliases(cx: &mut Context<'_>, name: &str, service: &Service) -> Option<Vec<HostAlias>> {
+    let mut by_address: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (host, addresses) in service.extra_hosts.iter() {
+        for address in addresses {
+            if address.parse::<IpAddr>().is_err() {
+                cx.report.warn(
+                    name,
+                    "extra_hosts",
+                    format!(
+                        "{host}={address} is not translated: a host alias needs an IP address \
+                         (Docker's host-gateway has no Kubernetes equivalent)"
+                    ),
+                );
+                continue;
+            }
+            by_address
+                .entry(address.clone())
+                .or_default()
+                .insert(host.clone());
+        }
+    }
+    let aliases: Vec<HostAlias> = by_address
+        .into_iter()
+        .map(|(ip, hosts)| HostAlias {
+            ip,
+            hostnames: Some(hosts.into_iter().collect()),
+        })
+        .collect();
+    (!aliases.is_empty()).then_some(aliases)
+}
+
+/// `dns`, `dns_search` and `dns_opt` as the pod's DNS config, with the DNS policy it needs:
+/// `None` when the service names its own servers (the cluster's DNS is then not used, as in
+/// Compose), the default otherwise.
+pub fn dns(
+    cx: &mut Context<'_>,
+    name: &str,
+    service: &Service,
+) -> (Option<String>, Option<PodDNSConfig>) {
+    let mut nameservers: Vec<String> = service.dns.iter().cloned().collect();
+    if nameservers.len() > MAX_NAMESERVERS {
+        cx.report.warn(
+            name,
+            "dns",
+            format!(
+                "a pod has at most {MAX_NAMESERVERS} nameservers; left out: {}",
+                nameservers[MAX_NAMESERVERS..].join(", ")
+            ),
+        );
+        nameservers.truncate(MAX_NAMESERVERS);
+    }
+    let searches: Vec<String> = service.dns_search.iter().cloned().collect();
+    let options: Vec<PodDNSConfigOption> = service.dns_opt.iter().map(|o| dns_option(o)).collect();
+    if nameservers.is_empty() && searches.is_empty() && options.is_empty() {
+        return (None, None);
+    }
+    let policy = (!nameservers.is_empty()).then(|| "None".to_string());
+    let config = PodDNSConfig {
+        nameservers: (!nameservers.is_empty()).then_some(nameservers),
+        searches: (!searches.is_empty()).then_some(searches),
+        options: (!options.is_empty()).then_some(options),
+    };
+    (policy, Some(config))
+}
+
+/// A resolver option, `name[:value]` as resolv.conf writes it (`ndots:2`, `use-vc`).
+fn dns_option(option: &str) -> PodDNSConfigOption {
+    let (name, value) = match option.split_once(':') {
+        Some((name, value)) => (name, Some(value.to_string())),
+        None => (option, None),
+    };
+    PodDNSConfigOption {
+        name: Some(name.to_string()),
+        value,
+    }
+}
+
+/// `hostname` and `domainname` as the pod's hostname and subdomain.
+pub fn hostname_and_subdomain(
+    cx: &mut Context<'_>,
+    name: &str,
+    service: &Service,
+) -> (Option<String>, Option<String>) {
+    let hostname = service
+        .hostname
+        .as_deref()
+        .filter(|h| !h.is_empty())
+        .map(|h| as_label(cx, name, "hostname", h));
+    let subdomain = service
+        .domainname
+        .as_deref()
+        .filter(|d| !d.is_empty())
+        .map(|d| as_label(cx, name, "domainname", d));
+    if let Some(subdomain) = &subdomain {
+        cx.report.info(
+            name,
+            "domainname",
+            format!(
+                "the pod's subdomain is {subdomain:?}: its name resolves in the cluster only \
+                 through a headless Service of that name"
+            ),
+        );
+    }
+    (hostname, subdomain)
+}
+
+/// A pod's hostname and subdomain must be DNS labels; others take the label form.
+fn as_label(cx: &mut Context<'_>, name: &str, key: &str, value: &str) -> String {
+    let label = dns_label(value);
+    if label != value {
+        cx.report.warn(
+            name,
+            key,
+            format!("{value:?} is not a DNS label; the pod uses {label:?}"),
+        );
+    }
+    label
+}
+
+/// `platform` (`os/arch[/variant]`) as a node selector on the well-known node labels.
+pub fn node_selector(
+    cx: &mut Context<'_>,
+    name: &str,
+    service: &Service,
+) -> Option<BTreeMap<String, String>> {
+    let platform = service.platform.as_deref().filter(|p| !p.is_empty())?;
+    let mut parts = platform.split('/');
+    let mut selector = BTreeMap::new();
+    for label in ["kubernetes.io/os", "kubernetes.io/arch"] {
+        match parts.next() {
+            Some(value) if is_label_value(value) => {
+                selector.insert(label.to_string(), value.to_string());
+            }
+            Some(value) => cx.report.warn(
+                name,
+                "platform",
+                format!("{value:?} is not a valid value for the node label {label}"),
+            ),
+            None => {}
+        }
+    }
+    if let Some(variant) = parts.next() {
+        cx.report.warn(
+            name,
+            "platform",
+            format!(
+                "the variant {variant:?} is not selected: nodes are labelled with their OS \
+                 and architecture only"
+            ),
+        );
+    }
+    (!selector.is_empty()).then_some(selector)
+}
+
+fn is_label_value(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    !value.is_empty()
+        && value.len() <= 63
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(b))
+        && bytes.first().is_some_and(u8::is_ascii_alphanumeric)
+        && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
+}
+
+/// `stop_grace_period` in whole seconds, rounded up so that the container gets at least the
+/// time Compose gives it.
+pub fn termination_grace_period(
+    cx: &mut Context<'_>,
+    name: &str,
+    service: &Service,
+) -> Option<i64> {
+    let period = service.stop_grace_period?;
+    if period.as_nanos() < 0 {
+        cx.report.warn(
+            name,
+            "stop_grace_period",
+            format!("{period} is negative; Kubernetes' default grace period applies"),
+        );
+        return None;
+    }
+    Some(period.as_secs_ceil())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_options_split_name_and_value() {
+        let option = |text| {
+            let o = dns_option(text);
+            (o.name, o.value)
+        };
+        assert_eq!(option("ndots:2"), (Some("ndots".into()), Some("2".into())));
+        assert_eq!(option("use-vc"), (Some("use-vc".into()), None));
+    }
+
+    #[test]
+    fn label_values_follow_kubernetes_rules() {
+        for valid in ["linux", "arm64", "amd64", "x86_64"] {
+            assert!(is_label_value(valid), "{valid}");
+        }
+        for invalid in ["", "-x", "a b", "x-"] {
+            assert!(!is_label_value(invalid), "{invalid}");
+        }
+    }
+}
