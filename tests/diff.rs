@@ -91,10 +91,10 @@ fn a_change_names_the_object_and_field_and_writes_nothing() {
             text.contains("    spec.template.spec.containers[0].image"),
             "{text}"
         );
-        assert!(
-            text.contains("+      - image: joindevops/backend:1.1.0"),
-            "{text}"
-        );
+        let added_line = text.lines().any(|l| {
+            l.starts_with("  +") && l.trim_end().ends_with("image: joindevops/backend:1.1.0")
+        });
+        assert!(added_line, "{text}");
         assert_eq!(
             scratch.snapshot(),
             before,
