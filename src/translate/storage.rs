@@ -13,10 +13,10 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::config::{config_key, config_map};
-use super::names::{dns_label, joined, project_labels, unique, MAX_NAME};
+use super::names::{dns_label, joined, labels, project_labels, unique, MAX_NAME};
 use super::{Context, PodParts};
 use crate::compose::host_files::HostFile;
-use crate::compose::model::{MountKind, Project, Service, ServiceVolume, Volume};
+use crate::compose::model::{ByteSize, MountKind, Project, Service, ServiceVolume, Volume};
 use crate::manifest::Manifest;
 
 /// The size of a claim: Compose volumes have none.
@@ -317,59 +317,28 @@ fn attach_bind(
         return None;
     }
     let found = cx.input.host_files.get(Path::new(source));
-    let files: Vec<(String, &[u8])> = match found {
-        Some(HostFile::File(bytes)) => vec![(file_name(source), bytes.as_slice())],
-        Some(HostFile::Directory(entries)) => entries
-            .iter()
-            .map(|(name, bytes)| (name.clone(), bytes.as_slice()))
-            .collect(),
+    let (what, files): (&str, Vec<(String, &[u8])>) = match found {
+        Some(HostFile::File(bytes)) => ("file", vec![(file_name(source), bytes.as_slice())]),
+        Some(HostFile::Directory(entries)) => (
+            "directory",
+            entries
+                .iter()
+                .map(|(name, bytes)| (name.clone(), bytes.as_slice()))
+                .collect(),
+        ),
         other => {
             report_unmountable(cx, service, key, source, &mount.target, other);
             return None;
         }
     };
-    let is_file = matches!(found, Some(HostFile::File(_)));
     let name = cx
         .config_map_names
         .claim(&joined(&[service, path_part(&mount.target)]));
-    let keyed = keyed_files(cx, service, key, &files);
-    let data: Vec<(String, &[u8])> = keyed
-        .iter()
-        .map(|(k, _, bytes)| (k.clone(), *bytes))
-        .collect();
-    // A directory lists every file once one of them is stored under a key that differs
-    // from its name; a file is mounted by its key through subPath.
-    let needs_items = !is_file && keyed.iter().any(|(k, path, _)| k != path);
-    let volume = PodVolume {
-        name: name.clone(),
-        config_map: Some(ConfigMapVolumeSource {
-            name: name.clone(),
-            items: needs_items.then(|| {
-                keyed
-                    .iter()
-                    .map(|(k, path, _)| KeyToPath {
-                        key: k.clone(),
-                        path: path.clone(),
-                        mode: None,
-                    })
-                    .collect()
-            }),
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
-    let container_mount = VolumeMount {
-        mount_path: mount.target.clone(),
-        read_only: Some(true),
-        sub_path: is_file
-            .then(|| data.first().map(|(k, _)| k.clone()))
-            .flatten(),
-        ..Default::default()
-    };
+    let files = keyed_files(cx, service, key, &files);
+    let (volume, container_mount) = bind_volume(&name, &mount.target, what == "file", &files);
     if !mount_volume(cx, service, key, parts, volume, container_mount) {
         return None;
     }
-    let what = if is_file { "file" } else { "directory" };
     cx.report.info(
         service,
         key,
@@ -379,36 +348,88 @@ fn attach_bind(
             mount.target
         ),
     );
+    let data: Vec<(String, &[u8])> = files.into_iter().map(|f| (f.key, f.bytes)).collect();
     let project = cx.project_name().to_string();
     Some(Manifest::ConfigMap(config_map(
         &name,
-        super::names::labels(&project, service),
+        labels(&project, service),
         &data,
     )))
 }
 
-/// Files with the ConfigMap key each is stored under and the path it appears at. A file
-/// whose name cannot be a path in a volume is reported and left out.
+/// A host file as it goes into a ConfigMap: under `key`, appearing as `path`.
+struct KeyedFile<'f> {
+    key: String,
+    path: String,
+    bytes: &'f [u8],
+}
+
+/// The ConfigMap volume and the mount of a bind mount's copy. A file is mounted by its key
+/// through subPath; a directory lists its files only when one is stored under a key other
+/// than its name.
+fn bind_volume(
+    name: &str,
+    target: &str,
+    is_file: bool,
+    files: &[KeyedFile<'_>],
+) -> (PodVolume, VolumeMount) {
+    let needs_items = !is_file && files.iter().any(|f| f.key != f.path);
+    let volume = PodVolume {
+        name: name.to_string(),
+        config_map: Some(ConfigMapVolumeSource {
+            name: name.to_string(),
+            items: needs_items.then(|| {
+                files
+                    .iter()
+                    .map(|f| KeyToPath {
+                        key: f.key.clone(),
+                        path: f.path.clone(),
+                        mode: None,
+                    })
+                    .collect()
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let mount = VolumeMount {
+        mount_path: target.to_string(),
+        read_only: Some(true),
+        sub_path: files.first().filter(|_| is_file).map(|f| f.key.clone()),
+        ..Default::default()
+    };
+    (volume, mount)
+}
+
+/// The files with the ConfigMap key each is stored under. A file whose name cannot be a
+/// path in a volume is reported and left out.
 fn keyed_files<'f>(
     cx: &mut Context<'_>,
     service: &str,
     key: &str,
     files: &[(String, &'f [u8])],
-) -> Vec<(String, String, &'f [u8])> {
-    let mut keyed: Vec<(String, String, &'f [u8])> = Vec::new();
+) -> Vec<KeyedFile<'f>> {
+    let mut keyed: Vec<KeyedFile<'f>> = Vec::new();
     for (name, bytes) in files {
         if name.starts_with("..") {
             cx.report.warn(
                 service,
                 key,
-                format!("{name}: a file name starting with `..` cannot be mounted from a ConfigMap; it is left out"),
+                format!(
+                    "{name}: a file name starting with `..` cannot be mounted from a \
+                     ConfigMap; it is left out"
+                ),
             );
             continue;
         }
         let data_key = unique(&config_key(name), MAX_CONFIG_KEY, |candidate| {
-            keyed.iter().any(|(k, _, _)| k == candidate)
+            keyed.iter().any(|f| f.key == candidate)
         });
-        keyed.push((data_key, name.clone(), bytes));
+        keyed.push(KeyedFile {
+            key: data_key,
+            path: name.clone(),
+            bytes,
+        });
     }
     keyed
 }
@@ -563,7 +584,7 @@ fn attach_tmpfs_entry(
     let mut ignored = Vec::new();
     for option in options.split(',').filter(|o| !o.is_empty()) {
         match option.split_once('=') {
-            Some(("size", value)) => match value.parse::<crate::compose::model::ByteSize>() {
+            Some(("size", value)) => match value.parse::<ByteSize>() {
                 Ok(bytes) => size = Some(bytes.bytes()),
                 Err(_) => ignored.push(option),
             },
