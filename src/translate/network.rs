@@ -15,7 +15,7 @@ use k8s_openapi::api::core::v1::{ContainerPort, Service as KubeService, ServiceP
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::names::{dns_label, labels, selector, unique};
+use super::names::{dns_label, joined, labels, selector, unique};
 use super::report::Report;
 use super::{Context, Input, PodParts};
 use crate::compose::model::{parse_short_port, Port, Protocol, Service};
@@ -139,7 +139,7 @@ impl PortPlan {
             plan.add_undeclared(input, name, service);
         }
         plan.remove_duplicates();
-        if !plan.ports.is_empty() && dns_label(name) != name {
+        if !plan.ports.is_empty() && service_name(name) != name {
             plan.notes.push(renamed_host_note(name));
         }
         plan
@@ -198,7 +198,7 @@ impl PortPlan {
             return;
         };
         let list: Vec<String> = published.iter().map(u16::to_string).collect();
-        let service_name = dns_label(name);
+        let service_name = service_name(name);
         self.notes.push(Note::info(
             "ports",
             format!(
@@ -271,7 +271,7 @@ impl PortPlan {
                     "no ports or expose: port {port} inferred from the image {image} \
                      ({known_as}), so the Service `{}` listens on it; state it with \
                      expose: [\"{port}\"]",
-                    dns_label(name)
+                    service_name(name)
                 ),
             ));
             return;
@@ -377,15 +377,26 @@ impl PortPlan {
     }
 }
 
+/// The name of a service's Service: its DNS label, which Kubernetes also requires to start
+/// with a letter (a DNS-1035 label), so `1st-api` becomes `svc-1st-api`.
+pub fn service_name(service: &str) -> String {
+    let label = dns_label(service);
+    if label.starts_with(|c: char| c.is_ascii_digit()) {
+        joined(&["svc", &label])
+    } else {
+        label
+    }
+}
+
 /// A Service named `front_end` in Compose is `front-end` in the cluster: host names written
 /// for Compose must change.
 fn renamed_host_note(name: &str) -> Note {
-    let label = dns_label(name);
+    let label = service_name(name);
     Note::warning(
         "ports",
         format!(
-            "other services reach it as `{name}` in Compose, but a Kubernetes name cannot hold \
-             `_`, `.` or capitals: its Service is `{label}`"
+            "other services reach it as `{name}` in Compose, but a Service name cannot hold \
+             `_`, `.` or capitals, nor start with a digit: its Service is `{label}`"
         ),
         Some(format!(
             "write `{label}` where other services name it, in Compose too"
@@ -466,7 +477,7 @@ fn port_names(ports: &[(Option<&str>, Protocol, u16)]) -> Vec<String> {
 fn kube_service(project: &str, name: &str, ports: Vec<ServicePort>) -> KubeService {
     KubeService {
         metadata: ObjectMeta {
-            name: Some(dns_label(name)),
+            name: Some(service_name(name)),
             labels: Some(labels(project, name)),
             ..Default::default()
         },
@@ -760,6 +771,12 @@ mod tests {
             ]),
             ["web", "udp-53", "tcp-81", "tcp-82", "tcp-82-2"]
         );
+    }
+
+    #[test]
+    fn service_names_are_dns_1035_labels() {
+        assert_eq!(service_name("front_end"), "front-end");
+        assert_eq!(service_name("1st.API"), "svc-1st-api");
     }
 
     #[test]
