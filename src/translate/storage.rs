@@ -486,7 +486,7 @@ fn report_unmountable(
             HOST_PATH_HINT.to_string(),
         ),
         Some(HostFile::TooLarge(reason)) => (
-            format!("is too large to copy into a ConfigMap ({reason})"),
+            format!("is too much to copy into a ConfigMap ({reason})"),
             "build it into the image, or copy it into a PersistentVolumeClaim".to_string(),
         ),
         Some(HostFile::Unusable(reason)) => (
