@@ -1,22 +1,625 @@
 //! Configuration that Compose hands to containers: env files (ConfigMaps used with
 //! envFrom), `configs` (ConfigMaps) and `secrets` (Secrets), mounted where Compose mounts
 //! them.
+//!
+//! Env files keep Compose's precedence without merging anything here: Kubernetes lets a
+//! later `envFrom` source win over an earlier one and `env` win over all of them, which is
+//! Compose's order of env files and then the service's own `environment`.
 
-use super::{Context, PodParts};
-use crate::compose::model::Service;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use k8s_openapi::api::core::v1::{
+    ConfigMap, ConfigMapEnvSource, ConfigMapVolumeSource, EnvFromSource, Secret as KubeSecret,
+    SecretVolumeSource, Volume as PodVolume, VolumeMount,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::ByteString;
+
+use super::names::{dns_label, joined, labels, project_labels};
+use super::storage::mount_volume;
+use super::{Context, Input, PodParts};
+use crate::compose::env_file::EnvFileVariables;
+use crate::compose::host_files::HostFile;
+use crate::compose::model::{Config, FileReference, Secret, Service};
 use crate::manifest::Manifest;
 
 /// ConfigMaps and Secrets for the project's top-level `configs` and `secrets`.
-pub fn project_objects(_cx: &mut Context<'_>) -> Vec<Manifest> {
-    Vec::new()
+pub fn project_objects(cx: &mut Context<'_>) -> Vec<Manifest> {
+    let mut objects = Vec::new();
+    let project = cx.input.project;
+    for (key, config) in &project.configs {
+        if !mounted_by_a_service(project.services.values(), key, |s| &s.configs) {
+            continue;
+        }
+        // Top-level configs name their ConfigMaps first, so generated names step aside.
+        cx.config_map_names
+            .claim(&FileKind::Config.object_name(key, config.into()));
+        objects.extend(project_object(cx, FileKind::Config, key, config.into()));
+    }
+    for (key, secret) in &project.secrets {
+        if mounted_by_a_service(project.services.values(), key, |s| &s.secrets) {
+            objects.extend(project_object(cx, FileKind::Secret, key, secret.into()));
+        }
+    }
+    objects
 }
 
 /// Adds the service's env files, configs and secrets to its pod; returns the objects.
 pub fn attach(
-    _cx: &mut Context<'_>,
-    _name: &str,
-    _service: &Service,
-    _parts: &mut PodParts,
+    cx: &mut Context<'_>,
+    name: &str,
+    service: &Service,
+    parts: &mut PodParts,
 ) -> Vec<Manifest> {
-    Vec::new()
+    let input = cx.input;
+    let mut objects = Vec::new();
+    for file in input.env_files.get(name).into_iter().flatten() {
+        objects.extend(attach_env_file(cx, name, file, parts));
+    }
+    for (index, reference) in service.configs.iter().enumerate() {
+        if let Some(config) = input.project.configs.get(&reference.source) {
+            let key = format!("configs[{index}]");
+            attach_file(
+                cx,
+                name,
+                &key,
+                FileKind::Config,
+                reference,
+                config.into(),
+                parts,
+            );
+        }
+    }
+    for (index, reference) in service.secrets.iter().enumerate() {
+        if let Some(secret) = input.project.secrets.get(&reference.source) {
+            let key = format!("secrets[{index}]");
+            attach_file(
+                cx,
+                name,
+                &key,
+                FileKind::Secret,
+                reference,
+                secret.into(),
+                parts,
+            );
+        }
+    }
+    objects
+}
+
+/// A ConfigMap of files: text in `data`, anything not UTF-8 in `binaryData`.
+pub(super) fn config_map(
+    name: &str,
+    labels: BTreeMap<String, String>,
+    files: &[(String, &[u8])],
+) -> ConfigMap {
+    let mut data = BTreeMap::new();
+    let mut binary_data = BTreeMap::new();
+    for (key, bytes) in files {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => {
+                data.insert(key.clone(), text.to_string());
+            }
+            Err(_) => {
+                binary_data.insert(key.clone(), ByteString(bytes.to_vec()));
+            }
+        }
+    }
+    ConfigMap {
+        metadata: ObjectMeta {
+            name: Some(name.to_string()),
+            labels: Some(labels),
+            ..Default::default()
+        },
+        data: (!data.is_empty()).then_some(data),
+        binary_data: (!binary_data.is_empty()).then_some(binary_data),
+        ..Default::default()
+    }
+}
+
+/// The ConfigMap (or Secret) key for a name: characters a key cannot hold (anything but
+/// letters, digits, `-`, `_` and `.`) become `_`, and it may not start with `..`.
+pub(super) fn config_key(name: &str) -> String {
+    let mapped: String = name
+        .chars()
+        .map(|c| if is_key_char(c) { c } else { '_' })
+        .take(MAX_KEY)
+        .collect();
+    if mapped.is_empty() {
+        "file".to_string()
+    } else if mapped == "." || mapped.starts_with("..") {
+        format!("_{}", &mapped[..mapped.len().min(MAX_KEY - 1)])
+    } else {
+        mapped
+    }
+}
+
+const MAX_KEY: usize = 253;
+
+fn is_key_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
+}
+
+/// Whether a name is a ConfigMap key as it is (environment variables keep their names).
+fn is_config_key(name: &str) -> bool {
+    config_key(name) == name
+}
+
+/// What a top-level config and secret have in common, as far as translation goes.
+#[derive(Debug, Clone, Copy)]
+struct FileSource<'a> {
+    name: Option<&'a str>,
+    file: Option<&'a str>,
+    environment: Option<&'a str>,
+    content: Option<&'a str>,
+    external: bool,
+    /// Settings of the engine's object that Kubernetes has no place for, by key.
+    ignored: [(&'static str, bool); 4],
+}
+
+impl<'a> From<&'a Config> for FileSource<'a> {
+    fn from(config: &'a Config) -> Self {
+        FileSource {
+            name: config.name.as_deref(),
+            file: config.file.as_deref(),
+            environment: config.environment.as_deref(),
+            content: config.content.as_deref(),
+            external: config.external.is_external,
+            ignored: [
+                ("labels", !config.labels.is_empty()),
+                ("template_driver", config.template_driver.is_some()),
+                ("driver", false),
+                ("driver_opts", false),
+            ],
+        }
+    }
+}
+
+impl<'a> From<&'a Secret> for FileSource<'a> {
+    fn from(secret: &'a Secret) -> Self {
+        FileSource {
+            name: secret.name.as_deref(),
+            file: secret.file.as_deref(),
+            environment: secret.environment.as_deref(),
+            content: None,
+            external: secret.external.is_external,
+            ignored: [
+                ("labels", !secret.labels.is_empty()),
+                ("template_driver", secret.template_driver.is_some()),
+                ("driver", secret.driver.is_some()),
+                ("driver_opts", !secret.driver_opts.is_empty()),
+            ],
+        }
+    }
+}
+
+impl<'a> FileSource<'a> {
+    /// The bytes of the file, or why there are none.
+    fn bytes(&self, input: &Input<'a>) -> Result<&'a [u8], String> {
+        if let Some(text) = self.content {
+            return Ok(text.as_bytes());
+        }
+        if let Some(variable) = self.environment {
+            return input
+                .environment
+                .get(variable)
+                .map(|value| value.as_bytes())
+                .ok_or_else(|| format!("the variable {variable} is not set"));
+        }
+        let Some(path) = self.file else {
+            return Err("it names no file, variable or content".to_string());
+        };
+        match input.host_files.get(Path::new(path)) {
+            Some(HostFile::File(bytes)) => Ok(bytes),
+            Some(HostFile::Directory(_)) => Err(format!("{path} is a directory, not a file")),
+            Some(HostFile::Missing) | None => Err(format!("the file {path} does not exist")),
+            Some(HostFile::TooLarge(reason)) => {
+                Err(format!("the file {path} is too large ({reason})"))
+            }
+            Some(HostFile::Unusable(reason)) => {
+                Err(format!("the file {path} cannot be read ({reason})"))
+            }
+        }
+    }
+}
+
+/// A config or a secret: the kind of object, where it is mounted by default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    Config,
+    Secret,
+}
+
+impl FileKind {
+    fn section(self) -> &'static str {
+        match self {
+            FileKind::Config => "configs",
+            FileKind::Secret => "secrets",
+        }
+    }
+
+    fn object_kind(self) -> &'static str {
+        match self {
+            FileKind::Config => "ConfigMap",
+            FileKind::Secret => "Secret",
+        }
+    }
+
+    /// The object's name: the key's, or for an external one the name it exists under.
+    fn object_name(self, key: &str, source: FileSource<'_>) -> String {
+        match (source.external, source.name) {
+            (true, Some(name)) => dns_label(name),
+            _ => dns_label(key),
+        }
+    }
+
+    /// Where the file appears: the target, relative ones under the kind's directory.
+    fn mount_path(self, key: &str, target: Option<&str>) -> String {
+        let directory = match self {
+            FileKind::Config => "",
+            FileKind::Secret => "/run/secrets",
+        };
+        match target {
+            Some(target) if target.starts_with('/') => target.to_string(),
+            Some(target) => format!("{directory}/{target}"),
+            None => format!("{directory}/{key}"),
+        }
+    }
+
+    fn volume(self, object: &str, mode: Option<i32>) -> PodVolume {
+        match self {
+            FileKind::Config => PodVolume {
+                name: joined(&["config", object]),
+                config_map: Some(ConfigMapVolumeSource {
+                    name: object.to_string(),
+                    default_mode: mode,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            FileKind::Secret => PodVolume {
+                name: joined(&["secret", object]),
+                secret: Some(SecretVolumeSource {
+                    secret_name: Some(object.to_string()),
+                    default_mode: mode,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+        }
+    }
+}
+
+fn mounted_by_a_service<'s>(
+    mut services: impl Iterator<Item = &'s Service>,
+    key: &str,
+    references: impl Fn(&Service) -> &Vec<FileReference>,
+) -> bool {
+    services.any(|service| references(service).iter().any(|r| r.source == key))
+}
+
+/// The ConfigMap or Secret of a top-level config or secret, or the report line saying why
+/// there is none.
+fn project_object(
+    cx: &mut Context<'_>,
+    kind: FileKind,
+    key: &str,
+    source: FileSource<'_>,
+) -> Option<Manifest> {
+    let path = format!("{}.{key}", kind.section());
+    report_ignored_settings(cx, &path, &source);
+    let name = kind.object_name(key, source);
+    if source.external {
+        cx.report.info_project(
+            &path,
+            format!(
+                "external: no {kind} is created; services mount the key `{}` of the existing \
+                 {kind} `{name}`, which must exist in the namespace",
+                config_key(key),
+                kind = kind.object_kind()
+            ),
+        );
+        return None;
+    }
+    let bytes = match source.bytes(&cx.input) {
+        Ok(bytes) => bytes,
+        Err(why) => {
+            cx.report.warn_project(
+                &path,
+                format!(
+                    "{why}: no {} is created, and the services that use it do not get the file",
+                    kind.object_kind()
+                ),
+                None,
+            );
+            return None;
+        }
+    };
+    let project = cx.project_name().to_string();
+    let data_key = config_key(key);
+    Some(match kind {
+        FileKind::Config => Manifest::ConfigMap(config_map(
+            &name,
+            project_labels(&project),
+            &[(data_key, bytes)],
+        )),
+        FileKind::Secret => {
+            cx.report.info_project(
+                &path,
+                format!(
+                    "becomes the Secret `{name}`: its value is written into the output, \
+                     base64-encoded and not encrypted; keep the manifests private"
+                ),
+            );
+            Manifest::Secret(KubeSecret {
+                metadata: ObjectMeta {
+                    name: Some(name),
+                    labels: Some(project_labels(&project)),
+                    ..Default::default()
+                },
+                type_: Some("Opaque".to_string()),
+                data: Some(BTreeMap::from([(data_key, ByteString(bytes.to_vec()))])),
+                ..Default::default()
+            })
+        }
+    })
+}
+
+fn report_ignored_settings(cx: &mut Context<'_>, path: &str, source: &FileSource<'_>) {
+    let ignored: Vec<&str> = source
+        .ignored
+        .iter()
+        .filter(|(_, set)| *set)
+        .map(|(key, _)| *key)
+        .collect();
+    if ignored.is_empty() {
+        return;
+    }
+    cx.report.warn_project(
+        path,
+        format!(
+            "not carried over: {} (settings of the engine's own object, which has no \
+             Kubernetes counterpart)",
+            ignored
+                .iter()
+                .map(|key| format!("`{key}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        None,
+    );
+}
+
+/// Mounts a config or secret at its target, as a single file.
+fn attach_file(
+    cx: &mut Context<'_>,
+    service: &str,
+    key: &str,
+    kind: FileKind,
+    reference: &FileReference,
+    source: FileSource<'_>,
+    parts: &mut PodParts,
+) {
+    if !source.external && source.bytes(&cx.input).is_err() {
+        // Reported with the top-level entry: there is no object to mount.
+        return;
+    }
+    if reference.uid.is_some() || reference.gid.is_some() {
+        cx.report.warn_with_hint(
+            service,
+            key,
+            format!(
+                "uid and gid are not carried over: files from a {} belong to root",
+                kind.object_kind()
+            ),
+            "the pod's securityContext.fsGroup gives a group access to mounted files",
+        );
+    }
+    let mode = reference.mode.and_then(|mode| match i32::try_from(mode.0) {
+        Ok(bits) if bits <= 0o777 => Some(bits),
+        _ => {
+            cx.report.warn(
+                service,
+                key,
+                format!(
+                    "mode {mode} is not a permission between 0000 and 0777; the default is used"
+                ),
+            );
+            None
+        }
+    });
+    let object = kind.object_name(&reference.source, source);
+    let mount = VolumeMount {
+        mount_path: kind.mount_path(&reference.source, reference.target.as_deref()),
+        sub_path: Some(config_key(&reference.source)),
+        read_only: Some(true),
+        ..Default::default()
+    };
+    mount_volume(cx, service, key, parts, kind.volume(&object, mode), mount);
+}
+
+/// An env file → a ConfigMap of its variables, used with envFrom after the earlier files.
+fn attach_env_file(
+    cx: &mut Context<'_>,
+    service: &str,
+    file: &EnvFileVariables,
+    parts: &mut PodParts,
+) -> Option<Manifest> {
+    let (valid, invalid): (Vec<_>, Vec<_>) = file
+        .variables
+        .iter()
+        .partition(|(name, _)| is_config_key(name));
+    if !invalid.is_empty() {
+        let names: Vec<&str> = invalid.iter().map(|(name, _)| name.as_str()).collect();
+        cx.report.warn(
+            service,
+            "env_file",
+            format!(
+                "{}: {} cannot be ConfigMap keys (letters, digits, `-`, `_` and `.` only) and \
+                 {} left out",
+                file.path.display(),
+                names.join(", "),
+                if names.len() == 1 { "is" } else { "are" }
+            ),
+        );
+    }
+    if valid.is_empty() {
+        return None;
+    }
+    let stem = file
+        .path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = cx.config_map_names.claim(&joined(&[service, "env", &stem]));
+    parts.env_from.push(EnvFromSource {
+        config_map_ref: Some(ConfigMapEnvSource {
+            name: name.clone(),
+            optional: None,
+        }),
+        ..Default::default()
+    });
+    let files: Vec<(String, &[u8])> = valid
+        .iter()
+        .map(|(variable, value)| ((*variable).clone(), value.as_bytes()))
+        .collect();
+    let project = cx.project_name().to_string();
+    Some(Manifest::ConfigMap(config_map(
+        &name,
+        labels(&project, service),
+        &files,
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::translate::test_support::{attach_one, Surroundings};
+
+    /// What `attach` gives the service `web` of `project`: envFrom, volumes and mounts.
+    fn pod_side(project: serde_json::Value, surroundings: &Surroundings) -> serde_json::Value {
+        let (parts, _, _) = attach_one(project, surroundings, "web", attach);
+        json!({"envFrom": parts.env_from, "volumes": parts.volumes, "mounts": parts.mounts})
+    }
+
+    fn env_file(path: &str, variables: &[(&str, &str)]) -> EnvFileVariables {
+        EnvFileVariables {
+            path: PathBuf::from(path),
+            variables: variables
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn env_files_are_used_in_file_order_so_later_files_win() {
+        let surroundings = Surroundings {
+            env_files: [(
+                "web".to_string(),
+                vec![
+                    env_file("/p/common.env", &[("A", "1")]),
+                    env_file("/p/local.env", &[("A", "2"), ("my var", "x")]),
+                    env_file("/p/empty.env", &[]),
+                ],
+            )]
+            .into_iter()
+            .collect(),
+            ..Default::default()
+        };
+        let project = json!({"services": {"web": {"image": "x"}}});
+        assert_eq!(
+            pod_side(project, &surroundings)["envFrom"],
+            json!([
+                {"configMapRef": {"name": "web-env-common"}},
+                {"configMapRef": {"name": "web-env-local"}}
+            ])
+        );
+    }
+
+    #[test]
+    fn configs_and_secrets_are_single_files_at_their_targets() {
+        let surroundings = Surroundings {
+            environment: [("KEY".to_string(), "k".to_string())].into_iter().collect(),
+            ..Default::default()
+        };
+        let project = json!({
+            "services": {"web": {
+                "image": "x",
+                "configs": ["app", {"source": "app", "target": "/etc/app.ini", "mode": "0440"}],
+                "secrets": [{"source": "key", "target": "tls/key.pem"}]
+            }},
+            "configs": {"app": {"content": "a=1"}},
+            "secrets": {"key": {"environment": "KEY"}}
+        });
+        assert_eq!(
+            pod_side(project, &surroundings),
+            json!({
+                "envFrom": [],
+                "volumes": [
+                    {"name": "config-app", "configMap": {"name": "app"}},
+                    {"name": "config-app-2", "configMap": {"name": "app", "defaultMode": 0o440}},
+                    {"name": "secret-key", "secret": {"secretName": "key"}}
+                ],
+                "mounts": [
+                    {"name": "config-app", "mountPath": "/app", "readOnly": true, "subPath": "app"},
+                    {"name": "config-app-2", "mountPath": "/etc/app.ini", "readOnly": true, "subPath": "app"},
+                    {"name": "secret-key", "mountPath": "/run/secrets/tls/key.pem", "readOnly": true, "subPath": "key"}
+                ]
+            })
+        );
+    }
+
+    #[test]
+    fn config_keys_keep_valid_names() {
+        for (name, key) in [
+            ("nginx.conf", "nginx.conf"),
+            ("app settings.json", "app_settings.json"),
+            (".env", ".env"),
+            ("..data", "_..data"),
+            (".", "_."),
+            ("", "file"),
+            ("DB_HOST", "DB_HOST"),
+            ("é.txt", "_.txt"),
+        ] {
+            assert_eq!(config_key(name), key, "{name}");
+        }
+    }
+
+    #[test]
+    fn targets_default_and_relative_paths_land_where_compose_puts_them() {
+        assert_eq!(FileKind::Config.mount_path("app", None), "/app");
+        assert_eq!(
+            FileKind::Config.mount_path("app", Some("etc/app.ini")),
+            "/etc/app.ini"
+        );
+        assert_eq!(FileKind::Secret.mount_path("key", None), "/run/secrets/key");
+        assert_eq!(
+            FileKind::Secret.mount_path("key", Some("tls/key.pem")),
+            "/run/secrets/tls/key.pem"
+        );
+        assert_eq!(
+            FileKind::Secret.mount_path("key", Some("/etc/key")),
+            "/etc/key"
+        );
+    }
+
+    #[test]
+    fn config_maps_keep_binary_files_apart() {
+        let map = config_map(
+            "x",
+            BTreeMap::new(),
+            &[
+                ("a.txt".into(), b"hi".as_slice()),
+                ("b.bin".into(), [0xff, 0].as_slice()),
+            ],
+        );
+        assert_eq!(map.data.map(|d| d.len()), Some(1));
+        assert_eq!(map.binary_data.map(|d| d.len()), Some(1));
+    }
 }

@@ -89,6 +89,9 @@ pub struct Context<'a> {
     pub input: Input<'a>,
     pub options: &'a Options,
     pub report: Report,
+    /// ConfigMap names handed out so far: top-level configs, bind mounts and env files all
+    /// become ConfigMaps, and their generated names must not meet.
+    pub config_map_names: names::UniqueNames,
 }
 
 impl Context<'_> {
@@ -104,6 +107,7 @@ pub fn translate(input: Input<'_>, options: &Options) -> Translation {
         input,
         options,
         report: Report::default(),
+        config_map_names: names::UniqueNames::default(),
     };
     let mut manifests = Vec::new();
     manifests.extend(storage::claims(&mut cx));
@@ -130,4 +134,50 @@ fn translate_service(cx: &mut Context<'_>, name: &str, service: &Service) -> Vec
     objects.extend(config::attach(cx, name, service, &mut parts));
     objects.push(workload::workload(cx, name, service, parts));
     objects
+}
+
+/// Runs one part's `attach` on one service of a project written as JSON, for the parts'
+/// own tests: what it adds to the pod, the objects it returns and the report.
+#[cfg(test)]
+pub(crate) mod test_support {
+    use serde::Deserialize;
+
+    use super::*;
+    use crate::value::Value;
+
+    /// What translation reads besides the project.
+    #[derive(Default)]
+    pub struct Surroundings {
+        pub env_files: ServiceEnvFiles,
+        pub host_files: HostFiles,
+        pub environment: Environment,
+    }
+
+    pub type Attach = fn(&mut Context<'_>, &str, &Service, &mut PodParts) -> Vec<Manifest>;
+
+    pub fn attach_one(
+        project: serde_json::Value,
+        surroundings: &Surroundings,
+        service: &str,
+        attach: Attach,
+    ) -> (PodParts, Vec<Manifest>, Report) {
+        let project = Project::deserialize(&Value::from_json(&project))
+            .unwrap_or_else(|e| panic!("test project: {e}"));
+        let options = Options::default();
+        let mut cx = Context {
+            input: Input {
+                project: &project,
+                env_files: &surroundings.env_files,
+                host_files: &surroundings.host_files,
+                environment: &surroundings.environment,
+            },
+            options: &options,
+            report: Report::default(),
+            config_map_names: names::UniqueNames::default(),
+        };
+        let mut parts = PodParts::default();
+        let definition = project.services.get(service).cloned().unwrap_or_default();
+        let objects = attach(&mut cx, service, &definition, &mut parts);
+        (parts, objects, cx.report)
+    }
 }

@@ -2,7 +2,7 @@
 //! source, and the same form is used for a Service, its workload, their selector and every
 //! reference to them, so they always agree (unlike `front_end` vs `front-end`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use indexmap::IndexMap;
 
@@ -100,6 +100,52 @@ pub fn selector(project: &str, service: &str) -> BTreeMap<String, String> {
     ])
 }
 
+/// Hands out names that no earlier call handed out: generated names (a ConfigMap per bind
+/// mount, per env file, …) are built from several sources and may meet after shortening.
+#[derive(Debug, Clone, Default)]
+pub struct UniqueNames {
+    taken: BTreeSet<String>,
+}
+
+impl UniqueNames {
+    /// `base` (a DNS label) if it is free, else the first free `base-2`, `base-3`, ….
+    pub fn claim(&mut self, base: &str) -> String {
+        let name = unique(base, MAX_NAME, |candidate| self.taken.contains(candidate));
+        self.taken.insert(name.clone());
+        name
+    }
+}
+
+/// `base` unless `is_taken` says so, else the first of `base-2`, `base-3`, … it accepts; every
+/// candidate is at most `max_len` characters, the base shortened to make room for the suffix.
+pub fn unique(base: &str, max_len: usize, is_taken: impl Fn(&str) -> bool) -> String {
+    let fits = shorten(base, max_len);
+    if !is_taken(&fits) {
+        return fits;
+    }
+    let mut n = 2u32;
+    loop {
+        let suffix = format!("-{n}");
+        let candidate = format!(
+            "{}{suffix}",
+            shorten(base, max_len.saturating_sub(suffix.len()))
+        );
+        if !is_taken(&candidate) {
+            return candidate;
+        }
+        n += 1;
+    }
+}
+
+/// The first `max_len` characters of a label, without a `-` at the end.
+fn shorten(label: &str, max_len: usize) -> String {
+    let mut short: String = label.chars().take(max_len).collect();
+    while short.ends_with('-') {
+        short.pop();
+    }
+    short
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +157,17 @@ mod tests {
         assert_eq!(dns_label("_x_"), "x");
         assert_eq!(dns_label(&"a".repeat(70)).len(), 63);
         assert_eq!(dns_label(&format!("{}_b", "a".repeat(62))), "a".repeat(62));
+    }
+
+    #[test]
+    fn unique_names_get_a_number_that_fits() {
+        let mut names = UniqueNames::default();
+        assert_eq!(names.claim("web-env"), "web-env");
+        assert_eq!(names.claim("web-env"), "web-env-2");
+        assert_eq!(names.claim("web-env"), "web-env-3");
+        let long = "a".repeat(63);
+        assert_eq!(names.claim(&long), long);
+        assert_eq!(names.claim(&long), format!("{}-2", "a".repeat(61)));
+        assert_eq!(unique("tcp-80", 15, |n| n == "tcp-80"), "tcp-80-2");
     }
 }

@@ -1,13 +1,24 @@
-//! How services reach each other: container ports and a ClusterIP Service per service,
-//! from `ports` and `expose`.
+//! How services reach each other: container ports and one ClusterIP Service per service,
+//! from `ports` and `expose`, or from the image when a well-known server declares neither.
+//!
+//! In Compose, other services reach a container on its own (target) port, and the host
+//! reaches it on the published one. The Service listens on the published port, as the
+//! mapping says, and also on the target port when that differs, so that addresses written
+//! for Compose (`http://backend:3000`) keep working inside the cluster.
+//!
+//! Planning (which ports, which report lines) is kept apart from building the objects, so
+//! that [`reachable_port`] answers from the same plan without reporting twice.
+
+use std::collections::BTreeSet;
 
 use k8s_openapi::api::core::v1::{ContainerPort, Service as KubeService, ServicePort, ServiceSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::names::{dns_label, labels, selector};
-use super::{Context, PodParts};
-use crate::compose::model::Service;
+use super::names::{dns_label, joined, labels, selector, unique};
+use super::report::Report;
+use super::{Context, Input, PodParts};
+use crate::compose::model::{parse_short_port, Port, Protocol, Service};
 use crate::manifest::Manifest;
 
 /// Adds the service's container ports to its pod and returns its Service, if it has ports.
@@ -17,45 +28,791 @@ pub fn attach(
     service: &Service,
     parts: &mut PodParts,
 ) -> Vec<Manifest> {
-    let mut ports = Vec::new();
-    for port in &service.ports {
-        let target = i32::from(port.target);
-        parts.ports.push(ContainerPort {
-            container_port: target,
-            ..Default::default()
-        });
-        ports.push(ServicePort {
-            name: Some(format!("p{target}")),
-            port: target,
-            target_port: Some(IntOrString::Int(target)),
-            ..Default::default()
-        });
+    let plan = PortPlan::new(&cx.input, name, service);
+    for note in &plan.notes {
+        note.report(&mut cx.report, name);
     }
-    if ports.is_empty() {
+    if plan.ports.is_empty() {
         return Vec::new();
     }
-    let project = cx.project_name();
-    vec![Manifest::Service(KubeService {
+    parts.ports.extend(container_ports(&plan.ports));
+    vec![Manifest::Service(kube_service(
+        cx.project_name(),
+        name,
+        service_ports(&plan.ports),
+    ))]
+}
+
+/// The port other services reach `service` on through its Service: its first port, or the
+/// one inferred from its image. None when it gets no Service.
+pub fn reachable_port(cx: &Context<'_>, service: &str) -> Option<u16> {
+    let definition = cx.input.project.services.get(service)?;
+    PortPlan::new(&cx.input, service, definition)
+        .ports
+        .first()
+        .map(|port| port.port)
+}
+
+/// One port of the Service and the container port behind it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PlannedPort {
+    /// The port the Service listens on.
+    port: u16,
+    /// The container port it forwards to.
+    target: u16,
+    protocol: Protocol,
+    /// The compose `name`, when it is a valid Kubernetes port name.
+    name: Option<String>,
+    app_protocol: Option<String>,
+    /// The compose key it comes from (`ports[0]`, `expose[1]`).
+    key: String,
+    /// Added by the translation (the target port of a published one), not written.
+    implied: bool,
+}
+
+/// A report line about the service's ports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Note {
+    Info {
+        key: String,
+        message: String,
+    },
+    Warning {
+        key: String,
+        message: String,
+        hint: Option<String>,
+    },
+}
+
+impl Note {
+    fn info(key: impl Into<String>, message: impl Into<String>) -> Self {
+        Note::Info {
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+
+    fn warning(key: impl Into<String>, message: impl Into<String>, hint: Option<String>) -> Self {
+        Note::Warning {
+            key: key.into(),
+            message: message.into(),
+            hint,
+        }
+    }
+
+    fn report(&self, report: &mut Report, service: &str) {
+        match self {
+            Note::Info { key, message } => report.info(service, key, message),
+            Note::Warning {
+                key,
+                message,
+                hint: Some(hint),
+            } => report.warn_with_hint(service, key, message, hint),
+            Note::Warning {
+                key,
+                message,
+                hint: None,
+            } => report.warn(service, key, message),
+        }
+    }
+}
+
+/// The ports of one service's Service and the report lines they lead to.
+#[derive(Debug, Default)]
+struct PortPlan {
+    ports: Vec<PlannedPort>,
+    notes: Vec<Note>,
+}
+
+impl PortPlan {
+    fn new(input: &Input<'_>, name: &str, service: &Service) -> Self {
+        let mut plan = PortPlan::default();
+        for (index, port) in service.ports.iter().enumerate() {
+            plan.add_published(index, port);
+        }
+        plan.note_host_publication(name, service);
+        for (index, text) in service.expose.iter().enumerate() {
+            plan.add_exposed(index, text);
+        }
+        plan.add_target_ports();
+        if plan.ports.is_empty() {
+            plan.add_undeclared(input, name, service);
+        }
+        plan.remove_duplicates();
+        if !plan.ports.is_empty() && service_name(name) != name {
+            plan.notes.push(renamed_host_note(name));
+        }
+        plan
+    }
+
+    fn add_published(&mut self, index: usize, port: &Port) {
+        let key = format!("ports[{index}]");
+        let published = port.published.map_or(port.target, |range| range.start);
+        if let Some(range) = port.published.filter(|range| range.is_range()) {
+            self.notes.push(Note::info(
+                &key,
+                format!(
+                    "Compose lets the engine pick a host port from {range}; the Service \
+                     listens on the first, {published}"
+                ),
+            ));
+        }
+        if let Some(ip) = &port.host_ip {
+            self.notes.push(Note::info(
+                &key,
+                format!(
+                    "host_ip {ip}: Compose binds the port to that host address; a ClusterIP \
+                     Service has no host address and answers inside the cluster only"
+                ),
+            ));
+        }
+        if port.mode == "host" {
+            self.notes.push(Note::warning(
+                &key,
+                "mode: host publishes the port on the node's own address in Compose; the \
+                 Service reaches the pod through the cluster network instead",
+                Some("a hostPort would tie the pod to one node per port; none is generated".into()),
+            ));
+        }
+        let name = self.valid_name(&key, port.name.as_deref());
+        let app_protocol = self.valid_app_protocol(&key, port.app_protocol.as_deref());
+        self.ports.push(PlannedPort {
+            port: published,
+            target: port.target,
+            protocol: port.protocol,
+            name,
+            app_protocol,
+            key,
+            implied: false,
+        });
+    }
+
+    /// Published ports reach the host in Compose; a ClusterIP Service does not.
+    fn note_host_publication(&mut self, name: &str, service: &Service) {
+        let published: BTreeSet<u16> = service
+            .ports
+            .iter()
+            .filter_map(|port| port.published.map(|range| range.start))
+            .collect();
+        let Some(first) = published.first() else {
+            return;
+        };
+        let list: Vec<String> = published.iter().map(u16::to_string).collect();
+        let service_name = service_name(name);
+        self.notes.push(Note::info(
+            "ports",
+            format!(
+                "ports published on the host ({}) are reachable inside the cluster only, \
+                 through the ClusterIP Service `{service_name}`; from outside, use \
+                 `kubectl port-forward service/{service_name} {first}` or an Ingress",
+                list.join(", ")
+            ),
+        ));
+    }
+
+    fn add_exposed(&mut self, index: usize, text: &str) {
+        let key = format!("expose[{index}]");
+        match parse_expose(text) {
+            Some(ports) => {
+                for (target, protocol) in ports {
+                    self.ports.push(PlannedPort {
+                        port: target,
+                        target,
+                        protocol,
+                        name: None,
+                        app_protocol: None,
+                        key: key.clone(),
+                        implied: false,
+                    });
+                }
+            }
+            None => self.notes.push(Note::warning(
+                &key,
+                format!("{text:?} is not a port, a range of ports or either with /protocol; it is left out"),
+                Some("write it as 3000, 3000-3005 or 3000/udp".into()),
+            )),
+        }
+    }
+
+    /// The target port of every published port that differs from it: other services reach
+    /// a container on that port in Compose.
+    fn add_target_ports(&mut self) {
+        let implied: Vec<PlannedPort> = self
+            .ports
+            .iter()
+            .filter(|port| port.port != port.target)
+            .map(|port| PlannedPort {
+                port: port.target,
+                name: None,
+                app_protocol: port.app_protocol.clone(),
+                implied: true,
+                ..port.clone()
+            })
+            .collect();
+        self.ports.extend(implied);
+    }
+
+    /// No port declared: a well-known image tells it; otherwise say who cannot reach it.
+    fn add_undeclared(&mut self, input: &Input<'_>, name: &str, service: &Service) {
+        let image = service.image.as_deref().unwrap_or_default();
+        if let Some((port, known_as)) = well_known_port(image) {
+            self.ports.push(PlannedPort {
+                port,
+                target: port,
+                protocol: Protocol::Tcp,
+                name: None,
+                app_protocol: None,
+                key: "expose".to_string(),
+                implied: true,
+            });
+            self.notes.push(Note::info(
+                "ports",
+                format!(
+                    "no ports or expose: port {port} inferred from the image {image} \
+                     ({known_as}), so the Service `{}` listens on it; state it with \
+                     expose: [\"{port}\"]",
+                    service_name(name)
+                ),
+            ));
+            return;
+        }
+        let referrers = references(input, name);
+        if referrers.is_empty() {
+            self.notes.push(Note::info(
+                "ports",
+                "no ports or expose: no Service is created, so other services cannot reach it \
+                 by name",
+            ));
+        } else {
+            self.notes.push(Note::warning(
+                "expose",
+                format!(
+                    "no ports or expose, and the port of {} is not known, but other \
+                     services reach it by name: {}; no Service is created, so they cannot",
+                    if image.is_empty() {
+                        "its built image".to_string()
+                    } else {
+                        format!("the image {image}")
+                    },
+                    referrers.join(", ")
+                ),
+                Some("state the port it listens on: expose: [\"<port>\"]".into()),
+            ));
+        }
+    }
+
+    /// Keeps the first port for each (Service port, protocol); a later one that forwards
+    /// elsewhere is reported, an identical one is the same port written twice.
+    fn remove_duplicates(&mut self) {
+        let mut kept: Vec<PlannedPort> = Vec::new();
+        let mut conflicts: Vec<(PlannedPort, PlannedPort)> = Vec::new();
+        for port in std::mem::take(&mut self.ports) {
+            match kept
+                .iter()
+                .find(|k| k.port == port.port && k.protocol == port.protocol)
+            {
+                None => kept.push(port),
+                Some(first) if first.target != port.target && !port.implied => {
+                    conflicts.push((first.clone(), port))
+                }
+                Some(_) => {}
+            }
+        }
+        for (first, left_out) in conflicts {
+            let still_reached = kept
+                .iter()
+                .find(|k| k.target == left_out.target && k.protocol == left_out.protocol);
+            let outcome = match still_reached {
+                Some(other) => format!(
+                    "the Service reaches container port {} on port {} instead",
+                    left_out.target, other.port
+                ),
+                None => format!(
+                    "the Service does not reach container port {}",
+                    left_out.target
+                ),
+            };
+            self.notes.push(Note::warning(
+                &left_out.key,
+                format!(
+                    "port {}/{} already forwards to container port {} ({}); {outcome}",
+                    left_out.port, left_out.protocol, first.target, first.key
+                ),
+                None,
+            ));
+        }
+        self.ports = kept;
+    }
+
+    /// The compose `name` of a port, when Kubernetes accepts it as one.
+    fn valid_name(&mut self, key: &str, name: Option<&str>) -> Option<String> {
+        let name = name?;
+        if is_port_name(name) {
+            return Some(name.to_string());
+        }
+        self.notes.push(Note::info(
+            key,
+            format!(
+                "name {name:?} is not a Kubernetes port name (at most 15 lower-case letters, \
+                 digits and single inner dashes, with a letter); a name is generated"
+            ),
+        ));
+        None
+    }
+
+    fn valid_app_protocol(&mut self, key: &str, app_protocol: Option<&str>) -> Option<String> {
+        let app_protocol = app_protocol?;
+        if is_qualified_name(app_protocol) {
+            return Some(app_protocol.to_string());
+        }
+        self.notes.push(Note::warning(
+            key,
+            format!(
+                "app_protocol {app_protocol:?} is not a name Kubernetes accepts as appProtocol; \
+                 it is left out"
+            ),
+            None,
+        ));
+        None
+    }
+}
+
+/// The name of a service's Service: its DNS label, which Kubernetes also requires to start
+/// with a letter (a DNS-1035 label), so `1st-api` becomes `svc-1st-api`.
+pub fn service_name(service: &str) -> String {
+    let label = dns_label(service);
+    if label.starts_with(|c: char| c.is_ascii_digit()) {
+        joined(&["svc", &label])
+    } else {
+        label
+    }
+}
+
+/// A Service named `front_end` in Compose is `front-end` in the cluster: host names written
+/// for Compose must change.
+fn renamed_host_note(name: &str) -> Note {
+    let label = service_name(name);
+    Note::warning(
+        "ports",
+        format!(
+            "other services reach it as `{name}` in Compose, but a Service name cannot hold \
+             `_`, `.` or capitals, nor start with a digit: its Service is `{label}`"
+        ),
+        Some(format!(
+            "write `{label}` where other services name it, in Compose too"
+        )),
+    )
+}
+
+/// `3000`, `3000-3005`, `3000/udp`: the container ports and their protocol.
+fn parse_expose(text: &str) -> Option<Vec<(u16, Protocol)>> {
+    // An exposed port has no published part; the short port grammar would read one.
+    if text.contains(':') {
+        return None;
+    }
+    let ports = parse_short_port(text).ok()?;
+    Some(ports.iter().map(|p| (p.target, p.protocol)).collect())
+}
+
+/// The container ports of the pod: one per (target, protocol), named after the first
+/// compose name given to it, else `tcp-8080`.
+fn container_ports(ports: &[PlannedPort]) -> Vec<ContainerPort> {
+    let mut seen: Vec<(u16, Protocol)> = Vec::new();
+    let mut wanted: Vec<(Option<&str>, Protocol, u16)> = Vec::new();
+    for port in ports {
+        if !seen.contains(&(port.target, port.protocol)) {
+            seen.push((port.target, port.protocol));
+            wanted.push((port.name.as_deref(), port.protocol, port.target));
+        }
+    }
+    let names = port_names(&wanted);
+    wanted
+        .iter()
+        .zip(names)
+        .map(|((_, protocol, target), name)| ContainerPort {
+            container_port: i32::from(*target),
+            name: Some(name),
+            protocol: Some(kube_protocol(*protocol).to_string()),
+            ..Default::default()
+        })
+        .collect()
+}
+
+fn service_ports(ports: &[PlannedPort]) -> Vec<ServicePort> {
+    let wanted: Vec<(Option<&str>, Protocol, u16)> = ports
+        .iter()
+        .map(|p| (p.name.as_deref(), p.protocol, p.port))
+        .collect();
+    ports
+        .iter()
+        .zip(port_names(&wanted))
+        .map(|(port, name)| ServicePort {
+            name: Some(name),
+            port: i32::from(port.port),
+            target_port: Some(IntOrString::Int(i32::from(port.target))),
+            protocol: Some(kube_protocol(port.protocol).to_string()),
+            app_protocol: port.app_protocol.clone(),
+            ..Default::default()
+        })
+        .collect()
+}
+
+/// Unique port names: the compose name when it is free, else `<protocol>-<port>`.
+fn port_names(ports: &[(Option<&str>, Protocol, u16)]) -> Vec<String> {
+    let mut taken: Vec<String> = Vec::new();
+    for (name, protocol, number) in ports {
+        let name = match name {
+            Some(name) if !taken.iter().any(|t| t == name) => name.to_string(),
+            _ => unique(
+                &format!("{protocol}-{number}"),
+                MAX_PORT_NAME,
+                |candidate| taken.iter().any(|t| t == candidate),
+            ),
+        };
+        taken.push(name);
+    }
+    taken
+}
+
+fn kube_service(project: &str, name: &str, ports: Vec<ServicePort>) -> KubeService {
+    KubeService {
         metadata: ObjectMeta {
-            name: Some(dns_label(name)),
+            name: Some(service_name(name)),
             labels: Some(labels(project, name)),
             ..Default::default()
         },
         spec: Some(ServiceSpec {
+            type_: Some("ClusterIP".to_string()),
             selector: Some(selector(project, name)),
             ports: Some(ports),
             ..Default::default()
         }),
         ..Default::default()
-    })]
+    }
 }
 
-/// The port other services reach `service` on through its Service, if it has one.
-pub fn reachable_port(cx: &Context<'_>, service: &str) -> Option<u16> {
-    cx.input
+fn kube_protocol(protocol: Protocol) -> &'static str {
+    match protocol {
+        Protocol::Tcp => "TCP",
+        Protocol::Udp => "UDP",
+        Protocol::Sctp => "SCTP",
+    }
+}
+
+/// The longest port name Kubernetes accepts (an IANA service name).
+const MAX_PORT_NAME: usize = 15;
+
+/// An IANA service name, as Kubernetes checks port names: 1 to 15 characters of `a-z`,
+/// `0-9` and `-`, at least one letter, no dash at either end and no two in a row.
+fn is_port_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= MAX_PORT_NAME
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && name.chars().any(|c| c.is_ascii_lowercase())
+        && !name.starts_with('-')
+        && !name.ends_with('-')
+        && !name.contains("--")
+}
+
+/// A Kubernetes qualified name (`http`, `kubernetes.io/h2c`): an optional DNS subdomain
+/// prefix and `/`, then 1 to 63 alphanumerics, `-`, `_` or `.`, alphanumeric at both ends.
+fn is_qualified_name(text: &str) -> bool {
+    let (prefix, name) = match text.split_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, text),
+    };
+    let name_ok = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    let prefix_ok = prefix.is_none_or(|prefix| {
+        !prefix.is_empty()
+            && prefix.len() <= 253
+            && prefix.split('.').all(|part| {
+                !part.is_empty()
+                    && part
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                    && !part.starts_with('-')
+                    && !part.ends_with('-')
+            })
+    });
+    name_ok && prefix_ok
+}
+
+/// Server images whose port is known, by the end of their repository path. They are
+/// matched on whole path components, so `joindevops/mysql` and `registry.local/base/postgres`
+/// count, and `mssql/server` needs both components.
+const WELL_KNOWN_PORTS: &[(&str, u16)] = &[
+    ("mysql", 3306),
+    ("mysql-server", 3306),
+    ("mariadb", 3306),
+    ("percona", 3306),
+    ("percona-server", 3306),
+    ("postgres", 5432),
+    ("postgresql", 5432),
+    ("postgis", 5432),
+    ("pgvector", 5432),
+    ("timescaledb", 5432),
+    ("redis", 6379),
+    ("redis-stack", 6379),
+    ("redis-stack-server", 6379),
+    ("valkey", 6379),
+    ("keydb", 6379),
+    ("dragonfly", 6379),
+    ("mongo", 27017),
+    ("mongodb", 27017),
+    ("mongodb-community-server", 27017),
+    ("rabbitmq", 5672),
+    ("memcached", 11211),
+    ("elasticsearch", 9200),
+    ("opensearch", 9200),
+    ("cassandra", 9042),
+    ("scylla", 9042),
+    ("zookeeper", 2181),
+    ("cp-zookeeper", 2181),
+    ("kafka", 9092),
+    ("cp-kafka", 9092),
+    ("nats", 4222),
+    ("eclipse-mosquitto", 1883),
+    ("influxdb", 8086),
+    ("couchdb", 5984),
+    ("minio", 9000),
+    ("mssql", 1433),
+    ("mssql/server", 1433),
+    ("azure-sql-edge", 1433),
+    ("etcd", 2379),
+    ("consul", 8500),
+    ("vault", 8200),
+    ("prometheus", 9090),
+];
+
+/// The port of a well-known server image, and the table entry that matched.
+fn well_known_port(image: &str) -> Option<(u16, &'static str)> {
+    let repository = image_repository(image);
+    WELL_KNOWN_PORTS
+        .iter()
+        .find(|(known, _)| {
+            repository == *known
+                || repository
+                    .strip_suffix(known)
+                    .is_some_and(|rest| rest.ends_with('/'))
+        })
+        .map(|(known, port)| (*port, *known))
+}
+
+/// An image reference without its digest and tag, in lower case:
+/// `registry.local:5000/base/postgres:16@sha256:…` → `registry.local:5000/base/postgres`.
+fn image_repository(image: &str) -> String {
+    let without_digest = image.split('@').next().unwrap_or_default();
+    let last_slash = without_digest.rfind('/').map_or(0, |i| i + 1);
+    let without_tag = match without_digest[last_slash..].find(':') {
+        Some(colon) => &without_digest[..last_slash + colon],
+        None => without_digest,
+    };
+    without_tag.to_ascii_lowercase()
+}
+
+/// The other services that reach `name` by name, each with the first key that shows it:
+/// `depends_on`, `links`, or an environment value that names it as a host.
+fn references(input: &Input<'_>, name: &str) -> Vec<String> {
+    input
         .project
         .services
-        .get(service)
-        .and_then(|s| s.ports.first())
-        .map(|p| p.target)
+        .iter()
+        .filter(|(other, _)| other.as_str() != name)
+        .filter_map(|(other, service)| {
+            reference_key(input, other, service, name).map(|key| format!("{other} ({key})"))
+        })
+        .collect()
+}
+
+fn reference_key(input: &Input<'_>, other: &str, service: &Service, name: &str) -> Option<String> {
+    // Links first: Compose also lists a linked service under depends_on.
+    if service
+        .links
+        .iter()
+        .any(|link| link.split(':').next() == Some(name))
+    {
+        return Some("links".to_string());
+    }
+    if service.depends_on.contains_key(name) {
+        return Some("depends_on".to_string());
+    }
+    let own = service
+        .environment
+        .0
+        .iter()
+        .filter_map(|(key, value)| Some((key, value.as_ref()?)));
+    if let Some((key, _)) = own
+        .into_iter()
+        .find(|(_, value)| mentions_host(value, name))
+    {
+        return Some(format!("environment {key}"));
+    }
+    input
+        .env_files
+        .get(other)
+        .into_iter()
+        .flatten()
+        .flat_map(|file| file.variables.iter())
+        .find(|(_, value)| mentions_host(value, name))
+        .map(|(key, _)| format!("env_file {key}"))
+}
+
+/// Whether an environment value names `host` as a host: the whole value (`mysql`,
+/// `mysql:3306`), a URL's host (`mysql://user:pw@db:5432/app`), an item of a list
+/// (`kafka:9092,kafka2:9092`) or a Go DSN's address (`tcp(db:3306)`).
+fn mentions_host(value: &str, host: &str) -> bool {
+    without_url_schemes(value)
+        .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':')))
+        .map(without_port)
+        .any(|token| token.eq_ignore_ascii_case(host))
+}
+
+/// The value with every `scheme://` (`postgres://`, `jdbc:mysql://`) blanked out, so that a
+/// scheme does not read as a host named after it.
+fn without_url_schemes(value: &str) -> String {
+    let pieces: Vec<&str> = value.split("://").collect();
+    let last = pieces.len() - 1;
+    pieces
+        .iter()
+        .enumerate()
+        .map(|(i, piece)| {
+            if i == last {
+                return *piece;
+            }
+            let scheme_start = piece
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-' | ':')))
+                .map_or(0, |i| i + 1);
+            &piece[..scheme_start]
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `db:5432` → `db`; anything else as it is.
+fn without_port(token: &str) -> &str {
+    match token.rsplit_once(':') {
+        Some((host, port)) if !port.is_empty() && port.chars().all(|c| c.is_ascii_digit()) => host,
+        _ => token,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_ports_match_the_last_path_components() {
+        for (image, port) in [
+            ("mysql", Some(3306)),
+            ("joindevops/mysql:1.0.0", Some(3306)),
+            ("registry.local/base/postgres:16", Some(5432)),
+            ("registry.local:5000/redis@sha256:abc", Some(6379)),
+            ("Bitnami/PostgreSQL:latest", Some(5432)),
+            ("mcr.microsoft.com/mssql/server:2022-latest", Some(1433)),
+            (
+                "docker.elastic.co/elasticsearch/elasticsearch:8.1.0",
+                Some(9200),
+            ),
+            ("redis-commander", None),
+            ("mymysql", None),
+            ("example.com/server", None),
+            ("localhost:5000/app", None),
+            ("", None),
+        ] {
+            assert_eq!(well_known_port(image).map(|(p, _)| p), port, "{image}");
+        }
+    }
+
+    #[test]
+    fn repositories_lose_tag_and_digest_but_keep_a_registry_port() {
+        assert_eq!(
+            image_repository("localhost:5000/a/b:1"),
+            "localhost:5000/a/b"
+        );
+        assert_eq!(image_repository("a@sha256:00"), "a");
+        assert_eq!(image_repository("a:1@sha256:00"), "a");
+    }
+
+    #[test]
+    fn port_names_follow_iana_rules() {
+        for (name, valid) in [
+            ("http", true),
+            ("tcp-8080", true),
+            ("web-admin-port1", true),
+            ("web-admin-port12", false),
+            ("8080", false),
+            ("Http", false),
+            ("http_alt", false),
+            ("-http", false),
+            ("a--b", false),
+            ("", false),
+        ] {
+            assert_eq!(is_port_name(name), valid, "{name}");
+        }
+    }
+
+    #[test]
+    fn port_names_are_unique_and_prefer_the_compose_name() {
+        assert_eq!(
+            port_names(&[
+                (Some("web"), Protocol::Tcp, 80),
+                (None, Protocol::Udp, 53),
+                (Some("web"), Protocol::Tcp, 81),
+                (Some("tcp-82"), Protocol::Tcp, 9),
+                (None, Protocol::Tcp, 82),
+            ]),
+            ["web", "udp-53", "tcp-81", "tcp-82", "tcp-82-2"]
+        );
+    }
+
+    #[test]
+    fn service_names_are_dns_1035_labels() {
+        assert_eq!(service_name("front_end"), "front-end");
+        assert_eq!(service_name("1st.API"), "svc-1st-api");
+    }
+
+    #[test]
+    fn app_protocols_are_qualified_names() {
+        assert!(is_qualified_name("http"));
+        assert!(is_qualified_name("kubernetes.io/h2c"));
+        assert!(!is_qualified_name("h2c/"));
+        assert!(!is_qualified_name("a b"));
+    }
+
+    #[test]
+    fn exposed_ports_read_ranges_and_protocols() {
+        assert_eq!(parse_expose("3000"), Some(vec![(3000, Protocol::Tcp)]));
+        assert_eq!(parse_expose("53/udp"), Some(vec![(53, Protocol::Udp)]));
+        assert_eq!(parse_expose("3000-3001").map(|p| p.len()), Some(2));
+        assert_eq!(parse_expose("80:80"), None);
+        assert_eq!(parse_expose("http"), None);
+    }
+
+    #[test]
+    fn environment_values_name_hosts() {
+        for (value, host, named) in [
+            ("mysql", "mysql", true),
+            ("MYSQL", "mysql", true),
+            ("db:5432", "db", true),
+            ("postgres://user:secret@db:5432/app", "db", true),
+            ("postgres://user:secret@db:5432/app", "postgres", false),
+            ("jdbc:mysql://db/app?ssl=false", "db", true),
+            ("jdbc:mysql://db/app", "mysql", false),
+            ("kafka-1:9092,kafka-2:9092", "kafka-2", true),
+            ("user:pw@tcp(mysql:3306)/app", "mysql", true),
+            ("http://api.internal:8080", "api", false),
+            ("mysqldb", "mysql", false),
+            ("", "db", false),
+        ] {
+            assert_eq!(mentions_host(value, host), named, "{value} / {host}");
+        }
+    }
 }

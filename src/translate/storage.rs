@@ -1,21 +1,857 @@
 //! Volumes: named volumes as PersistentVolumeClaims, bind mounts of small host files as
-//! ConfigMaps, tmpfs and shm_size as memory emptyDirs.
+//! ConfigMaps, tmpfs and shm_size as memory emptyDirs. Also the pod-volume bookkeeping that
+//! `config` shares: unique volume names and one mount per container path.
 
+use std::path::Path;
+
+use k8s_openapi::api::core::v1::{
+    ConfigMapVolumeSource, EmptyDirVolumeSource, KeyToPath, PersistentVolumeClaim,
+    PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, Volume as PodVolume, VolumeMount,
+    VolumeResourceRequirements,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::config::{config_key, config_map};
+use super::names::{dns_label, joined, labels, project_labels, unique, MAX_NAME};
 use super::{Context, PodParts};
-use crate::compose::model::Service;
+use crate::compose::host_files::HostFile;
+use crate::compose::model::{ByteSize, MountKind, Project, Service, ServiceVolume, Volume};
 use crate::manifest::Manifest;
 
+/// The size of a claim: Compose volumes have none.
+const DEFAULT_CLAIM_SIZE: &str = "1Gi";
+
+/// Where host paths could be asked for as hostPath volumes, which are not generated.
+const HOST_PATH_HINT: &str =
+    "hostPath volumes are not generated; a future x-kubernetes option will ask for one";
+
 /// One PersistentVolumeClaim per named volume that a service mounts.
-pub fn claims(_cx: &mut Context<'_>) -> Vec<Manifest> {
-    Vec::new()
+pub fn claims(cx: &mut Context<'_>) -> Vec<Manifest> {
+    let project = cx.input.project;
+    let mut manifests = Vec::new();
+    for (key, volume) in &project.volumes {
+        let users = mounting_services(project, key);
+        if users.is_empty() {
+            continue;
+        }
+        report_volume_options(cx, key, volume);
+        if volume.external.is_external {
+            cx.report.info_project(
+                &format!("volumes.{key}"),
+                format!(
+                    "external: no claim is created; services mount the existing \
+                     PersistentVolumeClaim `{}`, which must exist in the namespace",
+                    claim_name(key, volume)
+                ),
+            );
+            continue;
+        }
+        let access = access_mode(project, key);
+        cx.report
+            .info_project(&format!("volumes.{key}"), claim_note(key, access, &users));
+        manifests.push(Manifest::PersistentVolumeClaim(claim(
+            cx.project_name(),
+            key,
+            access,
+        )));
+    }
+    manifests
 }
 
 /// Adds the service's volumes and mounts to its pod; returns the objects they need.
 pub fn attach(
-    _cx: &mut Context<'_>,
-    _name: &str,
-    _service: &Service,
-    _parts: &mut PodParts,
+    cx: &mut Context<'_>,
+    name: &str,
+    service: &Service,
+    parts: &mut PodParts,
 ) -> Vec<Manifest> {
-    Vec::new()
+    let mut objects = Vec::new();
+    for (index, mount) in service.volumes.iter().enumerate() {
+        let key = format!("volumes[{index}]");
+        report_ignored_mount_options(cx, name, &key, mount);
+        match mount.kind {
+            MountKind::Volume => attach_volume(cx, name, &key, mount, parts),
+            MountKind::Bind => objects.extend(attach_bind(cx, name, &key, mount, parts)),
+            MountKind::Tmpfs => {
+                let size = mount.tmpfs.as_ref().map(|t| t.size.bytes());
+                attach_memory(cx, name, &key, &mount.target, size, parts);
+            }
+            MountKind::Npipe | MountKind::Cluster | MountKind::Image => {
+                report_unsupported_mount(cx, name, &key, mount)
+            }
+        }
+    }
+    for (index, entry) in service.tmpfs.iter().enumerate() {
+        attach_tmpfs_entry(cx, name, &format!("tmpfs[{index}]"), entry, parts);
+    }
+    if let Some(size) = service.shm_size.filter(|s| !s.is_zero()) {
+        attach_memory(cx, name, "shm_size", "/dev/shm", Some(size.bytes()), parts);
+    }
+    objects
+}
+
+/// How many pods may mount a claim at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccessMode {
+    ReadWriteOnce,
+    ReadWriteMany,
+}
+
+impl AccessMode {
+    fn as_str(self) -> &'static str {
+        match self {
+            AccessMode::ReadWriteOnce => "ReadWriteOnce",
+            AccessMode::ReadWriteMany => "ReadWriteMany",
+        }
+    }
+}
+
+/// The services that mount the top-level volume `key`.
+fn mounting_services<'p>(project: &'p Project, key: &str) -> Vec<&'p str> {
+    project
+        .services
+        .iter()
+        .filter(|(_, service)| {
+            service
+                .volumes
+                .iter()
+                .any(|m| m.kind == MountKind::Volume && m.source.as_deref() == Some(key))
+        })
+        .map(|(name, _)| name.as_str())
+        .collect()
+}
+
+/// ReadWriteMany when several pods share the volume: several services, or one service with
+/// several replicas (Compose shares a volume between all of them).
+fn access_mode(project: &Project, key: &str) -> AccessMode {
+    let users = mounting_services(project, key);
+    let several_pods = users.len() > 1
+        || users
+            .iter()
+            .filter_map(|name| project.services.get(*name))
+            .any(runs_several_pods);
+    if several_pods {
+        AccessMode::ReadWriteMany
+    } else {
+        AccessMode::ReadWriteOnce
+    }
+}
+
+fn runs_several_pods(service: &Service) -> bool {
+    let deploy = service.deploy.as_ref();
+    let replicas = deploy.and_then(|d| d.replicas).or(service.scale);
+    replicas.is_some_and(|r| r > 1) || deploy.and_then(|d| d.mode.as_deref()) == Some("global")
+}
+
+fn claim_note(key: &str, access: AccessMode, users: &[&str]) -> String {
+    let shared = match (access, users) {
+        (AccessMode::ReadWriteOnce, _) => String::new(),
+        (AccessMode::ReadWriteMany, [only]) => {
+            format!("; ReadWriteMany because {only} runs several pods{RWX_NEEDS}",)
+        }
+        (AccessMode::ReadWriteMany, _) => format!(
+            "; ReadWriteMany because {} mount it{RWX_NEEDS}",
+            users.join(", ")
+        ),
+    };
+    format!(
+        "becomes the PersistentVolumeClaim `{}`: {DEFAULT_CLAIM_SIZE} (Compose volumes have no \
+         size), default storage class; unlike a new Docker volume it starts empty, without \
+         the image's files at the mount path{shared}",
+        dns_label(key)
+    )
+}
+
+const RWX_NEEDS: &str =
+    ", which needs a storage class that supports it (NFS, CephFS, a cloud file share)";
+
+fn claim(project: &str, key: &str, access: AccessMode) -> PersistentVolumeClaim {
+    PersistentVolumeClaim {
+        metadata: ObjectMeta {
+            name: Some(dns_label(key)),
+            labels: Some(project_labels(project)),
+            ..Default::default()
+        },
+        spec: Some(PersistentVolumeClaimSpec {
+            access_modes: Some(vec![access.as_str().to_string()]),
+            resources: Some(VolumeResourceRequirements {
+                requests: Some(
+                    [(
+                        "storage".to_string(),
+                        Quantity(DEFAULT_CLAIM_SIZE.to_string()),
+                    )]
+                    .into(),
+                ),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+/// The claim a volume is mounted from: its own, or for an external volume the claim named
+/// after it.
+fn claim_name(key: &str, volume: &Volume) -> String {
+    match (&volume.external.is_external, &volume.name) {
+        (true, Some(name)) => dns_label(name),
+        _ => dns_label(key),
+    }
+}
+
+/// Driver settings and labels describe a Docker volume; a claim has a storage class instead.
+fn report_volume_options(cx: &mut Context<'_>, key: &str, volume: &Volume) {
+    let path = format!("volumes.{key}");
+    let custom_driver = volume.driver.as_deref().filter(|d| *d != "local");
+    if custom_driver.is_some() || !volume.driver_opts.is_empty() {
+        let mut what = Vec::new();
+        if let Some(driver) = custom_driver {
+            what.push(format!("driver {driver}"));
+        }
+        if !volume.driver_opts.is_empty() {
+            let keys: Vec<&str> = volume.driver_opts.0.keys().map(String::as_str).collect();
+            what.push(format!("driver_opts ({})", keys.join(", ")));
+        }
+        cx.report.warn_project(
+            &path,
+            format!(
+                "{} {} not carried over: the claim uses the cluster's storage class",
+                what.join(" and "),
+                if what.len() == 1 && volume.driver_opts.is_empty() {
+                    "is"
+                } else {
+                    "are"
+                }
+            ),
+            Some("create a StorageClass or PersistentVolume that provides the same storage".into()),
+        );
+    }
+    if !volume.labels.is_empty() {
+        cx.report.warn_project(
+            &format!("{path}.labels"),
+            "volume labels are not carried over to the claim",
+            None,
+        );
+    }
+}
+
+/// A named volume → its claim; an anonymous one → an emptyDir.
+fn attach_volume(
+    cx: &mut Context<'_>,
+    service: &str,
+    key: &str,
+    mount: &ServiceVolume,
+    parts: &mut PodParts,
+) {
+    let Some(source) = mount.source.as_deref() else {
+        cx.report.warn(
+            service,
+            key,
+            format!(
+                "anonymous volume at {}: an emptyDir, whose data does not survive the pod \
+                 (Compose keeps an anonymous volume until `down -v`)",
+                mount.target
+            ),
+        );
+        let volume = PodVolume {
+            name: joined(&["anonymous", path_part(&mount.target)]),
+            empty_dir: Some(EmptyDirVolumeSource::default()),
+            ..Default::default()
+        };
+        mount_volume(cx, service, key, parts, volume, volume_mount(mount));
+        return;
+    };
+    let project = cx.input.project;
+    let Some(definition) = project.volumes.get(source) else {
+        // The loader refuses a mount of an undefined volume; nothing to mount otherwise.
+        return;
+    };
+    let claim_name = claim_name(source, definition);
+    let exclusive = definition.external.is_external
+        || access_mode(project, source) == AccessMode::ReadWriteOnce;
+    let volume = PodVolume {
+        name: claim_name.clone(),
+        persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+            claim_name,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let mut container_mount = volume_mount(mount);
+    container_mount.sub_path = mount.volume.as_ref().and_then(|v| v.subpath.clone());
+    if mount_volume(cx, service, key, parts, volume, container_mount) && exclusive {
+        // An external claim's access mode is unknown; most storage classes give RWO.
+        parts.mounts_exclusive_claim = true;
+    }
+}
+
+fn volume_mount(mount: &ServiceVolume) -> VolumeMount {
+    VolumeMount {
+        mount_path: mount.target.clone(),
+        read_only: mount.read_only.then_some(true),
+        ..Default::default()
+    }
+}
+
+/// A bind mount of a small file or directory → a ConfigMap with its contents; anything else
+/// is reported and not mounted.
+fn attach_bind(
+    cx: &mut Context<'_>,
+    service: &str,
+    key: &str,
+    mount: &ServiceVolume,
+    parts: &mut PodParts,
+) -> Option<Manifest> {
+    let source = mount.source.as_deref().unwrap_or_default();
+    if let Some(reason) = host_only_path(source) {
+        cx.report.warn_with_hint(
+            service,
+            key,
+            format!(
+                "{source} is {reason}; nothing is mounted at {}",
+                mount.target
+            ),
+            HOST_PATH_HINT,
+        );
+        return None;
+    }
+    let found = cx.input.host_files.get(Path::new(source));
+    let (what, files): (&str, Vec<(String, &[u8])>) = match found {
+        Some(HostFile::File(bytes)) => ("file", vec![(file_name(source), bytes.as_slice())]),
+        Some(HostFile::Directory(entries)) => (
+            "directory",
+            entries
+                .iter()
+                .map(|(name, bytes)| (name.clone(), bytes.as_slice()))
+                .collect(),
+        ),
+        other => {
+            report_unmountable(cx, service, key, source, &mount.target, other);
+            return None;
+        }
+    };
+    let name = cx
+        .config_map_names
+        .claim(&joined(&[service, path_part(&mount.target)]));
+    let files = keyed_files(cx, service, key, &files);
+    let (volume, container_mount) = bind_volume(&name, &mount.target, what == "file", &files);
+    if !mount_volume(cx, service, key, parts, volume, container_mount) {
+        return None;
+    }
+    cx.report.info(
+        service,
+        key,
+        format!(
+            "the {what} {source} is copied into the ConfigMap `{name}` and mounted read-only \
+             at {}; later edits to it need a new conversion",
+            mount.target
+        ),
+    );
+    let data: Vec<(String, &[u8])> = files.into_iter().map(|f| (f.key, f.bytes)).collect();
+    let project = cx.project_name().to_string();
+    Some(Manifest::ConfigMap(config_map(
+        &name,
+        labels(&project, service),
+        &data,
+    )))
+}
+
+/// A host file as it goes into a ConfigMap: under `key`, appearing as `path`.
+struct KeyedFile<'f> {
+    key: String,
+    path: String,
+    bytes: &'f [u8],
+}
+
+/// The ConfigMap volume and the mount of a bind mount's copy. A file is mounted by its key
+/// through subPath; a directory lists its files only when one is stored under a key other
+/// than its name.
+fn bind_volume(
+    name: &str,
+    target: &str,
+    is_file: bool,
+    files: &[KeyedFile<'_>],
+) -> (PodVolume, VolumeMount) {
+    let needs_items = !is_file && files.iter().any(|f| f.key != f.path);
+    let volume = PodVolume {
+        name: name.to_string(),
+        config_map: Some(ConfigMapVolumeSource {
+            name: name.to_string(),
+            items: needs_items.then(|| {
+                files
+                    .iter()
+                    .map(|f| KeyToPath {
+                        key: f.key.clone(),
+                        path: f.path.clone(),
+                        mode: None,
+                    })
+                    .collect()
+            }),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let mount = VolumeMount {
+        mount_path: target.to_string(),
+        read_only: Some(true),
+        sub_path: files.first().filter(|_| is_file).map(|f| f.key.clone()),
+        ..Default::default()
+    };
+    (volume, mount)
+}
+
+/// The files with the ConfigMap key each is stored under. A file whose name cannot be a
+/// path in a volume is reported and left out.
+fn keyed_files<'f>(
+    cx: &mut Context<'_>,
+    service: &str,
+    key: &str,
+    files: &[(String, &'f [u8])],
+) -> Vec<KeyedFile<'f>> {
+    let mut keyed: Vec<KeyedFile<'f>> = Vec::new();
+    for (name, bytes) in files {
+        if name.starts_with("..") {
+            cx.report.warn(
+                service,
+                key,
+                format!(
+                    "{name}: a file name starting with `..` cannot be mounted from a \
+                     ConfigMap; it is left out"
+                ),
+            );
+            continue;
+        }
+        let data_key = unique(&config_key(name), MAX_CONFIG_KEY, |candidate| {
+            keyed.iter().any(|f| f.key == candidate)
+        });
+        keyed.push(KeyedFile {
+            key: data_key,
+            path: name.clone(),
+            bytes,
+        });
+    }
+    keyed
+}
+
+/// A container path as part of a name: `/etc/nginx` → `etc/nginx`, which becomes
+/// `etc-nginx` and not `-etc-nginx`.
+fn path_part(path: &str) -> &str {
+    path.trim_matches('/')
+}
+
+/// The longest ConfigMap key.
+const MAX_CONFIG_KEY: usize = 253;
+
+fn file_name(path: &str) -> String {
+    Path::new(path)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".to_string())
+}
+
+/// Host paths that only make sense on the host itself, whatever is found there now.
+fn host_only_path(source: &str) -> Option<&'static str> {
+    let engine_sockets = ["docker.sock", "podman.sock", "containerd.sock"];
+    if engine_sockets.iter().any(|s| source.ends_with(s)) {
+        return Some(
+            "the container engine's API socket: Kubernetes nodes need not run Docker, and \
+             mounting a node's runtime socket gives the pod control of the node",
+        );
+    }
+    if source.ends_with(".sock") {
+        return Some("a socket of a host service, which pods do not share");
+    }
+    let under = |root: &str| source == root || source.starts_with(&format!("{root}/"));
+    if under("/dev") {
+        return Some("a device of the host");
+    }
+    if under("/proc") || under("/sys") {
+        return Some("the host kernel's interface");
+    }
+    None
+}
+
+fn report_unmountable(
+    cx: &mut Context<'_>,
+    service: &str,
+    key: &str,
+    source: &str,
+    target: &str,
+    found: Option<&HostFile>,
+) {
+    let (why, hint) = match found {
+        Some(HostFile::Missing) => (
+            "does not exist (Compose would create an empty directory there)".to_string(),
+            HOST_PATH_HINT.to_string(),
+        ),
+        Some(HostFile::TooLarge(reason)) => (
+            format!("is too much to copy into a ConfigMap ({reason})"),
+            "build it into the image, or copy it into a PersistentVolumeClaim".to_string(),
+        ),
+        Some(HostFile::Unusable(reason)) => (
+            format!("cannot be used ({reason})"),
+            HOST_PATH_HINT.to_string(),
+        ),
+        _ => ("was not inspected".to_string(), HOST_PATH_HINT.to_string()),
+    };
+    cx.report.warn_with_hint(
+        service,
+        key,
+        format!("bind mount source {source} {why}; nothing is mounted at {target}"),
+        hint,
+    );
+}
+
+/// Options that have no Kubernetes counterpart for the mount they are on.
+fn report_ignored_mount_options(
+    cx: &mut Context<'_>,
+    service: &str,
+    key: &str,
+    mount: &ServiceVolume,
+) {
+    let mut ignored: Vec<&str> = Vec::new();
+    if mount.consistency.is_some() {
+        ignored.push("consistency");
+    }
+    if let Some(bind) = &mount.bind {
+        if bind.propagation.is_some() {
+            ignored.push("bind.propagation");
+        }
+        if bind.selinux.is_some() {
+            ignored.push("bind.selinux");
+        }
+        if bind.recursive.is_some() {
+            ignored.push("bind.recursive");
+        }
+    }
+    if mount.volume.as_ref().is_some_and(|v| !v.labels.is_empty()) {
+        ignored.push("volume.labels");
+    }
+    if mount.tmpfs.as_ref().is_some_and(|t| t.mode != 0) {
+        ignored.push("tmpfs.mode");
+    }
+    if ignored.is_empty() {
+        return;
+    }
+    cx.report.info(
+        service,
+        key,
+        format!(
+            "{} of the mount at {} {} no Kubernetes counterpart and {} ignored",
+            ignored.join(", "),
+            mount.target,
+            if ignored.len() == 1 { "has" } else { "have" },
+            if ignored.len() == 1 { "is" } else { "are" },
+        ),
+    );
+}
+
+fn report_unsupported_mount(cx: &mut Context<'_>, service: &str, key: &str, mount: &ServiceVolume) {
+    let source = mount.source.as_deref().unwrap_or_default();
+    let (why, hint) = match mount.kind {
+        MountKind::Npipe => (
+            format!("the Windows named pipe {source} has no counterpart in a Linux pod"),
+            None,
+        ),
+        MountKind::Cluster => (
+            format!("the Swarm cluster volume {source} is not carried over"),
+            Some("mount a PersistentVolumeClaim of a CSI storage class instead"),
+        ),
+        _ => (
+            format!("the image mount of {source} is not carried over"),
+            Some("an `image` volume (Kubernetes 1.33 with the ImageVolume feature gate) can express it"),
+        ),
+    };
+    let message = format!("{why}; nothing is mounted at {}", mount.target);
+    match hint {
+        Some(hint) => cx.report.warn_with_hint(service, key, message, hint),
+        None => cx.report.warn(service, key, message),
+    }
+}
+
+/// An entry of `tmpfs`: `path[:options]`, where `size=` is the only option a memory
+/// emptyDir can hold.
+fn attach_tmpfs_entry(
+    cx: &mut Context<'_>,
+    service: &str,
+    key: &str,
+    entry: &str,
+    parts: &mut PodParts,
+) {
+    let (path, options) = entry.split_once(':').unwrap_or((entry, ""));
+    let mut size = None;
+    let mut ignored = Vec::new();
+    for option in options.split(',').filter(|o| !o.is_empty()) {
+        match option.split_once('=') {
+            Some(("size", value)) => match value.parse::<ByteSize>() {
+                Ok(bytes) => size = Some(bytes.bytes()),
+                Err(_) => ignored.push(option),
+            },
+            _ => ignored.push(option),
+        }
+    }
+    if !ignored.is_empty() {
+        cx.report.info(
+            service,
+            key,
+            format!(
+                "tmpfs options {} have no emptyDir counterpart and are ignored",
+                ignored.join(",")
+            ),
+        );
+    }
+    attach_memory(cx, service, key, path, size, parts);
+}
+
+/// A memory-backed emptyDir at `path`, limited to `size` bytes when given.
+fn attach_memory(
+    cx: &mut Context<'_>,
+    service: &str,
+    key: &str,
+    path: &str,
+    size: Option<i64>,
+    parts: &mut PodParts,
+) {
+    let base = if path == "/dev/shm" {
+        "shm".to_string()
+    } else {
+        joined(&["tmpfs", path_part(path)])
+    };
+    let volume = PodVolume {
+        name: base,
+        empty_dir: Some(EmptyDirVolumeSource {
+            medium: Some("Memory".to_string()),
+            size_limit: size.filter(|s| *s > 0).map(quantity),
+        }),
+        ..Default::default()
+    };
+    let mount = VolumeMount {
+        mount_path: path.to_string(),
+        ..Default::default()
+    };
+    mount_volume(cx, service, key, parts, volume, mount);
+}
+
+/// A byte count in the largest binary unit that divides it: Compose's `512m` is `512Mi`.
+pub(super) fn quantity(bytes: i64) -> Quantity {
+    const UNITS: [(&str, i64); 4] = [
+        ("Ti", 1 << 40),
+        ("Gi", 1 << 30),
+        ("Mi", 1 << 20),
+        ("Ki", 1 << 10),
+    ];
+    let text = UNITS
+        .iter()
+        .find(|(_, size)| bytes % size == 0)
+        .map(|(unit, size)| format!("{}{unit}", bytes / size))
+        .unwrap_or_else(|| bytes.to_string());
+    Quantity(text)
+}
+
+/// Mounts `volume` at `mount.mount_path`, unless something is mounted there already (then
+/// reports it and returns false). The pod gets the volume under a unique name built from
+/// `volume.name`, or reuses a volume of the same source mounted before.
+pub(super) fn mount_volume(
+    cx: &mut Context<'_>,
+    service: &str,
+    key: &str,
+    parts: &mut PodParts,
+    volume: PodVolume,
+    mut mount: VolumeMount,
+) -> bool {
+    if parts
+        .mounts
+        .iter()
+        .any(|m| m.mount_path == mount.mount_path)
+    {
+        cx.report.warn(
+            service,
+            key,
+            format!(
+                "{} is already mounted by an earlier entry; this one is left out",
+                mount.mount_path
+            ),
+        );
+        return false;
+    }
+    let same_source = |existing: &PodVolume| {
+        PodVolume {
+            name: String::new(),
+            ..existing.clone()
+        } == PodVolume {
+            name: String::new(),
+            ..volume.clone()
+        }
+    };
+    mount.name = match parts.volumes.iter().find(|v| same_source(v)) {
+        Some(existing) => existing.name.clone(),
+        None => {
+            let name = unique(&dns_label(&volume.name), MAX_NAME, |candidate| {
+                parts.volumes.iter().any(|v| v.name == candidate)
+            });
+            parts.volumes.push(PodVolume {
+                name: name.clone(),
+                ..volume
+            });
+            name
+        }
+    };
+    parts.mounts.push(mount);
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::compose::host_files::HostFiles;
+    use crate::translate::test_support::{attach_one, Surroundings};
+
+    /// The pod volumes, container mounts and claim exclusivity `attach` gives the service
+    /// `web` of `project`.
+    fn pod_side(project: serde_json::Value, host_files: HostFiles) -> serde_json::Value {
+        let surroundings = Surroundings {
+            host_files,
+            ..Default::default()
+        };
+        let (parts, _, _) = attach_one(project, &surroundings, "web", attach);
+        json!({
+            "volumes": parts.volumes,
+            "mounts": parts.mounts,
+            "exclusive": parts.mounts_exclusive_claim,
+        })
+    }
+
+    #[test]
+    fn a_volume_of_one_service_is_an_exclusive_claim_mounted_once_per_target() {
+        let project = json!({
+            "services": {"web": {"image": "x", "volumes": [
+                "data:/var/lib/data",
+                {"type": "volume", "source": "data", "target": "/backup", "read_only": true, "volume": {"subpath": "dumps"}}
+            ]}},
+            "volumes": {"data": {}}
+        });
+        assert_eq!(
+            pod_side(project, HostFiles::new()),
+            json!({
+                "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}],
+                "mounts": [
+                    {"name": "data", "mountPath": "/var/lib/data"},
+                    {"name": "data", "mountPath": "/backup", "readOnly": true, "subPath": "dumps"}
+                ],
+                "exclusive": true
+            })
+        );
+    }
+
+    #[test]
+    fn a_shared_volume_is_not_exclusive() {
+        let project = json!({
+            "services": {
+                "web": {"image": "x", "volumes": ["shared:/a"]},
+                "worker": {"image": "x", "volumes": ["shared:/b"]}
+            },
+            "volumes": {"shared": {}}
+        });
+        assert_eq!(
+            pod_side(project, HostFiles::new())["exclusive"],
+            json!(false)
+        );
+    }
+
+    #[test]
+    fn bind_mounts_become_config_map_volumes() {
+        let project = json!({"services": {"web": {"image": "x", "volumes": [
+            "/p/app.conf:/etc/app/app.conf",
+            "/p/site:/srv/site",
+            "/p/missing:/data"
+        ]}}});
+        let host_files = HostFiles::from([
+            (
+                PathBuf::from("/p/app.conf"),
+                HostFile::File(b"a=1".to_vec()),
+            ),
+            (
+                PathBuf::from("/p/site"),
+                HostFile::Directory(vec![
+                    ("index.html".into(), b"hi".to_vec()),
+                    ("my page.html".into(), b"hi".to_vec()),
+                ]),
+            ),
+            (PathBuf::from("/p/missing"), HostFile::Missing),
+        ]);
+        assert_eq!(
+            pod_side(project, host_files),
+            json!({
+                "volumes": [
+                    {"name": "web-etc-app-app-conf", "configMap": {"name": "web-etc-app-app-conf"}},
+                    {"name": "web-srv-site", "configMap": {"name": "web-srv-site", "items": [
+                        {"key": "index.html", "path": "index.html"},
+                        {"key": "my_page.html", "path": "my page.html"}
+                    ]}}
+                ],
+                "mounts": [
+                    {"name": "web-etc-app-app-conf", "mountPath": "/etc/app/app.conf", "readOnly": true, "subPath": "app.conf"},
+                    {"name": "web-srv-site", "mountPath": "/srv/site", "readOnly": true}
+                ],
+                "exclusive": false
+            })
+        );
+    }
+
+    #[test]
+    fn memory_volumes_have_a_size_limit_and_one_target_is_mounted_once() {
+        let project = json!({"services": {"web": {
+            "image": "x",
+            "shm_size": "512M",
+            "tmpfs": ["/tmp:size=64m", "/dev/shm"],
+            "volumes": [{"type": "tmpfs", "target": "/run", "tmpfs": {"size": "1g"}}]
+        }}});
+        assert_eq!(
+            pod_side(project, HostFiles::new()),
+            json!({
+                "volumes": [
+                    {"name": "tmpfs-run", "emptyDir": {"medium": "Memory", "sizeLimit": "1Gi"}},
+                    {"name": "tmpfs-tmp", "emptyDir": {"medium": "Memory", "sizeLimit": "64Mi"}},
+                    {"name": "shm", "emptyDir": {"medium": "Memory"}}
+                ],
+                "mounts": [
+                    {"name": "tmpfs-run", "mountPath": "/run"},
+                    {"name": "tmpfs-tmp", "mountPath": "/tmp"},
+                    {"name": "shm", "mountPath": "/dev/shm"}
+                ],
+                "exclusive": false
+            })
+        );
+    }
+
+    #[test]
+    fn quantities_use_the_largest_binary_unit() {
+        for (bytes, text) in [
+            (512 << 20, "512Mi"),
+            (1 << 30, "1Gi"),
+            (1536 << 20, "1536Mi"),
+            (65536 << 10, "64Mi"),
+            (1000, "1000"),
+            (2048, "2Ki"),
+        ] {
+            assert_eq!(quantity(bytes).0, text, "{bytes}");
+        }
+    }
+
+    #[test]
+    fn host_only_paths_are_sockets_devices_and_kernel_files() {
+        assert!(host_only_path("/var/run/docker.sock").is_some());
+        assert!(host_only_path("/run/user/1000/podman/podman.sock").is_some());
+        assert!(host_only_path("/tmp/.X11-unix/agent.sock").is_some());
+        assert!(host_only_path("/dev/snd").is_some());
+        assert!(host_only_path("/proc").is_some());
+        assert!(host_only_path("/sys/fs/cgroup").is_some());
+        assert!(host_only_path("/devices/config").is_none());
+        assert!(host_only_path("/srv/app/nginx.conf").is_none());
+    }
 }
