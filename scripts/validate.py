@@ -20,6 +20,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import yaml  # PyYAML, a dependency of kubernetes-validate
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from conformance import candidates, environment, run  # noqa: E402
 
@@ -36,10 +38,10 @@ def loaded_services(path: Path, binary: str):
 
 
 def workload_services(directory: Path):
-    """Service names (the app.kubernetes.io/name label) of the workloads written."""
+    """Container names of the workloads written (PyYAML reads YAML 1.1, as kubectl does)."""
     names = set()
-    for file in directory.glob("*.json"):
-        obj = json.loads(file.read_text())
+    for file in directory.glob("*.yaml"):
+        obj = yaml.safe_load(file.read_text())
         if obj.get("kind") in WORKLOAD_KINDS:
             template = obj["spec"].get("template") or obj["spec"]["jobTemplate"]["spec"]["template"]
             for container in template["spec"]["containers"]:
@@ -74,13 +76,13 @@ def check(path: Path, binary: str):
     with tempfile.TemporaryDirectory() as tmp:
         out_dir = Path(tmp) / "out"
         _, err, code = run(
-            [binary, "convert", "-f", path.name, "-o", str(out_dir), "--format", "json"],
+            [binary, "convert", "-f", path.name, "-o", str(out_dir)],
             path.parent,
             environment(),
         )
         if code != 0:
             return "failed", f"convert exits {code}: {err.strip().splitlines()[-1:] }"
-        files = sorted(out_dir.glob("*.json"))
+        files = sorted(out_dir.glob("*.yaml"))
         if not files:
             # A project whose services are all behind inactive profiles has nothing to run.
             return ("valid", 0) if not services else ("failed", "no objects written")

@@ -1,6 +1,7 @@
-//! The only module that knows a YAML crate: compose files are parsed here into [`Value`]
-//! trees that remember the line and column of every node, and output objects are printed
-//! here as YAML. Swapping either crate is a change to this file alone.
+//! The only module that knows YAML: compose files are parsed here (with the yaml-rust2 event
+//! parser) into [`Value`] trees that remember the line and column of every node, and output
+//! objects are printed here as YAML that kubectl reads back exactly. Swapping the parser is
+//! a change to this file alone.
 //!
 //! Scalars resolve as Docker Compose's YAML library resolves them (YAML 1.2 core schema:
 //! `yes` and `on` are strings, `0x1F` and `0o17` are integers). Anchors, aliases and `<<`
@@ -59,8 +60,168 @@ pub fn parse(source: &str, file: Option<Arc<Path>>) -> Result<Vec<Value>, YamlEr
 }
 
 /// Prints a serializable value as a YAML document.
+///
+/// The output is read by kubectl, whose YAML library follows YAML 1.1: there `on`, `yes`,
+/// `y`, `1_000`, `1:20` and `2001-12-14` are not strings. So any string that a YAML 1.1 or
+/// 1.2 reader could take for something else is quoted, which a general-purpose YAML 1.2
+/// printer does not do.
 pub fn to_string<T: serde::Serialize>(value: &T) -> Result<String, String> {
-    serde_yaml::to_string(value).map_err(|e| e.to_string())
+    let json = serde_json::to_value(value).map_err(|e| e.to_string())?;
+    let mut out = String::new();
+    match &json {
+        serde_json::Value::Object(map) if !map.is_empty() => write_map(&mut out, map, 0, true),
+        serde_json::Value::Array(items) if !items.is_empty() => write_seq(&mut out, items, 0, true),
+        scalar => {
+            write_scalar(&mut out, scalar, 0);
+            out.push('\n');
+        }
+    }
+    Ok(out)
+}
+
+type JsonMap = serde_json::Map<String, serde_json::Value>;
+
+fn is_nonempty_collection(value: &serde_json::Value) -> bool {
+    match value {
+        serde_json::Value::Object(m) => !m.is_empty(),
+        serde_json::Value::Array(a) => !a.is_empty(),
+        _ => false,
+    }
+}
+
+/// A mapping at `indent`; `indent_first` is false when `- ` already stands before it.
+fn write_map(out: &mut String, map: &JsonMap, indent: usize, indent_first: bool) {
+    for (i, (key, value)) in map.iter().enumerate() {
+        if i > 0 || indent_first {
+            out.push_str(&" ".repeat(indent));
+        }
+        write_string(out, key, indent, true);
+        match value {
+            serde_json::Value::Object(m) if !m.is_empty() => {
+                out.push_str(":\n");
+                write_map(out, m, indent + 2, true);
+            }
+            serde_json::Value::Array(a) if !a.is_empty() => {
+                out.push_str(":\n");
+                write_seq(out, a, indent, true);
+            }
+            scalar => {
+                out.push_str(": ");
+                write_scalar(out, scalar, indent + 2);
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// A sequence whose `- ` stand at `indent`.
+fn write_seq(out: &mut String, items: &[serde_json::Value], indent: usize, indent_first: bool) {
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 || indent_first {
+            out.push_str(&" ".repeat(indent));
+        }
+        out.push_str("- ");
+        match item {
+            serde_json::Value::Object(m) if is_nonempty_collection(item) => {
+                write_map(out, m, indent + 2, false)
+            }
+            serde_json::Value::Array(a) if is_nonempty_collection(item) => {
+                write_seq(out, a, indent + 2, false)
+            }
+            scalar => {
+                write_scalar(out, scalar, indent + 2);
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// A scalar (or an empty collection) after `key: ` or `- `; block content goes at `indent`.
+fn write_scalar(out: &mut String, value: &serde_json::Value, indent: usize) {
+    match value {
+        serde_json::Value::Null => out.push_str("null"),
+        serde_json::Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        serde_json::Value::Number(n) => out.push_str(&n.to_string()),
+        serde_json::Value::String(s) => write_string(out, s, indent, false),
+        serde_json::Value::Array(_) => out.push_str("[]"),
+        serde_json::Value::Object(_) => out.push_str("{}"),
+    }
+}
+
+fn write_string(out: &mut String, text: &str, indent: usize, is_key: bool) {
+    if is_plain_safe(text) {
+        out.push_str(text);
+    } else if !is_key && fits_literal_block(text) {
+        write_literal_block(out, text, indent);
+    } else {
+        // A JSON string is a valid YAML double-quoted scalar.
+        out.push_str(&serde_json::Value::String(text.to_string()).to_string());
+    }
+}
+
+/// Multi-line text without characters a block scalar cannot hold.
+fn fits_literal_block(text: &str) -> bool {
+    text.contains('\n')
+        && !text.starts_with([' ', '\t', '\n'])
+        && !text
+            .chars()
+            .any(|c| (c.is_control() && c != '\n') || c == '\u{feff}')
+        && text.lines().all(|line| !line.ends_with([' ', '\t']))
+}
+
+fn write_literal_block(out: &mut String, text: &str, indent: usize) {
+    let trailing = text.len() - text.trim_end_matches('\n').len();
+    out.push_str(match trailing {
+        0 => "|-",
+        1 => "|",
+        _ => "|+",
+    });
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    for line in body.split('\n') {
+        out.push('\n');
+        if !line.is_empty() {
+            out.push_str(&" ".repeat(indent));
+            out.push_str(line);
+        }
+    }
+}
+
+/// Words that a YAML 1.1 or 1.2 reader resolves to a boolean or null.
+const RESERVED_WORDS: &[&str] = &[
+    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false",
+    "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~", "<<",
+    "=",
+];
+
+/// Whether `text` reads back as the same string when written without quotes, under YAML
+/// 1.1 and 1.2 alike.
+fn is_plain_safe(text: &str) -> bool {
+    let Some(first) = text.chars().next() else {
+        return false;
+    };
+    if RESERVED_WORDS.contains(&text) {
+        return false;
+    }
+    // Anything made only of digits, signs, dots, colons, underscores and exponent or base
+    // letters may be a number, a sexagesimal number or a timestamp somewhere: quote it.
+    if text.contains(|c: char| c.is_ascii_digit())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || "+-._:eExXoObB".contains(c))
+    {
+        return false;
+    }
+    // `-` starts a plain scalar when something other than a space follows it (`-c`, `--`).
+    let dash_word = first == '-' && text.len() > 1 && !text[1..].starts_with(' ') && text != "---";
+    let indicator = text.starts_with(|c: char| "-?:,[]{}#&*!|>'\"%@` .+".contains(c));
+    if (indicator && !dash_word) || first.is_whitespace() {
+        return false;
+    }
+    if text.ends_with([' ', ':']) || text.contains(": ") || text.contains(" #") {
+        return false;
+    }
+    !text.chars().any(|c| c.is_control() || c == '\u{feff}')
+        && !text.contains(['{', '}', '[', ']', ','])
 }
 
 enum Frame {
@@ -584,6 +745,24 @@ mod tests {
         // Far deeper input is stopped by the scanner itself, before any tree is built.
         let doc = "[".repeat(100_000) + &"]".repeat(100_000);
         assert!(err(&doc).contains("recursion limit exceeded"));
+    }
+
+    #[test]
+    fn printed_strings_read_back_as_strings_under_yaml_1_1() {
+        let value = serde_json::json!({
+            "data": {"A": "on", "B": "1_000", "C": "1:20", "D": "2001-12-14", "E": "", "F": "512Mi",
+                     "G": "x: y", "H": "line one\nline two\n", "I": "- dash", "80": "~"},
+            "list": [{"name": "a", "value": "yes"}, [], {}],
+        });
+        let text = to_string(&value).unwrap();
+        assert_eq!(
+            text,
+            "data:\n  A: \"on\"\n  B: \"1_000\"\n  C: \"1:20\"\n  D: \"2001-12-14\"\n  E: \"\"\n  F: 512Mi\n  \
+             G: \"x: y\"\n  H: |\n    line one\n    line two\n  I: \"- dash\"\n  \"80\": \"~\"\nlist:\n- name: a\n  \
+             value: \"yes\"\n- []\n- {}\n"
+        );
+        let back = parse(&text, None).unwrap().remove(0).to_json();
+        assert_eq!(back, value);
     }
 
     #[test]

