@@ -24,7 +24,14 @@ pub fn dns_label(source: &str) -> String {
             _ => '-',
         })
         .collect();
-    let trimmed = mapped.trim_matches('-');
+    // Runs of separators collapse (`app.env` in `web-env-.env` gives `web-env-env`).
+    let mut collapsed = String::with_capacity(mapped.len());
+    for c in mapped.chars() {
+        if !(c == '-' && collapsed.ends_with('-')) {
+            collapsed.push(c);
+        }
+    }
+    let trimmed = collapsed.trim_matches('-');
     let mut name: String = trimmed.chars().take(MAX_NAME).collect();
     while name.ends_with('-') {
         name.pop();
@@ -155,6 +162,7 @@ mod tests {
         assert_eq!(dns_label("front_end"), "front-end");
         assert_eq!(dns_label("My.Service"), "my-service");
         assert_eq!(dns_label("_x_"), "x");
+        assert_eq!(dns_label("minio-env-.env"), "minio-env-env");
         assert_eq!(dns_label(&"a".repeat(70)).len(), 63);
         assert_eq!(dns_label(&format!("{}_b", "a".repeat(62))), "a".repeat(62));
     }
