@@ -112,6 +112,7 @@ pub fn translate(input: Input<'_>, options: &Options) -> Translation {
     let mut manifests = Vec::new();
     manifests.extend(storage::claims(&mut cx));
     manifests.extend(config::project_objects(&mut cx));
+    report_project_keys(&mut cx);
     for (name, service) in &input.project.services {
         manifests.extend(translate_service(&mut cx, name, service));
     }
@@ -179,5 +180,29 @@ pub(crate) mod test_support {
         let definition = project.services.get(service).cloned().unwrap_or_default();
         let objects = attach(&mut cx, service, &definition, &mut parts);
         (parts, objects, cx.report)
+    }
+}
+
+/// Top-level keys that have no Kubernetes object of their own yet: each gets a line.
+fn report_project_keys(cx: &mut Context<'_>) {
+    let project = cx.input.project;
+    for name in project.networks.keys().filter(|n| n.as_str() != "default") {
+        cx.report.warn_project(
+            &format!("networks.{name}"),
+            "networks are not translated: every pod can reach every Service of the namespace, \
+             so services Compose kept apart can reach each other",
+            Some("NetworkPolicies per network are future work".to_string()),
+        );
+    }
+    for name in project.models.keys() {
+        cx.report.warn_project(
+            &format!("models.{name}"),
+            "AI models have no Kubernetes equivalent here; the model is not provisioned",
+            None,
+        );
+    }
+    for key in project.extensions.0.keys() {
+        cx.report
+            .info_project(key, "extension field kept by Compose, not interpreted");
     }
 }
