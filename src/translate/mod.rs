@@ -139,6 +139,30 @@ fn translate_service(cx: &mut Context<'_>, name: &str, service: &Service) -> Vec
 
 /// Runs one part's `attach` on one service of a project written as JSON, for the parts'
 /// own tests: what it adds to the pod, the objects it returns and the report.
+/// Top-level keys that have no Kubernetes object of their own yet: each gets a line.
+fn report_project_keys(cx: &mut Context<'_>) {
+    let project = cx.input.project;
+    for name in project.networks.keys().filter(|n| n.as_str() != "default") {
+        cx.report.warn_project(
+            &format!("networks.{name}"),
+            "networks are not translated: every pod can reach every Service of the namespace, \
+             so services Compose kept apart can reach each other",
+            Some("NetworkPolicies per network are future work".to_string()),
+        );
+    }
+    for name in project.models.keys() {
+        cx.report.warn_project(
+            &format!("models.{name}"),
+            "AI models have no Kubernetes equivalent here; the model is not provisioned",
+            None,
+        );
+    }
+    for key in project.extensions.0.keys() {
+        cx.report
+            .info_project(key, "extension field kept by Compose, not interpreted");
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod test_support {
     use serde::Deserialize;
@@ -180,29 +204,5 @@ pub(crate) mod test_support {
         let definition = project.services.get(service).cloned().unwrap_or_default();
         let objects = attach(&mut cx, service, &definition, &mut parts);
         (parts, objects, cx.report)
-    }
-}
-
-/// Top-level keys that have no Kubernetes object of their own yet: each gets a line.
-fn report_project_keys(cx: &mut Context<'_>) {
-    let project = cx.input.project;
-    for name in project.networks.keys().filter(|n| n.as_str() != "default") {
-        cx.report.warn_project(
-            &format!("networks.{name}"),
-            "networks are not translated: every pod can reach every Service of the namespace, \
-             so services Compose kept apart can reach each other",
-            Some("NetworkPolicies per network are future work".to_string()),
-        );
-    }
-    for name in project.models.keys() {
-        cx.report.warn_project(
-            &format!("models.{name}"),
-            "AI models have no Kubernetes equivalent here; the model is not provisioned",
-            None,
-        );
-    }
-    for key in project.extensions.0.keys() {
-        cx.report
-            .info_project(key, "extension field kept by Compose, not interpreted");
     }
 }
