@@ -122,3 +122,35 @@ fn a_bad_project_is_an_error_not_a_change() {
     let usage = scratch.run(&["convert", "--dry-run"]);
     assert_eq!(usage.status.code(), Some(2));
 }
+
+#[test]
+fn secret_values_never_appear_in_the_diff() {
+    let scratch = Scratch::new("secret");
+    fs::write(
+        scratch.0.join("compose.yaml"),
+        "services:\n  app:\n    image: example/app:1\n    expose: [\"80\"]\n    secrets: [token]\n\
+         secrets:\n  token:\n    file: ./token.txt\n",
+    )
+    .expect("write compose file");
+    fs::write(scratch.0.join("token.txt"), "old-secret-value").expect("write secret");
+    assert!(scratch.run(&["convert", "-o", "out"]).status.success());
+    fs::write(scratch.0.join("token.txt"), "new-secret-value").expect("write secret");
+    let output = scratch.run(&["diff", "out"]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = format!(
+        "{}{}",
+        stdout(&output),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(text.contains("~ changed: Secret token (v1)"), "{text}");
+    assert!(text.contains("    data.token"), "{text}");
+    // The values, and their base64 forms as they stand in the Secret's data.
+    for secret in [
+        "old-secret-value",
+        "new-secret-value",
+        "b2xkLXNlY3JldC12YWx1ZQ",
+        "bmV3LXNlY3JldC12YWx1ZQ",
+    ] {
+        assert!(!text.contains(secret), "{text}");
+    }
+}
