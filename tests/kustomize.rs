@@ -1,0 +1,206 @@
+//! The kustomize property, checked with the real `kubectl kustomize`: for every case under
+//! `testdata/kustomize/<case>/` (a `compose.yaml`, override files, and an `overlays` file
+//! with one `NAME=FILE[,FILE…]` line per overlay), `convert --kustomize` writes a tree such
+//! that
+//!
+//! - `kubectl kustomize DIR/base` gives the objects of a plain `convert -f compose.yaml`, and
+//! - `kubectl kustomize DIR/overlays/NAME` gives the objects of a plain
+//!   `convert -f compose.yaml -f FILE…`.
+//!
+//! Objects are compared as parsed JSON, as a set (kustomize orders objects its own way).
+//! kubectl is required: without it these tests fail rather than pass unchecked. CI installs
+//! it (`.ci/run`).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value as Json;
+
+fn cases_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/kustomize")
+}
+
+fn cases() -> Vec<PathBuf> {
+    let mut cases: Vec<PathBuf> = fs::read_dir(cases_dir())
+        .expect("testdata/kustomize")
+        .map(|entry| entry.expect("directory entry").path())
+        .filter(|path| path.is_dir())
+        .collect();
+    cases.sort();
+    assert!(!cases.is_empty(), "no cases in testdata/kustomize");
+    cases
+}
+
+/// The overlays of a case: name → override files, in the order given.
+fn overlays(case: &Path) -> Vec<(String, Vec<String>)> {
+    let text = fs::read_to_string(case.join("overlays"))
+        .unwrap_or_else(|e| panic!("{}/overlays: {e}", case.display()));
+    text.lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            let (name, files) = line.split_once('=').unwrap_or_else(|| {
+                panic!("{}/overlays: `{line}` is not NAME=FILES", case.display())
+            });
+            (
+                name.to_string(),
+                files.split(',').map(str::to_string).collect(),
+            )
+        })
+        .collect()
+}
+
+fn succeed(what: &str, output: Output) -> String {
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("utf-8 output")
+}
+
+fn compose2k8s(case: &Path, args: &[&str]) -> String {
+    let output = Command::new(env!("CARGO_BIN_EXE_compose2k8s"))
+        .args(args)
+        .current_dir(case)
+        .env_remove("COMPOSE_FILE")
+        .env_remove("COMPOSE_PROFILES")
+        .env_remove("COMPOSE_PROJECT_NAME")
+        .output()
+        .expect("the binary runs");
+    succeed(&format!("compose2k8s {}", args.join(" ")), output)
+}
+
+/// `kubectl kustomize` with the load restrictor off: generators read the original files,
+/// which lie outside the kustomization directory.
+fn kustomize(dir: &Path) -> String {
+    let output = Command::new("kubectl")
+        .args(["kustomize", "--load-restrictor", "LoadRestrictionsNone"])
+        .arg(dir)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("kubectl is needed for the kustomize property tests (.ci/run installs it): {e}")
+        });
+    succeed(&format!("kubectl kustomize {}", dir.display()), output)
+}
+
+/// The objects of a YAML stream, keyed by apiVersion, kind, namespace and name.
+fn objects(yaml: &str, what: &str) -> BTreeMap<String, Json> {
+    let documents = compose2k8s::yaml::parse(yaml, None)
+        .unwrap_or_else(|e| panic!("{what}: not YAML: {e}\n{yaml}"));
+    let mut objects = BTreeMap::new();
+    for document in documents {
+        let object = document.to_json();
+        if object.is_null() {
+            continue;
+        }
+        let metadata = &object["metadata"];
+        let key = format!(
+            "{} {} {} {}",
+            object["apiVersion"].as_str().unwrap_or_default(),
+            object["kind"].as_str().unwrap_or_default(),
+            metadata["namespace"].as_str().unwrap_or_default(),
+            metadata["name"].as_str().unwrap_or_default(),
+        );
+        assert!(
+            objects.insert(key.clone(), object).is_none(),
+            "{what}: {key} twice"
+        );
+    }
+    objects
+}
+
+fn assert_same_objects(case: &Path, what: &str, expected: &str, actual: &str) {
+    let expected = objects(expected, "convert");
+    let actual = objects(actual, "kubectl kustomize");
+    let expected_keys: Vec<&String> = expected.keys().collect();
+    let actual_keys: Vec<&String> = actual.keys().collect();
+    assert_eq!(
+        actual_keys,
+        expected_keys,
+        "{} {what}: kustomize gives other objects than convert",
+        case.display()
+    );
+    for (key, object) in &expected {
+        assert_eq!(
+            &actual[key],
+            object,
+            "{} {what}: {key} differs from convert's",
+            case.display()
+        );
+    }
+}
+
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(case: &Path) -> Scratch {
+        let name = case.file_name().expect("case name").to_string_lossy();
+        let dir = std::env::temp_dir().join(format!(
+            "compose2k8s-kustomize-{name}-{}",
+            std::process::id()
+        ));
+        let _ = fs::remove_dir_all(&dir);
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn check_case(case: &Path) {
+    let overlays = overlays(case);
+    let scratch = Scratch::new(case);
+    let out = scratch.0.to_string_lossy().to_string();
+    let mut args = vec!["convert", "-f", "compose.yaml", "--kustomize", "-o", &out];
+    let specs: Vec<String> = overlays
+        .iter()
+        .map(|(name, files)| format!("{name}={}", files.join(",")))
+        .collect();
+    for spec in &specs {
+        args.extend(["--overlay", spec.as_str()]);
+    }
+    compose2k8s(case, &args);
+
+    let plain_base = compose2k8s(case, &["convert", "-f", "compose.yaml"]);
+    assert_same_objects(
+        case,
+        "base",
+        &plain_base,
+        &kustomize(&scratch.0.join("base")),
+    );
+
+    for (name, files) in &overlays {
+        let mut plain_args = vec!["convert", "-f", "compose.yaml"];
+        for file in files {
+            plain_args.extend(["-f", file.as_str()]);
+        }
+        let plain = compose2k8s(case, &plain_args);
+        let built = kustomize(&scratch.0.join("overlays").join(name));
+        assert_same_objects(case, &format!("overlay {name}"), &plain, &built);
+    }
+}
+
+#[test]
+fn kustomize_overlays_build_what_convert_builds() {
+    for case in cases() {
+        check_case(&case);
+    }
+}
+
+#[test]
+fn kubectl_with_kustomize_is_present() {
+    let output = Command::new("kubectl")
+        .args(["kustomize", "--help"])
+        .output()
+        .expect("kubectl is needed for the kustomize property tests (.ci/run installs it)");
+    assert!(
+        output.status.success(),
+        "`kubectl kustomize` is not available"
+    );
+}
