@@ -341,10 +341,25 @@ fn write_kustomize(
         overlay_input.files.extend(overlay.files.iter().cloned());
         let (_, translation) = translate_with_files(&overlay_input, options)?;
         warnings += translation.report.warnings();
-        rendered_overlays.push((overlay.name.clone(), translation.manifests));
+        rendered_overlays.push((overlay.name.clone(), translation));
     }
-    let files = crate::kustomize::render_tree(&base.manifests, &rendered_overlays, format);
+    let out_dir = std::path::absolute(dir)
+        .map_err(|e| Failure::Io(anyhow::anyhow!("cannot resolve {}: {e}", dir.display())))?;
+    let files = crate::kustomize::render_tree(&base, &rendered_overlays, &out_dir, format);
     emit::write_directory(dir, &files).map_err(Failure::Io)?;
+    let translations: Vec<&translate::Translation> = std::iter::once(&base)
+        .chain(rendered_overlays.iter().map(|(_, t)| t))
+        .collect();
+    for (file, variable) in crate::kustomize::secret_values_needed(&translations) {
+        // The value is in this process's environment, but writing it would copy a secret
+        // into the output tree; the user puts it there (and keeps it out of git).
+        eprintln!(
+            "warning: the Secret value from the variable {variable} is not written; put it in \
+             {} (not in git) before `kubectl kustomize`",
+            dir.join(file).display()
+        );
+        warnings += 1;
+    }
     if strict && warnings > 0 {
         return Err(Failure::Strict(warnings));
     }

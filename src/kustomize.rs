@@ -7,42 +7,183 @@
 //! operations that turn the base object into the overlay's, and objects they remove get a
 //! `$patch: delete`. So `kubectl kustomize overlays/<name>` yields what a plain `convert` of
 //! the base and override files together yields.
+//!
+//! ConfigMaps and Secrets whose data comes from host files are not written out: a
+//! `configMapGenerator` or `secretGenerator` reads the original files (by paths relative to
+//! the kustomization), so no secret value is copied into the tree. Generated names keep no
+//! hash suffix (`disableNameSuffixHash`), so they are exactly the names `convert` writes and
+//! the workloads' references hold without kustomize rewriting them. A Secret whose value
+//! comes from a variable reads it from `secrets/<name>/<key>` under the output directory,
+//! a file the user writes; the value itself is never written.
 
 use std::collections::BTreeMap;
+use std::path::{Component, Path};
 
 use serde_json::{json, Value as Json};
 
 use crate::emit::{self, Format};
 use crate::manifest::{Identity, Manifest};
+use crate::translate::{DataSource, Translation};
+
+/// Where the user puts the values of Secrets taken from variables, relative to the output
+/// directory.
+pub const SECRET_VALUES_DIR: &str = "secrets";
 
 /// The files of a kustomize tree, relative to the output directory, in a stable order.
+/// `out_dir` is the absolute output directory: generators point from it to the original
+/// files.
 pub fn render_tree(
-    base: &[Manifest],
-    overlays: &[(String, Vec<Manifest>)],
+    base: &Translation,
+    overlays: &[(String, Translation)],
+    out_dir: &Path,
     format: Format,
 ) -> Vec<(String, String)> {
     let mut files = Vec::new();
-    let base_files = emit::render_files(base, format);
+    let base_dir = out_dir.join("base");
+    let mut generators = Generators::default();
+    let mut written = Vec::new();
+    for object in &base.manifests {
+        match base.sources.get(&object.identity()) {
+            Some(source) => generators.add(object, source, None, &base_dir, out_dir),
+            None => written.push(object.clone()),
+        }
+    }
+    let base_files = emit::render_files(&written, format);
     let resources: Vec<String> = base_files.iter().map(|(name, _)| name.clone()).collect();
     for (name, content) in base_files {
         files.push((format!("base/{name}"), content));
     }
     files.push((
         "base/kustomization.yaml".to_string(),
-        kustomization(&resources, &[]),
+        kustomization(&resources, &[], &generators),
     ));
-    for (name, objects) in overlays {
-        files.extend(render_overlay(name, base, objects, format));
+    for (name, overlay) in overlays {
+        files.extend(render_overlay(name, base, overlay, out_dir, format));
     }
     files
 }
 
-fn kustomization(resources: &[String], patches: &[Json]) -> String {
+/// The values of Secrets that come from variables: the file each is read from, relative to
+/// the output directory, and the variable the user takes it from.
+pub fn secret_values_needed(translations: &[&Translation]) -> Vec<(String, String)> {
+    let mut needed: Vec<(String, String)> = translations
+        .iter()
+        .flat_map(|t| t.sources.iter())
+        .filter_map(|(identity, source)| match source {
+            DataSource::Variable { key, variable } => Some((
+                format!("{SECRET_VALUES_DIR}/{}/{key}", identity.name),
+                variable.clone(),
+            )),
+            DataSource::Files(_) => None,
+        })
+        .collect();
+    needed.sort();
+    needed.dedup();
+    needed
+}
+
+/// `configMapGenerator` and `secretGenerator` entries of one kustomization.
+#[derive(Default)]
+struct Generators {
+    config_maps: Vec<Json>,
+    secrets: Vec<Json>,
+}
+
+impl Generators {
+    /// A generator that makes `object` from its source files, read from `dir`.
+    fn add(
+        &mut self,
+        object: &Manifest,
+        source: &DataSource,
+        behavior: Option<&str>,
+        dir: &Path,
+        out_dir: &Path,
+    ) {
+        let files: Vec<String> = match source {
+            DataSource::Files(files) => files
+                .iter()
+                .map(|(key, path)| format!("{key}={}", relative(dir, path)))
+                .collect(),
+            DataSource::Variable { key, .. } => {
+                let path = out_dir
+                    .join(SECRET_VALUES_DIR)
+                    .join(object.name())
+                    .join(key);
+                vec![format!("{key}={}", relative(dir, &path))]
+            }
+        };
+        let metadata = object.metadata();
+        let mut entry = json!({"name": object.name()});
+        if let Some(namespace) = &metadata.namespace {
+            entry["namespace"] = json!(namespace);
+        }
+        if let Some(behavior) = behavior {
+            entry["behavior"] = json!(behavior);
+        }
+        let mut options = json!({"disableNameSuffixHash": true});
+        if let Some(labels) = &metadata.labels {
+            options["labels"] = json!(labels);
+        }
+        if let Some(annotations) = &metadata.annotations {
+            options["annotations"] = json!(annotations);
+        }
+        match object {
+            Manifest::Secret(secret) => {
+                if let Some(type_) = &secret.type_ {
+                    entry["type"] = json!(type_);
+                }
+                entry["files"] = json!(files);
+                entry["options"] = options;
+                self.secrets.push(entry);
+            }
+            _ => {
+                entry["files"] = json!(files);
+                entry["options"] = options;
+                self.config_maps.push(entry);
+            }
+        }
+    }
+}
+
+/// `to` relative to the directory `from`, both absolute, with `/` separators as kustomize
+/// expects.
+fn relative(from: &Path, to: &Path) -> String {
+    let clean = |path: &Path| -> Vec<String> {
+        let mut parts: Vec<String> = Vec::new();
+        for component in path.components() {
+            match component {
+                Component::ParentDir => {
+                    parts.pop();
+                }
+                Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
+                Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
+            }
+        }
+        parts
+    };
+    let (from, to) = (clean(from), clean(to));
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); from.len() - common];
+    parts.extend(to[common..].iter().cloned());
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
+}
+
+fn kustomization(resources: &[String], patches: &[Json], generators: &Generators) -> String {
     let mut document = json!({
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
         "resources": resources,
     });
+    if !generators.config_maps.is_empty() {
+        document["configMapGenerator"] = Json::Array(generators.config_maps.clone());
+    }
+    if !generators.secrets.is_empty() {
+        document["secretGenerator"] = Json::Array(generators.secrets.clone());
+    }
     if !patches.is_empty() {
         document["patches"] = Json::Array(patches.to_vec());
     }
@@ -51,19 +192,33 @@ fn kustomization(resources: &[String], patches: &[Json]) -> String {
 
 fn render_overlay(
     name: &str,
-    base: &[Manifest],
-    objects: &[Manifest],
+    base: &Translation,
+    overlay: &Translation,
+    out_dir: &Path,
     format: Format,
 ) -> Vec<(String, String)> {
     let dir = format!("overlays/{name}");
+    let overlay_dir = out_dir.join("overlays").join(name);
     let mut base_by_identity: BTreeMap<Identity, &Manifest> =
-        base.iter().map(|m| (m.identity(), m)).collect();
+        base.manifests.iter().map(|m| (m.identity(), m)).collect();
     let mut files = Vec::new();
     let mut resources = vec!["../../base".to_string()];
     let mut patches = Vec::new();
-    for object in objects {
+    let mut generators = Generators::default();
+    for object in &overlay.manifests {
         let identity = object.identity();
-        match base_by_identity.remove(&identity) {
+        let original = base_by_identity.remove(&identity);
+        if let Some(source) = overlay.sources.get(&identity) {
+            let unchanged = original.is_some_and(|original| {
+                original == object && base.sources.get(&identity) == Some(source)
+            });
+            if !unchanged {
+                let behavior = original.map(|_| "replace");
+                generators.add(object, source, behavior, &overlay_dir, out_dir);
+            }
+            continue;
+        }
+        match original {
             None => {
                 let file = object.file_name(format_extension(format));
                 files.push((format!("{dir}/{file}"), emit::render_one(object, format)));
@@ -109,7 +264,7 @@ fn render_overlay(
     }
     files.push((
         format!("{dir}/kustomization.yaml"),
-        kustomization(&resources, &patches),
+        kustomization(&resources, &patches, &generators),
     ));
     files
 }
@@ -202,6 +357,30 @@ mod tests {
                 json!({"op": "add", "path": "/spec/new", "value": true}),
             ]
         );
+    }
+
+    #[test]
+    fn relative_paths_climb_out_of_the_kustomization() {
+        let check = |from: &str, to: &str, expected: &str| {
+            assert_eq!(
+                relative(Path::new(from), Path::new(to)),
+                expected,
+                "{from} → {to}"
+            );
+        };
+        check("/p/out/base", "/p/db.txt", "../../db.txt");
+        check(
+            "/p/out/overlays/prod",
+            "/p/conf/app.ini",
+            "../../../conf/app.ini",
+        );
+        check(
+            "/p/out/base",
+            "/p/out/secrets/key/key",
+            "../secrets/key/key",
+        );
+        check("/p", "/p/a", "a");
+        check("/p/./x/../out", "/p/out/f", "f");
     }
 
     #[test]

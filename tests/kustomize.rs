@@ -8,6 +8,11 @@
 //!   `convert -f compose.yaml -f FILE…`.
 //!
 //! Objects are compared as parsed JSON, as a set (kustomize orders objects its own way).
+//!
+//! A case may also have an `environment` file (`NAME=VALUE` lines, set for every run; no
+//! value may appear in the written tree) and a `secret-values` file (`PATH=NAME` lines: the
+//! user's step of writing the variable's value to PATH under the output directory before
+//! kustomize runs).
 //! kubectl is required: without it these tests fail rather than pass unchecked. CI installs
 //! it (`.ci/run`).
 
@@ -51,6 +56,17 @@ fn overlays(case: &Path) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
+/// `NAME=VALUE` lines of an optional file of the case.
+fn pairs(case: &Path, file: &str) -> Vec<(String, String)> {
+    let Ok(text) = fs::read_to_string(case.join(file)) else {
+        return Vec::new();
+    };
+    text.lines()
+        .filter_map(|line| line.split_once('='))
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
 fn succeed(what: &str, output: Output) -> String {
     assert!(
         output.status.success(),
@@ -68,6 +84,7 @@ fn compose2k8s(case: &Path, args: &[&str]) -> String {
         .env_remove("COMPOSE_FILE")
         .env_remove("COMPOSE_PROFILES")
         .env_remove("COMPOSE_PROJECT_NAME")
+        .envs(pairs(case, "environment"))
         .output()
         .expect("the binary runs");
     succeed(&format!("compose2k8s {}", args.join(" ")), output)
@@ -133,6 +150,43 @@ fn assert_same_objects(case: &Path, what: &str, expected: &str, actual: &str) {
     }
 }
 
+/// No file under `dir` holds `value` (the value of the variable `name`).
+fn assert_no_file_holds(dir: &Path, value: &str, name: &str) {
+    for entry in fs::read_dir(dir).expect("output directory") {
+        let path = entry.expect("directory entry").path();
+        if path.is_dir() {
+            assert_no_file_holds(&path, value, name);
+        } else {
+            let text = fs::read_to_string(&path).unwrap_or_default();
+            assert!(
+                !text.contains(value),
+                "{} holds the value of {name}",
+                path.display()
+            );
+        }
+    }
+}
+
+/// Standard base64 with padding, as a Secret's `data` holds values.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 struct Scratch(PathBuf);
 
 impl Scratch {
@@ -166,6 +220,16 @@ fn check_case(case: &Path) {
         args.extend(["--overlay", spec.as_str()]);
     }
     compose2k8s(case, &args);
+    for (name, value) in pairs(case, "environment") {
+        assert_no_file_holds(&scratch.0, &value, &name);
+        assert_no_file_holds(&scratch.0, &base64(value.as_bytes()), &name);
+    }
+    let environment: BTreeMap<String, String> = pairs(case, "environment").into_iter().collect();
+    for (path, variable) in pairs(case, "secret-values") {
+        let path = scratch.0.join(path);
+        fs::create_dir_all(path.parent().expect("a parent")).expect("secret values directory");
+        fs::write(&path, &environment[&variable]).expect("write the secret value");
+    }
 
     let plain_base = compose2k8s(case, &["convert", "-f", "compose.yaml"]);
     assert_same_objects(
@@ -191,6 +255,13 @@ fn kustomize_overlays_build_what_convert_builds() {
     for case in cases() {
         check_case(&case);
     }
+}
+
+#[test]
+fn base64_encodes_as_secrets_do() {
+    assert_eq!(base64(b"pw"), "cHc=");
+    assert_eq!(base64(b"pwd"), "cHdk");
+    assert_eq!(base64(b"pass"), "cGFzcw==");
 }
 
 #[test]
