@@ -14,7 +14,9 @@
 //! hash suffix (`disableNameSuffixHash`), so they are exactly the names `convert` writes and
 //! the workloads' references hold without kustomize rewriting them. A Secret whose value
 //! comes from a variable reads it from `secrets/<name>/<key>` under the output directory,
-//! a file the user writes; the value itself is never written.
+//! a file the user writes; the value itself is never written. An env file becomes an
+//! `envs:` generator only when kustomize reads it as Compose did
+//! ([`env_file_reads_the_same`]); otherwise its ConfigMap is written with the values.
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path};
@@ -74,7 +76,7 @@ pub fn secret_values_needed(translations: &[&Translation]) -> Vec<(String, Strin
                 format!("{SECRET_VALUES_DIR}/{}/{key}", identity.name),
                 variable.clone(),
             )),
-            DataSource::Files(_) => None,
+            DataSource::Files(_) | DataSource::EnvFile(_) => None,
         })
         .collect();
     needed.sort();
@@ -100,6 +102,13 @@ impl Generators {
         out_dir: &Path,
     ) {
         let files: Vec<String> = match source {
+            DataSource::EnvFile(path) => {
+                let mut entry = self.entry(object, behavior);
+                entry["envs"] = json!([relative(dir, path)]);
+                entry["options"] = options(object);
+                self.config_maps.push(entry);
+                return;
+            }
             DataSource::Files(files) => files
                 .iter()
                 .map(|(key, path)| format!("{key}={}", relative(dir, path)))
@@ -112,21 +121,8 @@ impl Generators {
                 vec![format!("{key}={}", relative(dir, &path))]
             }
         };
-        let metadata = object.metadata();
-        let mut entry = json!({"name": object.name()});
-        if let Some(namespace) = &metadata.namespace {
-            entry["namespace"] = json!(namespace);
-        }
-        if let Some(behavior) = behavior {
-            entry["behavior"] = json!(behavior);
-        }
-        let mut options = json!({"disableNameSuffixHash": true});
-        if let Some(labels) = &metadata.labels {
-            options["labels"] = json!(labels);
-        }
-        if let Some(annotations) = &metadata.annotations {
-            options["annotations"] = json!(annotations);
-        }
+        let mut entry = self.entry(object, behavior);
+        let options = options(object);
         match object {
             Manifest::Secret(secret) => {
                 if let Some(type_) = &secret.type_ {
@@ -143,6 +139,61 @@ impl Generators {
             }
         }
     }
+}
+
+impl Generators {
+    /// The name, namespace and behavior of a generator entry for `object`.
+    fn entry(&self, object: &Manifest, behavior: Option<&str>) -> Json {
+        let mut entry = json!({"name": object.name()});
+        if let Some(namespace) = &object.metadata().namespace {
+            entry["namespace"] = json!(namespace);
+        }
+        if let Some(behavior) = behavior {
+            entry["behavior"] = json!(behavior);
+        }
+        entry
+    }
+}
+
+/// Generator options that make the object exactly as `convert` writes it.
+fn options(object: &Manifest) -> Json {
+    let metadata = object.metadata();
+    let mut options = json!({"disableNameSuffixHash": true});
+    if let Some(labels) = &metadata.labels {
+        options["labels"] = json!(labels);
+    }
+    if let Some(annotations) = &metadata.annotations {
+        options["annotations"] = json!(annotations);
+    }
+    options
+}
+
+/// Whether kustomize's `envs:` reader, which takes each `KEY=VALUE` line literally, reads
+/// `text` as the `variables` Compose read from it. Compose also interpolates `${…}`, strips
+/// quotes, `export` and inline comments; a file that uses any of that, or anything else
+/// unusual, keeps its copied ConfigMap.
+pub fn env_file_reads_the_same(text: &str, variables: &BTreeMap<String, String>) -> bool {
+    let mut read = BTreeMap::new();
+    for line in text.lines() {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            return false;
+        };
+        let plain_key = !key.is_empty()
+            && key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
+        let plain_value =
+            !value.contains(['"', '\'', '$', '#', '\\', '`']) && value.trim() == value;
+        if !plain_key || !plain_value {
+            return false;
+        }
+        read.insert(key.to_string(), value.to_string());
+    }
+    &read == variables
 }
 
 /// `to` relative to the directory `from`, both absolute, with `/` separators as kustomize
@@ -381,6 +432,24 @@ mod tests {
         );
         check("/p", "/p/a", "a");
         check("/p/./x/../out", "/p/out/f", "f");
+    }
+
+    #[test]
+    fn only_literal_env_files_are_read_by_kustomize() {
+        let variables = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let plain = variables(&[("A", "1"), ("B", "x=y")]);
+        assert!(env_file_reads_the_same("# c\nA=1\n\nB=x=y\n", &plain));
+        assert!(!env_file_reads_the_same("A=\"1\"\nB=x=y\n", &plain));
+        assert!(!env_file_reads_the_same("export A=1\nB=x=y\n", &plain));
+        assert!(!env_file_reads_the_same("A=${ONE}\nB=x=y\n", &plain));
+        assert!(!env_file_reads_the_same("A=1 # one\nB=x=y\n", &plain));
+        assert!(!env_file_reads_the_same("A\nB=x=y\n", &plain));
+        assert!(!env_file_reads_the_same("A=1\n", &plain));
     }
 
     #[test]

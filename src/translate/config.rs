@@ -504,6 +504,13 @@ fn attach_env_file(
         .map(|(variable, value)| ((*variable).clone(), value.as_bytes()))
         .collect();
     let project = cx.project_name().to_string();
+    if invalid.is_empty() {
+        cx.sources.push((
+            "ConfigMap",
+            name.clone(),
+            DataSource::EnvFile(file.path.clone()),
+        ));
+    }
     Some(Manifest::ConfigMap(config_map(
         &name,
         labels(&project, service),

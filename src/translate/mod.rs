@@ -86,6 +86,8 @@ pub enum DataSource {
     /// Each key holds the whole content of one file (absolute path, as the loader resolved
     /// it).
     Files(Vec<(String, PathBuf)>),
+    /// The keys are the variables of an env file (absolute path), as Compose read it.
+    EnvFile(PathBuf),
     /// The one key holds the value of a variable of the interpolation environment.
     Variable { key: String, variable: String },
 }
