@@ -167,6 +167,25 @@ fn assert_no_file_holds(dir: &Path, value: &str, name: &str) {
     }
 }
 
+/// No value of a Secret that a plain convert writes is in the tree, in any form convert
+/// writes it (base64 in `data`).
+fn assert_no_secret_copied(tree: &Path, plain: &str) {
+    for object in objects(plain, "convert").values() {
+        if object["kind"] != "Secret" {
+            continue;
+        }
+        let name = object["metadata"]["name"].as_str().unwrap_or_default();
+        for value in object["data"]
+            .as_object()
+            .into_iter()
+            .flat_map(|d| d.values())
+        {
+            let value = value.as_str().unwrap_or_default();
+            assert_no_file_holds(tree, value, &format!("the Secret {name}"));
+        }
+    }
+}
+
 /// Standard base64 with padding, as a Secret's `data` holds values.
 fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -232,6 +251,7 @@ fn check_case(case: &Path) {
     }
 
     let plain_base = compose2k8s(case, &["convert", "-f", "compose.yaml"]);
+    assert_no_secret_copied(&scratch.0, &plain_base);
     assert_same_objects(
         case,
         "base",
@@ -245,6 +265,7 @@ fn check_case(case: &Path) {
             plain_args.extend(["-f", file.as_str()]);
         }
         let plain = compose2k8s(case, &plain_args);
+        assert_no_secret_copied(&scratch.0, &plain);
         let built = kustomize(&scratch.0.join("overlays").join(name));
         assert_same_objects(case, &format!("overlay {name}"), &plain, &built);
     }
