@@ -9,7 +9,8 @@
 //!
 //! Objects are compared as parsed JSON, as a set (kustomize orders objects its own way).
 //!
-//! A case may also have an `environment` file (`NAME=VALUE` lines, set for every run; no
+//! A case may also have an `args` file (arguments added to every `convert`, such as
+//! `--namespace`), an `environment` file (`NAME=VALUE` lines, set for every run; no
 //! value may appear in the written tree) and a `secret-values` file (`PATH=NAME` lines: the
 //! user's step of writing the variable's value to PATH under the output directory before
 //! kustomize runs).
@@ -78,8 +79,10 @@ fn succeed(what: &str, output: Output) -> String {
 }
 
 fn compose2k8s(case: &Path, args: &[&str]) -> String {
+    let extra = fs::read_to_string(case.join("args")).unwrap_or_default();
     let output = Command::new(env!("CARGO_BIN_EXE_compose2k8s"))
         .args(args)
+        .args(extra.split_whitespace())
         .current_dir(case)
         .env_remove("COMPOSE_FILE")
         .env_remove("COMPOSE_PROFILES")
