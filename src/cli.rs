@@ -331,7 +331,7 @@ fn write_kustomize(
     report: ReportFormat,
     strict: bool,
 ) -> Result<(), Failure> {
-    let (base_files, base) = translate_with_files(input, options)?;
+    let (base_files, mut base) = translate_with_files(input, options)?;
     let mut warnings = base.report.warnings();
     print_report(&base.report, report);
     let mut rendered_overlays = Vec::new();
@@ -341,14 +341,72 @@ fn write_kustomize(
         overlay_input.files.extend(overlay.files.iter().cloned());
         let (_, translation) = translate_with_files(&overlay_input, options)?;
         warnings += translation.report.warnings();
-        rendered_overlays.push((overlay.name.clone(), translation.manifests));
+        rendered_overlays.push((overlay.name.clone(), translation));
     }
-    let files = crate::kustomize::render_tree(&base.manifests, &rendered_overlays, format);
+    // The base's files are the overlays' too: each note once.
+    let mut notes = keep_literal_env_files_only(&mut base);
+    for (_, translation) in &mut rendered_overlays {
+        notes.extend(keep_literal_env_files_only(translation));
+    }
+    for note in notes {
+        eprintln!("note: {note}");
+    }
+    let out_dir = std::path::absolute(dir)
+        .map_err(|e| Failure::Io(anyhow::anyhow!("cannot resolve {}: {e}", dir.display())))?;
+    let files = crate::kustomize::render_tree(&base, &rendered_overlays, &out_dir, format);
     emit::write_directory(dir, &files).map_err(Failure::Io)?;
+    let translations: Vec<&translate::Translation> = std::iter::once(&base)
+        .chain(rendered_overlays.iter().map(|(_, t)| t))
+        .collect();
+    for (file, variable) in crate::kustomize::secret_values_needed(&translations) {
+        // The value is in this process's environment, but writing it would copy a secret
+        // into the output tree; the user puts it there (and keeps it out of git).
+        eprintln!(
+            "warning: the Secret value from the variable {variable} is not written; put it in \
+             {} (not in git) before `kubectl kustomize`",
+            dir.join(file).display()
+        );
+        warnings += 1;
+    }
     if strict && warnings > 0 {
         return Err(Failure::Strict(warnings));
     }
     Ok(())
+}
+
+/// Env files become `envs:` generators only where kustomize reads them as Compose did;
+/// the others stay ConfigMaps with their values copied; returns the notes that say so.
+fn keep_literal_env_files_only(
+    translation: &mut translate::Translation,
+) -> std::collections::BTreeSet<String> {
+    let mut notes = std::collections::BTreeSet::new();
+    let manifests = &translation.manifests;
+    translation.sources.retain(|identity, source| {
+        let translate::DataSource::EnvFile(path) = &*source else {
+            return true;
+        };
+        let data = manifests
+            .iter()
+            .find(|m| &m.identity() == identity)
+            .and_then(|m| match m {
+                crate::manifest::Manifest::ConfigMap(c) => c.data.clone(),
+                _ => None,
+            })
+            .unwrap_or_default();
+        let literal = std::fs::read_to_string(path)
+            .map(|text| crate::kustomize::env_file_reads_the_same(&text, &data))
+            .unwrap_or(false);
+        if !literal {
+            notes.insert(format!(
+                "{} is copied into the ConfigMap `{}`: kustomize would read it differently \
+                 (quotes, `${{…}}`, `export` or comments)",
+                path.display(),
+                identity.name
+            ));
+        }
+        literal
+    });
+    notes
 }
 
 /// Loads and translates a project: everything `convert` and `diff` share.

@@ -7,7 +7,7 @@
 //! Compose's order of env files and then the service's own `environment`.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use k8s_openapi::api::core::v1::{
     ConfigMap, ConfigMapEnvSource, ConfigMapVolumeSource, EnvFromSource, Secret as KubeSecret,
@@ -18,7 +18,7 @@ use k8s_openapi::ByteString;
 
 use super::names::{dns_label, joined, labels, project_labels};
 use super::storage::mount_volume;
-use super::{Context, Input, PodParts};
+use super::{Context, DataSource, Input, PodParts};
 use crate::compose::env_file::EnvFileVariables;
 use crate::compose::host_files::HostFile;
 use crate::compose::model::{Config, FileReference, Secret, Service};
@@ -338,6 +338,9 @@ fn project_object(
     };
     let project = cx.project_name().to_string();
     let data_key = config_key(key);
+    if let Some(source) = data_source(&data_key, source) {
+        cx.sources.push((kind.object_kind(), name.clone(), source));
+    }
     Some(match kind {
         FileKind::Config => Manifest::ConfigMap(config_map(
             &name,
@@ -364,6 +367,22 @@ fn project_object(
             })
         }
     })
+}
+
+/// Where the data of a config or secret object comes from, when not from the compose file.
+fn data_source(data_key: &str, source: FileSource<'_>) -> Option<DataSource> {
+    if source.content.is_some() {
+        return None;
+    }
+    if let Some(variable) = source.environment {
+        return Some(DataSource::Variable {
+            key: data_key.to_string(),
+            variable: variable.to_string(),
+        });
+    }
+    source
+        .file
+        .map(|path| DataSource::Files(vec![(data_key.to_string(), PathBuf::from(path))]))
 }
 
 fn report_ignored_settings(cx: &mut Context<'_>, path: &str, source: &FileSource<'_>) {
@@ -485,6 +504,13 @@ fn attach_env_file(
         .map(|(variable, value)| ((*variable).clone(), value.as_bytes()))
         .collect();
     let project = cx.project_name().to_string();
+    if invalid.is_empty() {
+        cx.sources.push((
+            "ConfigMap",
+            name.clone(),
+            DataSource::EnvFile(file.path.clone()),
+        ));
+    }
     Some(Manifest::ConfigMap(config_map(
         &name,
         labels(&project, service),

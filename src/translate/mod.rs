@@ -23,13 +23,16 @@ pub mod security;
 pub mod storage;
 pub mod workload;
 
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
 use k8s_openapi::api::core::v1::{ContainerPort, EnvFromSource, Volume, VolumeMount};
 
 use crate::compose::env_file::ServiceEnvFiles;
 use crate::compose::host_files::HostFiles;
 use crate::compose::load::Environment;
 use crate::compose::model::{Project, Service};
-use crate::manifest::{self, Manifest};
+use crate::manifest::{self, Identity, Manifest};
 pub use report::Report;
 
 /// Everything translation reads.
@@ -65,11 +68,28 @@ impl Default for Options {
     }
 }
 
-/// The objects, in their fixed order, and the report.
+/// The objects, in their fixed order, the report, and where the data of ConfigMaps and
+/// Secrets came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Translation {
     pub manifests: Vec<Manifest>,
     pub report: Report,
+    /// ConfigMaps and Secrets whose data is the content of host files or of a variable, by
+    /// object: outputs that can point at the source (kustomize generators) need not copy
+    /// the data. Objects with data from the compose file itself are not listed.
+    pub sources: BTreeMap<Identity, DataSource>,
+}
+
+/// Where the data of a ConfigMap or Secret came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DataSource {
+    /// Each key holds the whole content of one file (absolute path, as the loader resolved
+    /// it).
+    Files(Vec<(String, PathBuf)>),
+    /// The keys are the variables of an env file (absolute path), as Compose read it.
+    EnvFile(PathBuf),
+    /// The one key holds the value of a variable of the interpolation environment.
+    Variable { key: String, variable: String },
 }
 
 /// What the parts of a service contribute to its pod and main container.
@@ -92,6 +112,9 @@ pub struct Context<'a> {
     /// ConfigMap names handed out so far: top-level configs, bind mounts and env files all
     /// become ConfigMaps, and their generated names must not meet.
     pub config_map_names: names::UniqueNames,
+    /// Where ConfigMap and Secret data came from, by kind and name (namespaces are set at
+    /// the end).
+    pub sources: Vec<(&'static str, String, DataSource)>,
 }
 
 impl Context<'_> {
@@ -108,6 +131,7 @@ pub fn translate(input: Input<'_>, options: &Options) -> Translation {
         options,
         report: Report::default(),
         config_map_names: names::UniqueNames::default(),
+        sources: Vec::new(),
     };
     let mut manifests = Vec::new();
     manifests.extend(storage::claims(&mut cx));
@@ -122,9 +146,26 @@ pub fn translate(input: Input<'_>, options: &Options) -> Translation {
         }
     }
     manifest::sort(&mut manifests);
+    let sources = cx
+        .sources
+        .into_iter()
+        .map(|(kind, name, source)| {
+            let identity = Identity {
+                api_version: "v1".to_string(),
+                kind: kind.to_string(),
+                namespace: options.namespace.clone(),
+                name,
+            };
+            (identity, source)
+        })
+        .collect();
     let mut report = cx.report;
     report.sort();
-    Translation { manifests, report }
+    Translation {
+        manifests,
+        report,
+        sources,
+    }
 }
 
 fn translate_service(cx: &mut Context<'_>, name: &str, service: &Service) -> Vec<Manifest> {
@@ -199,6 +240,7 @@ pub(crate) mod test_support {
             options: &options,
             report: Report::default(),
             config_map_names: names::UniqueNames::default(),
+            sources: Vec::new(),
         };
         let mut parts = PodParts::default();
         let definition = project.services.get(service).cloned().unwrap_or_default();
