@@ -14,7 +14,7 @@ use crate::compose::model::{
 
 /// Keys the workload stage translates (`deploy.*` as paths), fully or with report lines for
 /// the values it cannot carry over. A key whose common values need nothing (`networks`
-/// without settings, `deploy.mode: replicated`) is only in the table, which reports the
+/// without settings) is only in the table, which reports the
 /// other values.
 pub const MAPPED: &[&str] = &[
     "annotations",
@@ -24,12 +24,14 @@ pub const MAPPED: &[&str] = &[
     "command",
     "cpus",
     "deploy.labels",
+    "deploy.mode",
     "deploy.replicas",
     "deploy.resources.limits.cpus",
     "deploy.resources.limits.memory",
     "deploy.resources.reservations.cpus",
     "deploy.resources.reservations.devices",
     "deploy.resources.reservations.memory",
+    "deploy.update_config",
     "depends_on",
     "dns",
     "dns_opt",
@@ -212,13 +214,6 @@ const UNMAPPED: &[Unmapped] = &[
         hint: Some("`dnsrr` corresponds to a headless Service"),
     },
     Unmapped {
-        key: "deploy.mode",
-        is_set: |s| deploy(s).is_some_and(|d| d.mode.as_deref().is_some_and(|m| m != "replicated")),
-        level: WARNING,
-        reason: "only replicated services are translated, as a Deployment",
-        hint: Some("`global` would be a DaemonSet and the job modes a Job: not supported yet"),
-    },
-    Unmapped {
         key: "deploy.placement",
         is_set: |s| deploy(s).is_some_and(|d| d.placement != Placement::default()),
         level: WARNING,
@@ -253,13 +248,6 @@ const UNMAPPED: &[Unmapped] = &[
         level: WARNING,
         reason: "Kubernetes does not roll back on its own",
         hint: Some("`kubectl rollout undo` rolls a Deployment back"),
-    },
-    Unmapped {
-        key: "deploy.update_config",
-        is_set: |s| deploy(s).is_some_and(|d| d.update_config.is_some()),
-        level: WARNING,
-        reason: "Swarm update settings are not translated yet",
-        hint: Some("the Deployment's RollingUpdate maxSurge and maxUnavailable express them"),
     },
     Unmapped {
         key: "develop",
@@ -486,13 +474,7 @@ pub fn report_unmapped(cx: &mut Context<'_>, name: &str, service: &Service) {
         }
     }
     for key in service.extensions.0.keys() {
-        if key == "x-kubernetes" {
-            cx.report.warn(
-                name,
-                key,
-                "x-kubernetes on a service is not interpreted yet",
-            );
-        } else {
+        if key != "x-kubernetes" {
             cx.report.info(
                 name,
                 key,

@@ -7,12 +7,15 @@
 //!
 //! Each service is assembled from parts: `network` gives it a Service and container ports,
 //! `storage` its volumes (claims, ConfigMaps for bind mounts, memory emptyDirs), `config` its
-//! env files, configs and secrets, and `workload` builds the Deployment around them.
+//! env files, configs and secrets, and `workload` builds the workload around them (of the
+//! kind `kinds` chooses). `extension` then adds what `x-kubernetes` asks for.
 
 pub mod config;
 pub mod container;
 pub mod dependencies;
+pub mod extension;
 pub mod keys;
+pub mod kinds;
 pub mod names;
 pub mod network;
 pub mod pod;
@@ -29,6 +32,7 @@ use crate::compose::env_file::ServiceEnvFiles;
 use crate::compose::host_files::HostFiles;
 use crate::compose::load::Environment;
 use crate::compose::model::{Project, Service};
+use crate::extension::XKubernetes;
 use crate::manifest::{self, Manifest};
 pub use report::Report;
 
@@ -42,6 +46,8 @@ pub struct Input<'a> {
     pub host_files: &'a HostFiles,
     /// The interpolation environment (for configs and secrets taken from a variable).
     pub environment: &'a Environment,
+    /// The project's `x-kubernetes`, read and checked.
+    pub extensions: &'a XKubernetes,
 }
 
 /// Choices of the user that are not in the compose files.
@@ -111,7 +117,13 @@ pub fn translate(input: Input<'_>, options: &Options) -> Translation {
     for (name, service) in &input.project.services {
         manifests.extend(translate_service(&mut cx, name, service));
     }
-    if let Some(namespace) = &options.namespace {
+    kinds::claims_to_templates(&mut manifests);
+    extension::finish_project(&cx, &mut manifests);
+    let namespace = options
+        .namespace
+        .as_ref()
+        .or(input.extensions.project.namespace.as_ref());
+    if let Some(namespace) = namespace {
         for manifest in &mut manifests {
             manifest.metadata_mut().namespace = Some(namespace.clone());
         }
@@ -129,5 +141,6 @@ fn translate_service(cx: &mut Context<'_>, name: &str, service: &Service) -> Vec
     objects.extend(storage::attach(cx, name, service, &mut parts));
     objects.extend(config::attach(cx, name, service, &mut parts));
     objects.push(workload::workload(cx, name, service, parts));
+    extension::finish_service(cx, name, service, &mut objects);
     objects
 }
