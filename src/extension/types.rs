@@ -10,6 +10,7 @@ use serde::Deserialize;
 /// `x-kubernetes` at the top level of a compose file.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(expecting = "a mapping of x-kubernetes settings")]
 #[schemars(title = "x-kubernetes")]
 pub struct ProjectExtension {
     /// Namespace of every object, unless `--namespace` gives one.
@@ -33,6 +34,7 @@ pub struct ProjectExtension {
 /// `x-kubernetes` on a top-level named volume.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(expecting = "a mapping of x-kubernetes settings for a volume")]
 pub struct VolumeExtension {
     /// Requested size, a Kubernetes quantity (`10Gi`).
     pub size: Option<String>,
@@ -63,6 +65,7 @@ impl AccessMode {
 /// `x-kubernetes` on a service.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(expecting = "a mapping of x-kubernetes settings for a service")]
 pub struct ServiceExtension {
     /// The workload kind (default: Deployment, DaemonSet for `deploy.mode: global`, Job for
     /// a service others wait for with `service_completed_successfully`).

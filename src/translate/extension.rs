@@ -74,17 +74,18 @@ pub fn apply_to_pod(cx: &mut Context<'_>, name: &str, ext: &ServiceExtension, sp
         }
     }
     if let Some(probes) = &ext.probes {
-        if probes.readiness.is_some() || probes.liveness.is_some() {
-            if container.readiness_probe.is_some() {
-                cx.report.info(
-                    name,
-                    "healthcheck",
-                    "x-kubernetes.probes replace the probes of the health check",
-                );
-            }
-            container.readiness_probe = probes.readiness.as_ref().map(probe);
-            container.liveness_probe = probes.liveness.as_ref().map(probe);
-            container.startup_probe = None;
+        if container.readiness_probe.is_some() {
+            cx.report.info(
+                name,
+                "healthcheck",
+                "x-kubernetes.probes replace the health check's probes of the same kind",
+            );
+        }
+        if let Some(readiness) = &probes.readiness {
+            container.readiness_probe = Some(probe(readiness));
+        }
+        if let Some(liveness) = &probes.liveness {
+            container.liveness_probe = Some(probe(liveness));
         }
     }
 }
@@ -178,6 +179,28 @@ pub fn finish_service(
         }
     }
     if let Some(settings) = &ext.ingress {
+        let service_ports: Vec<i32> = objects
+            .iter()
+            .find_map(|m| match m {
+                Manifest::Service(s) if s.metadata.name.as_deref() == Some(&service_name) => {
+                    s.spec.as_ref().and_then(|s| s.ports.as_ref())
+                }
+                _ => None,
+            })
+            .map(|ports| ports.iter().map(|p| p.port).collect())
+            .unwrap_or_default();
+        if let Some(port) = settings.port.map(i32::from) {
+            if !service_ports.contains(&port) {
+                cx.report.warn(
+                    name,
+                    "x-kubernetes.ingress.port",
+                    format!(
+                        "the Service has no port {port} (its ports: {service_ports:?}); the \
+                         Ingress routes to it anyway"
+                    ),
+                );
+            }
+        }
         let port = settings.port.map(i32::from).or(first_port);
         match port {
             Some(port) => objects.push(ingress(cx, name, settings, port)),

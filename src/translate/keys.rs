@@ -462,9 +462,13 @@ const UNMAPPED: &[Unmapped] = &[
     },
 ];
 
-/// Reports every unmapped key the service sets, and its `x-` extension keys.
-pub fn report_unmapped(cx: &mut Context<'_>, name: &str, service: &Service) {
-    for row in UNMAPPED.iter().filter(|row| (row.is_set)(service)) {
+/// Reports every unmapped key the service sets, and its `x-` extension keys. `mapped` names
+/// keys of the table that the service's workload kind does map.
+pub fn report_unmapped(cx: &mut Context<'_>, name: &str, service: &Service, mapped: &[&str]) {
+    let rows = UNMAPPED
+        .iter()
+        .filter(|row| (row.is_set)(service) && !mapped.contains(&row.key));
+    for row in rows {
         match (row.level, row.hint) {
             (Level::Info, _) => cx.report.info(name, row.key, row.reason),
             (Level::Warning, None) => cx.report.warn(name, row.key, row.reason),

@@ -116,7 +116,7 @@ pub fn build(
         }),
         WorkloadKind::Job => Manifest::Job(Job {
             metadata,
-            spec: Some(job_spec(service, template)),
+            spec: Some(job_spec(cx, name, service, template)),
             ..Default::default()
         }),
         WorkloadKind::Cronjob => Manifest::CronJob(CronJob {
@@ -126,7 +126,7 @@ pub fn build(
                 concurrency_policy: Some("Forbid".to_string()),
                 job_template: JobTemplateSpec {
                     metadata: None,
-                    spec: Some(job_spec(service, template)),
+                    spec: Some(job_spec(cx, name, service, template)),
                 },
                 ..Default::default()
             }),
@@ -136,12 +136,25 @@ pub fn build(
 }
 
 /// A Job retries a failed pod `deploy.restart_policy.max_attempts` times (Kubernetes'
-/// default, 6, otherwise).
-fn job_spec(service: &Service, template: PodTemplateSpec) -> JobSpec {
-    let backoff_limit = service
+/// default, 6, otherwise); `condition: on-failure` set the pod's restart policy.
+fn job_spec(
+    cx: &mut Context<'_>,
+    name: &str,
+    service: &Service,
+    template: PodTemplateSpec,
+) -> JobSpec {
+    let policy = service
         .deploy
         .as_ref()
-        .and_then(|d| d.restart_policy.as_ref())
+        .and_then(|d| d.restart_policy.as_ref());
+    if policy.is_some_and(|p| p.delay.is_some() || p.window.is_some()) {
+        cx.report.warn(
+            name,
+            "deploy.restart_policy",
+            "a Job retries with its own exponential back-off: delay and window are not carried over",
+        );
+    }
+    let backoff_limit = policy
         .and_then(|p| p.max_attempts)
         .map(|n| i32::try_from(n).unwrap_or(i32::MAX));
     JobSpec {

@@ -62,7 +62,13 @@ pub fn workload(
         }),
         spec: Some(spec),
     };
-    keys::report_unmapped(cx, name, service);
+    let runs_once = matches!(kind, WorkloadKind::Job | WorkloadKind::Cronjob);
+    let mapped_by_kind: &[&str] = if runs_once {
+        &["deploy.restart_policy"]
+    } else {
+        &[]
+    };
+    keys::report_unmapped(cx, name, service, mapped_by_kind);
     let metadata = ObjectMeta {
         name: Some(dns_label(name)),
         labels: Some(workload_labels),
