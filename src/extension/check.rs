@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::de::DeserializeOwned;
 
 use super::types::*;
-use super::XKubernetes;
+use super::{kompose, XKubernetes};
 use crate::compose::model::{Extensions, Project};
 use crate::diagnostic::Diagnostic;
 use crate::translate::names::is_qualified_name;
@@ -25,9 +25,21 @@ pub fn check(project: &Project) -> Result<XKubernetes, Vec<Diagnostic>> {
     }
     for (name, service) in &project.services {
         let path = KeyPath::root().key("services").key(name).key(KEY);
-        if let Some(ext) = read::<ServiceExtension>(&service.extensions, &path, &mut errors) {
-            check_service(project, name, &ext, &path, &mut errors);
-            result.services.insert(name.clone(), ext);
+        let has_extension = service.extensions.get(KEY).is_some();
+        let has_kompose_labels = service.labels.keys().any(|l| l.starts_with("kompose."));
+        if !has_extension && !has_kompose_labels {
+            continue;
+        }
+        let Some(mut ext) = read::<ServiceExtension>(&service.extensions, &path, &mut errors)
+            .or((!has_extension).then(ServiceExtension::default))
+        else {
+            continue;
+        };
+        let kompose = kompose::adopt(name, service, &mut ext, &mut errors);
+        check_service(project, name, &ext, &path, &mut errors);
+        result.services.insert(name.clone(), ext);
+        if !kompose.is_empty() {
+            result.kompose.insert(name.clone(), kompose);
         }
     }
     for (name, volume) in &project.volumes {

@@ -6,11 +6,16 @@
 //! (`services.web.x-kubernetes.service.type`), and checks what types alone cannot (a
 //! CronJob needs a schedule, `autoscale.min` is at most `max`, …). Translation receives the
 //! result, [`XKubernetes`], and never sees an invalid value: nothing is silently defaulted.
+//!
+//! The `kompose.*` labels Kompose users have are read here too (`kompose`), into the same
+//! settings.
 
 mod check;
+mod kompose;
 mod types;
 
 pub use check::{check, effective_kind};
+pub use kompose::KomposeLabels;
 pub use types::*;
 
 use indexmap::IndexMap;
@@ -24,6 +29,8 @@ pub struct XKubernetes {
     pub services: IndexMap<String, ServiceExtension>,
     /// By the key of the top-level volume; a volume without `x-kubernetes` has no entry.
     pub volumes: IndexMap<String, VolumeExtension>,
+    /// By service name: what its `kompose.*` labels did (already applied to `services`).
+    pub kompose: IndexMap<String, KomposeLabels>,
 }
 
 impl XKubernetes {

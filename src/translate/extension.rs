@@ -64,7 +64,8 @@ pub fn apply_to_pod(cx: &mut Context<'_>, name: &str, ext: &ServiceExtension, sp
     if !ext.tolerations.is_empty() {
         spec.tolerations = Some(ext.tolerations.iter().map(toleration).collect());
     }
-    let registry = cx.input.extensions.project.image_registry.as_deref();
+    let extensions = cx.input.extensions;
+    let registry = extensions.project.image_registry.as_deref();
     let Some(container) = spec.containers.first_mut() else {
         return;
     };
@@ -72,6 +73,13 @@ pub fn apply_to_pod(cx: &mut Context<'_>, name: &str, ext: &ServiceExtension, sp
         if !has_registry(image) {
             *image = format!("{registry}/{image}");
         }
+    }
+    if let Some(policy) = extensions
+        .kompose
+        .get(name)
+        .and_then(|k| k.image_pull_policy)
+    {
+        container.image_pull_policy = Some(policy.to_string());
     }
     if let Some(probes) = &ext.probes {
         if container.readiness_probe.is_some() {
@@ -155,6 +163,19 @@ pub fn finish_service(
     let ext = extensions.service(name);
     let kind = effective_kind(cx.input.project, name, ext);
     let project = cx.project_name().to_string();
+    if let Some(kompose) = extensions.kompose.get(name) {
+        for (label, equivalent) in &kompose.honoured {
+            cx.report.info(
+                name,
+                &format!("labels.{label}"),
+                format!("honoured as {equivalent}, which says it without a label"),
+            );
+        }
+        for (label, reason) in &kompose.ignored {
+            cx.report
+                .warn(name, &format!("labels.{label}"), reason.clone());
+        }
+    }
     let service_name = dns_label(name);
     let own_service = objects.iter_mut().find_map(|m| match m {
         Manifest::Service(s) if s.metadata.name.as_deref() == Some(&service_name) => Some(s),
