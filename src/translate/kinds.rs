@@ -233,8 +233,9 @@ fn rolling_update(
 }
 
 /// A StatefulSet's named volumes become volumeClaimTemplates: each replica gets its own
-/// claim, named `<template>-<pod>`. A claim used only by StatefulSets is taken out of the
-/// output; the pod volume that referred to it is dropped, the mount keeps its name.
+/// claim, named `<template>-<pod>`. The claim is taken out of the output and the pod volume
+/// that referred to it is dropped; the mount keeps its name. A claim that other workloads
+/// mount too is shared storage and stays as it is.
 pub fn claims_to_templates(manifests: &mut Vec<Manifest>) {
     let mut templates_needed: Vec<(usize, String, String)> = Vec::new();
     let mut used_elsewhere = BTreeSet::new();
@@ -283,6 +284,17 @@ pub fn claims_to_templates(manifests: &mut Vec<Manifest>) {
             _ => None,
         })
         .collect();
+    // A claim several workloads mount is shared storage: it stays one claim.
+    let mut users: std::collections::BTreeMap<&String, usize> = Default::default();
+    for (_, _, claim_name) in &templates_needed {
+        *users.entry(claim_name).or_default() += 1;
+    }
+    let shared: BTreeSet<String> = users
+        .into_iter()
+        .filter(|(claim, n)| *n > 1 || used_elsewhere.contains(*claim))
+        .map(|(claim, _)| claim.clone())
+        .collect();
+    templates_needed.retain(|(_, _, claim)| !shared.contains(claim));
     for (i, volume_name, claim_name) in &templates_needed {
         let Some(claim) = claims
             .iter()
@@ -320,11 +332,103 @@ pub fn claims_to_templates(manifests: &mut Vec<Manifest>) {
     }
     let moved: BTreeSet<&String> = templates_needed.iter().map(|(_, _, c)| c).collect();
     manifests.retain(|m| match m {
-        Manifest::PersistentVolumeClaim(c) => c
-            .metadata
-            .name
-            .as_ref()
-            .is_none_or(|n| !moved.contains(n) || used_elsewhere.contains(n)),
+        Manifest::PersistentVolumeClaim(c) => {
+            c.metadata.name.as_ref().is_none_or(|n| !moved.contains(n))
+        }
         _ => true,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::api::core::v1::{
+        PersistentVolumeClaimVolumeSource, PodSpec, Volume, VolumeMount,
+    };
+
+    use super::*;
+
+    fn claim(name: &str) -> Manifest {
+        Manifest::PersistentVolumeClaim(PersistentVolumeClaim {
+            metadata: ObjectMeta {
+                name: Some(name.to_string()),
+                ..Default::default()
+            },
+            ..Default::default()
+        })
+    }
+
+    fn pod(claim: &str) -> PodTemplateSpec {
+        PodTemplateSpec {
+            metadata: None,
+            spec: Some(PodSpec {
+                containers: vec![k8s_openapi::api::core::v1::Container {
+                    volume_mounts: Some(vec![VolumeMount {
+                        name: "data".to_string(),
+                        mount_path: "/data".to_string(),
+                        ..Default::default()
+                    }]),
+                    ..Default::default()
+                }],
+                volumes: Some(vec![Volume {
+                    name: "data".to_string(),
+                    persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+                        claim_name: claim.to_string(),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            }),
+        }
+    }
+
+    fn stateful_set(claim: &str) -> Manifest {
+        Manifest::StatefulSet(StatefulSet {
+            spec: Some(StatefulSetSpec {
+                template: pod(claim),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+    }
+
+    fn templates(manifest: &Manifest) -> Vec<String> {
+        let Manifest::StatefulSet(set) = manifest else {
+            return Vec::new();
+        };
+        let spec = set.spec.as_ref();
+        spec.and_then(|s| s.volume_claim_templates.as_ref())
+            .into_iter()
+            .flatten()
+            .filter_map(|t| t.metadata.name.clone())
+            .collect()
+    }
+
+    #[test]
+    fn a_claim_only_a_stateful_set_mounts_becomes_its_template() {
+        let mut manifests = vec![claim("db-data"), stateful_set("db-data")];
+        claims_to_templates(&mut manifests);
+        assert_eq!(manifests.len(), 1);
+        assert_eq!(templates(&manifests[0]), vec!["data".to_string()]);
+        let Manifest::StatefulSet(set) = &manifests[0] else {
+            panic!("not a StatefulSet");
+        };
+        let pod = set.spec.as_ref().and_then(|s| s.template.spec.as_ref());
+        assert_eq!(pod.and_then(|p| p.volumes.as_ref()), None);
+    }
+
+    #[test]
+    fn a_claim_another_workload_mounts_stays_shared() {
+        let deployment = Manifest::Deployment(Deployment {
+            spec: Some(DeploymentSpec {
+                template: pod("shared"),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+        let mut manifests = vec![claim("shared"), stateful_set("shared"), deployment];
+        claims_to_templates(&mut manifests);
+        assert_eq!(manifests.len(), 3);
+        assert!(templates(&manifests[1]).is_empty());
+    }
 }
