@@ -9,7 +9,7 @@
 use super::report::Level;
 use super::Context;
 use crate::compose::model::{
-    Deploy, Placement, ResourceLimits, ResourceReservations, Service, ServiceNetwork,
+    Deploy, ResourceLimits, ResourceReservations, Service, ServiceNetwork,
 };
 
 /// Keys the workload stage translates (`deploy.*` as paths), fully or with report lines for
@@ -25,6 +25,7 @@ pub const MAPPED: &[&str] = &[
     "cpus",
     "deploy.labels",
     "deploy.mode",
+    "deploy.placement",
     "deploy.replicas",
     "deploy.resources.limits.cpus",
     "deploy.resources.limits.memory",
@@ -212,13 +213,6 @@ const UNMAPPED: &[Unmapped] = &[
         level: WARNING,
         reason: "Swarm endpoint modes are not translated",
         hint: Some("`dnsrr` corresponds to a headless Service"),
-    },
-    Unmapped {
-        key: "deploy.placement",
-        is_set: |s| deploy(s).is_some_and(|d| d.placement != Placement::default()),
-        level: WARNING,
-        reason: "Swarm placement constraints and preferences are not translated yet",
-        hint: Some("nodeAffinity and topologySpreadConstraints express them"),
     },
     Unmapped {
         key: "deploy.resources.limits.pids",

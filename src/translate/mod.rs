@@ -18,6 +18,7 @@ pub mod keys;
 pub mod kinds;
 pub mod names;
 pub mod network;
+pub mod placement;
 pub mod pod;
 pub mod probe;
 pub mod report;

@@ -14,7 +14,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use super::container::main_container;
 use super::dependencies::wait_containers;
 use super::names::{dns_label, is_qualified_name, labels, selector};
-use super::{extension, keys, kinds, pod, security, Context, PodParts};
+use super::{extension, keys, kinds, placement, pod, security, Context, PodParts};
 use crate::compose::model::{Mapping, Service};
 use crate::extension::{effective_kind, DependsOnMode, WorkloadKind};
 use crate::manifest::Manifest;
@@ -113,7 +113,10 @@ fn pod_spec(cx: &mut Context<'_>, name: &str, service: &Service, parts: &mut Pod
     let container = main_container(cx, name, service, parts);
     let (dns_policy, dns_config) = pod::dns(cx, name, service);
     let (hostname, subdomain) = pod::hostname_and_subdomain(cx, name, service);
+    let (affinity, topology_spread_constraints) = placement::placement(cx, name, service);
     PodSpec {
+        affinity,
+        topology_spread_constraints,
         init_containers: (!init_containers.is_empty()).then_some(init_containers),
         containers: vec![container],
         volumes: (!parts.volumes.is_empty()).then(|| std::mem::take(&mut parts.volumes)),
