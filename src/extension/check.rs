@@ -133,22 +133,10 @@ fn check_service(
         _ => {}
     }
     if let Some(settings) = &ext.service {
-        let has_ports = !service.ports.is_empty() || !service.expose.is_empty();
-        if !has_ports && settings.type_ != Some(ServiceType::Headless) {
-            error(
-                errors,
-                path.key("service"),
-                "the service has no `ports` or `expose`, so there is no Service to set up",
-            );
-        }
         if let Some(port) = settings.node_port {
             let path = path.key("service").key("nodePort");
-            if !(30000..=32767).contains(&port) {
-                error(
-                    errors,
-                    path.clone(),
-                    format!("{port} is outside the node port range 30000-32767"),
-                );
+            if port == 0 {
+                error(errors, path.clone(), "a port is 1-65535");
             }
             if !matches!(
                 settings.type_,
@@ -174,13 +162,6 @@ fn check_service(
                 errors,
                 ipath.clone(),
                 "an Ingress routes to the service's Service: add `ports` or `expose`",
-            );
-        }
-        if ext.service.as_ref().and_then(|s| s.type_) == Some(ServiceType::Headless) {
-            error(
-                errors,
-                ipath.clone(),
-                "an Ingress cannot route to a headless Service",
             );
         }
         if let Some(host) = &ingress.host {

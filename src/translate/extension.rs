@@ -187,8 +187,27 @@ pub fn finish_service(
         .and_then(|s| s.ports.as_ref())
         .and_then(|p| p.first())
         .map(|p| p.port);
-    if let (Some(settings), Some(kube_service)) = (&ext.service, own_service) {
-        set_service_type(settings, kube_service);
+    if let Some(settings) = &ext.service {
+        match own_service {
+            Some(kube_service) => set_service_type(settings, kube_service),
+            None if kind == WorkloadKind::Statefulset
+                && settings.type_ == Some(ServiceType::Headless) => {}
+            None => cx.report.warn(
+                name,
+                "x-kubernetes.service",
+                "the service has no `ports` or `expose`, so no Service: the settings have no effect",
+            ),
+        }
+        if let Some(port) = settings.node_port.filter(|p| !(30000..=32767).contains(p)) {
+            cx.report.warn(
+                name,
+                "x-kubernetes.service.nodePort",
+                format!(
+                    "{port} is outside the default node port range 30000-32767: the API \
+                     server refuses it unless its --service-node-port-range allows it"
+                ),
+            );
+        }
     }
     if kind == WorkloadKind::Statefulset {
         let governing = governing_service(name, service, ext);
