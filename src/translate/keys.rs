@@ -212,7 +212,9 @@ const UNMAPPED: &[Unmapped] = &[
         is_set: |s| deploy(s).is_some_and(|d| d.endpoint_mode.is_some()),
         level: WARNING,
         reason: "Swarm endpoint modes are not translated",
-        hint: Some("`dnsrr` corresponds to a headless Service"),
+        hint: Some(
+            "`dnsrr` corresponds to a headless Service: x-kubernetes.service.type: headless",
+        ),
     },
     Unmapped {
         key: "deploy.resources.limits.pids",
