@@ -159,6 +159,7 @@ enum ReportFormat {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum SchemaKind {
     Compose,
+    XKubernetes,
 }
 
 /// Why a command failed, which decides the exit code.
@@ -314,6 +315,7 @@ fn execute(command: Command) -> Result<(), Failure> {
         Command::Schema { kind } => {
             let schema = match kind {
                 SchemaKind::Compose => model::json_schema(),
+                SchemaKind::XKubernetes => crate::extension::json_schema(),
             };
             let text = serde_json::to_string_pretty(&schema).map_err(|e| Failure::Io(e.into()))?;
             write_stdout(&(text + "\n"))
@@ -428,6 +430,7 @@ fn translate_with_files(
     if !collisions.is_empty() {
         return Err(Failure::Input(collisions));
     }
+    let extensions = crate::extension::check(&loaded.project).map_err(Failure::Input)?;
     let host_files = compose::host_files::read_host_files(&loaded.project);
     let translation = translate::translate(
         translate::Input {
@@ -435,6 +438,7 @@ fn translate_with_files(
             env_files: &loaded.env_files,
             host_files: &host_files,
             environment: &loaded.environment,
+            extensions: &extensions,
         },
         options,
     );

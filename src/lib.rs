@@ -9,6 +9,7 @@ pub mod compose;
 pub mod diagnostic;
 pub mod diff;
 pub mod emit;
+pub mod extension;
 pub mod kustomize;
 pub mod manifest;
 pub mod translate;

@@ -30,14 +30,29 @@ fn compose_schema_is_current() {
 }
 
 #[test]
+fn x_kubernetes_schema_is_current() {
+    check_schema(
+        "x-kubernetes.schema.json",
+        compose2k8s::extension::json_schema(),
+    );
+}
+
+#[test]
 fn the_schema_command_prints_the_checked_in_file() {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_compose2k8s"))
-        .args(["schema", "compose"])
-        .output()
-        .expect("the binary runs");
-    let committed = fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas/compose.schema.json"),
-    )
-    .expect("schema file");
-    assert_eq!(String::from_utf8_lossy(&output.stdout), committed);
+    for (kind, file) in [
+        ("compose", "compose.schema.json"),
+        ("x-kubernetes", "x-kubernetes.schema.json"),
+    ] {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_compose2k8s"))
+            .args(["schema", kind])
+            .output()
+            .expect("the binary runs");
+        let committed = fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("schemas")
+                .join(file),
+        )
+        .expect("schema file");
+        assert_eq!(String::from_utf8_lossy(&output.stdout), committed, "{kind}");
+    }
 }

@@ -3,7 +3,7 @@
 //! A Service forwards only to ready pods, and a health check becomes a readiness probe, so
 //! waiting for the Service to answer waits for `service_started` and `service_healthy`
 //! alike. A dependency that no Service reaches cannot be waited for this way; that is
-//! reported with what would fix it.
+//! reported with what would fix it. A dependency that runs as a Job is not waited for.
 
 use k8s_openapi::api::core::v1::Container;
 
@@ -11,6 +11,7 @@ use super::names::{dns_label, joined};
 use super::network::reachable_port;
 use super::Context;
 use crate::compose::model::{Condition, Dependency, Service};
+use crate::extension::{effective_kind, WorkloadKind};
 
 /// Seconds between two attempts, and the most one attempt may take.
 const RETRY_SECONDS: u32 = 2;
@@ -42,6 +43,27 @@ fn wait_container(
             ),
         );
     }
+    let runs_once = cx.input.project.services.contains_key(dependency)
+        && matches!(
+            effective_kind(
+                cx.input.project,
+                dependency,
+                cx.input.extensions.service(dependency)
+            ),
+            WorkloadKind::Job | WorkloadKind::Cronjob
+        );
+    if runs_once {
+        cx.report.warn_with_hint(
+            name,
+            &key,
+            format!(
+                "{dependency} runs as a Job; the pod does not wait for it to complete, as \
+                 Kubernetes has no dependency between workloads"
+            ),
+            "let the service retry until what the Job prepares is there",
+        );
+        return None;
+    }
     let Some(port) = reachable_port(cx, dependency) else {
         report_unreachable(cx, name, &key, dependency, how);
         return None;
@@ -52,7 +74,7 @@ fn wait_container(
             &key,
             format!(
                 "waits until {dependency} answers on port {port}, not until it has completed: \
-                 running it as a Job is not supported yet"
+                 it is not a Job (x-kubernetes.workload)"
             ),
         );
     }

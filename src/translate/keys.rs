@@ -9,12 +9,12 @@
 use super::report::Level;
 use super::Context;
 use crate::compose::model::{
-    Deploy, Placement, ResourceLimits, ResourceReservations, Service, ServiceNetwork,
+    Deploy, ResourceLimits, ResourceReservations, Service, ServiceNetwork,
 };
 
 /// Keys the workload stage translates (`deploy.*` as paths), fully or with report lines for
 /// the values it cannot carry over. A key whose common values need nothing (`networks`
-/// without settings, `deploy.mode: replicated`) is only in the table, which reports the
+/// without settings) is only in the table, which reports the
 /// other values.
 pub const MAPPED: &[&str] = &[
     "annotations",
@@ -24,12 +24,15 @@ pub const MAPPED: &[&str] = &[
     "command",
     "cpus",
     "deploy.labels",
+    "deploy.mode",
+    "deploy.placement",
     "deploy.replicas",
     "deploy.resources.limits.cpus",
     "deploy.resources.limits.memory",
     "deploy.resources.reservations.cpus",
     "deploy.resources.reservations.devices",
     "deploy.resources.reservations.memory",
+    "deploy.update_config",
     "depends_on",
     "dns",
     "dns_opt",
@@ -209,21 +212,9 @@ const UNMAPPED: &[Unmapped] = &[
         is_set: |s| deploy(s).is_some_and(|d| d.endpoint_mode.is_some()),
         level: WARNING,
         reason: "Swarm endpoint modes are not translated",
-        hint: Some("`dnsrr` corresponds to a headless Service"),
-    },
-    Unmapped {
-        key: "deploy.mode",
-        is_set: |s| deploy(s).is_some_and(|d| d.mode.as_deref().is_some_and(|m| m != "replicated")),
-        level: WARNING,
-        reason: "only replicated services are translated, as a Deployment",
-        hint: Some("`global` would be a DaemonSet and the job modes a Job: not supported yet"),
-    },
-    Unmapped {
-        key: "deploy.placement",
-        is_set: |s| deploy(s).is_some_and(|d| d.placement != Placement::default()),
-        level: WARNING,
-        reason: "Swarm placement constraints and preferences are not translated yet",
-        hint: Some("nodeAffinity and topologySpreadConstraints express them"),
+        hint: Some(
+            "`dnsrr` corresponds to a headless Service: x-kubernetes.service.type: headless",
+        ),
     },
     Unmapped {
         key: "deploy.resources.limits.pids",
@@ -253,13 +244,6 @@ const UNMAPPED: &[Unmapped] = &[
         level: WARNING,
         reason: "Kubernetes does not roll back on its own",
         hint: Some("`kubectl rollout undo` rolls a Deployment back"),
-    },
-    Unmapped {
-        key: "deploy.update_config",
-        is_set: |s| deploy(s).is_some_and(|d| d.update_config.is_some()),
-        level: WARNING,
-        reason: "Swarm update settings are not translated yet",
-        hint: Some("the Deployment's RollingUpdate maxSurge and maxUnavailable express them"),
     },
     Unmapped {
         key: "develop",
@@ -474,9 +458,13 @@ const UNMAPPED: &[Unmapped] = &[
     },
 ];
 
-/// Reports every unmapped key the service sets, and its `x-` extension keys.
-pub fn report_unmapped(cx: &mut Context<'_>, name: &str, service: &Service) {
-    for row in UNMAPPED.iter().filter(|row| (row.is_set)(service)) {
+/// Reports every unmapped key the service sets, and its `x-` extension keys. `mapped` names
+/// keys of the table that the service's workload kind does map.
+pub fn report_unmapped(cx: &mut Context<'_>, name: &str, service: &Service, mapped: &[&str]) {
+    let rows = UNMAPPED
+        .iter()
+        .filter(|row| (row.is_set)(service) && !mapped.contains(&row.key));
+    for row in rows {
         match (row.level, row.hint) {
             (Level::Info, _) => cx.report.info(name, row.key, row.reason),
             (Level::Warning, None) => cx.report.warn(name, row.key, row.reason),
@@ -486,13 +474,7 @@ pub fn report_unmapped(cx: &mut Context<'_>, name: &str, service: &Service) {
         }
     }
     for key in service.extensions.0.keys() {
-        if key == "x-kubernetes" {
-            cx.report.warn(
-                name,
-                key,
-                "x-kubernetes on a service is not interpreted yet",
-            );
-        } else {
+        if key != "x-kubernetes" {
             cx.report.info(
                 name,
                 key,

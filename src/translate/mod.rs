@@ -7,14 +7,18 @@
 //!
 //! Each service is assembled from parts: `network` gives it a Service and container ports,
 //! `storage` its volumes (claims, ConfigMaps for bind mounts, memory emptyDirs), `config` its
-//! env files, configs and secrets, and `workload` builds the Deployment around them.
+//! env files, configs and secrets, and `workload` builds the workload around them (of the
+//! kind `kinds` chooses). `extension` then adds what `x-kubernetes` asks for.
 
 pub mod config;
 pub mod container;
 pub mod dependencies;
+pub mod extension;
 pub mod keys;
+pub mod kinds;
 pub mod names;
 pub mod network;
+pub mod placement;
 pub mod pod;
 pub mod probe;
 pub mod report;
@@ -32,6 +36,7 @@ use crate::compose::env_file::ServiceEnvFiles;
 use crate::compose::host_files::HostFiles;
 use crate::compose::load::Environment;
 use crate::compose::model::{Project, Service};
+use crate::extension::XKubernetes;
 use crate::manifest::{self, Identity, Manifest};
 pub use report::Report;
 
@@ -45,6 +50,8 @@ pub struct Input<'a> {
     pub host_files: &'a HostFiles,
     /// The interpolation environment (for configs and secrets taken from a variable).
     pub environment: &'a Environment,
+    /// The project's `x-kubernetes`, read and checked.
+    pub extensions: &'a XKubernetes,
 }
 
 /// Choices of the user that are not in the compose files.
@@ -140,7 +147,13 @@ pub fn translate(input: Input<'_>, options: &Options) -> Translation {
     for (name, service) in &input.project.services {
         manifests.extend(translate_service(&mut cx, name, service));
     }
-    if let Some(namespace) = &options.namespace {
+    kinds::claims_to_templates(&mut manifests);
+    extension::finish_project(&cx, &mut manifests);
+    let namespace = options
+        .namespace
+        .as_ref()
+        .or(input.extensions.project.namespace.as_ref());
+    if let Some(namespace) = namespace {
         for manifest in &mut manifests {
             manifest.metadata_mut().namespace = Some(namespace.clone());
         }
@@ -175,11 +188,10 @@ fn translate_service(cx: &mut Context<'_>, name: &str, service: &Service) -> Vec
     objects.extend(storage::attach(cx, name, service, &mut parts));
     objects.extend(config::attach(cx, name, service, &mut parts));
     objects.push(workload::workload(cx, name, service, parts));
+    extension::finish_service(cx, name, service, &mut objects);
     objects
 }
 
-/// Runs one part's `attach` on one service of a project written as JSON, for the parts'
-/// own tests: what it adds to the pod, the objects it returns and the report.
 /// Top-level keys that have no Kubernetes object of their own yet: each gets a line.
 fn report_project_keys(cx: &mut Context<'_>) {
     let project = cx.input.project;
@@ -198,7 +210,13 @@ fn report_project_keys(cx: &mut Context<'_>) {
             None,
         );
     }
-    for key in project.extensions.0.keys() {
+    // `x-kubernetes` is interpreted (src/extension/); other extension fields are not.
+    for key in project
+        .extensions
+        .0
+        .keys()
+        .filter(|k| k.as_str() != "x-kubernetes")
+    {
         cx.report
             .info_project(key, "extension field kept by Compose, not interpreted");
     }
@@ -217,10 +235,13 @@ pub(crate) mod test_support {
         pub env_files: ServiceEnvFiles,
         pub host_files: HostFiles,
         pub environment: Environment,
+        pub extensions: XKubernetes,
     }
 
     pub type Attach = fn(&mut Context<'_>, &str, &Service, &mut PodParts) -> Vec<Manifest>;
 
+    /// Runs one part's `attach` on one service of a project written as JSON, for the parts'
+    /// own tests: what it adds to the pod, the objects it returns and the report.
     pub fn attach_one(
         project: serde_json::Value,
         surroundings: &Surroundings,
@@ -236,6 +257,7 @@ pub(crate) mod test_support {
                 env_files: &surroundings.env_files,
                 host_files: &surroundings.host_files,
                 environment: &surroundings.environment,
+                extensions: &surroundings.extensions,
             },
             options: &options,
             report: Report::default(),

@@ -7,30 +7,36 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy};
+use k8s_openapi::api::apps::v1::DeploymentStrategy;
 use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
 use super::container::main_container;
 use super::dependencies::wait_containers;
-use super::names::{dns_label, labels, selector};
-use super::{keys, pod, security, Context, PodParts};
+use super::names::{dns_label, is_qualified_name, labels, selector};
+use super::{extension, keys, kinds, placement, pod, security, Context, PodParts};
 use crate::compose::model::{Mapping, Service};
+use crate::extension::{effective_kind, DependsOnMode, WorkloadKind};
 use crate::manifest::Manifest;
 
-/// The Deployment that runs `service`.
+/// The workload that runs `service`: a Deployment unless `x-kubernetes.workload`,
+/// `deploy.mode` or a `service_completed_successfully` dependency asks for another kind.
 pub fn workload(
     cx: &mut Context<'_>,
     name: &str,
     service: &Service,
     mut parts: PodParts,
 ) -> Manifest {
+    let extensions = cx.input.extensions;
+    let extension = extensions.service(name);
+    let kind = effective_kind(cx.input.project, name, extension);
     let project = cx.project_name().to_string();
     let deploy_labels = service
         .deploy
         .as_ref()
         .map(|d| ("deploy.labels", &d.labels));
-    let deployment_annotations = annotations(cx, name, deploy_labels.as_slice());
+    let mut workload_annotations = annotations(cx, name, deploy_labels.as_slice());
+    extend_map(&mut workload_annotations, &extension.annotations);
     let pod_annotations = annotations(
         cx,
         name,
@@ -39,43 +45,78 @@ pub fn workload(
             ("annotations", &service.annotations),
         ],
     );
-    report_restart(cx, name, service);
+    report_restart(cx, name, service, kind);
+    report_overridden_mode(cx, name, service, kind);
+    let mut spec = pod_spec(cx, name, service, &mut parts);
+    extension::apply_to_pod(cx, name, extension, &mut spec);
+    if matches!(kind, WorkloadKind::Job | WorkloadKind::Cronjob) {
+        spec.restart_policy = Some(job_restart_policy(service).to_string());
+    }
+    let mut workload_labels = labels(&project, name);
+    workload_labels.extend(extension.labels.clone());
     let template = PodTemplateSpec {
         metadata: Some(ObjectMeta {
-            labels: Some(labels(&project, name)),
+            labels: Some(workload_labels.clone()),
             annotations: pod_annotations,
             ..Default::default()
         }),
-        spec: Some(pod_spec(cx, name, service, &mut parts)),
+        spec: Some(spec),
     };
-    keys::report_unmapped(cx, name, service);
-    Manifest::Deployment(Deployment {
-        metadata: ObjectMeta {
-            name: Some(dns_label(name)),
-            labels: Some(labels(&project, name)),
-            annotations: deployment_annotations,
-            ..Default::default()
-        },
-        spec: Some(DeploymentSpec {
-            replicas: replicas(service),
-            selector: LabelSelector {
-                match_labels: Some(selector(&project, name)),
-                ..Default::default()
-            },
-            strategy: strategy(&parts),
-            template,
-            ..Default::default()
-        }),
+    let runs_once = matches!(kind, WorkloadKind::Job | WorkloadKind::Cronjob);
+    let mapped_by_kind: &[&str] = if runs_once {
+        &["deploy.restart_policy"]
+    } else {
+        &[]
+    };
+    keys::report_unmapped(cx, name, service, mapped_by_kind);
+    let metadata = ObjectMeta {
+        name: Some(dns_label(name)),
+        labels: Some(workload_labels),
+        annotations: workload_annotations,
         ..Default::default()
-    })
+    };
+    let selector = LabelSelector {
+        match_labels: Some(selector(&project, name)),
+        ..Default::default()
+    };
+    let shape = kinds::Shape {
+        metadata,
+        selector,
+        template,
+        replicas: replicas(service),
+        strategy: strategy(&parts),
+    };
+    kinds::build(cx, name, service, kind, extension, shape)
+}
+
+fn extend_map(map: &mut Option<BTreeMap<String, String>>, extra: &BTreeMap<String, String>) {
+    if !extra.is_empty() {
+        map.get_or_insert_with(BTreeMap::new)
+            .extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
 }
 
 fn pod_spec(cx: &mut Context<'_>, name: &str, service: &Service, parts: &mut PodParts) -> PodSpec {
-    let init_containers = wait_containers(cx, name, service);
+    let waits = cx.input.extensions.service(name).depends_on != Some(DependsOnMode::Ignore);
+    let init_containers = if waits {
+        wait_containers(cx, name, service)
+    } else {
+        if !service.depends_on.is_empty() {
+            cx.report.info(
+                name,
+                "depends_on",
+                "not waited for: x-kubernetes.depends-on is `ignore`",
+            );
+        }
+        Vec::new()
+    };
     let container = main_container(cx, name, service, parts);
     let (dns_policy, dns_config) = pod::dns(cx, name, service);
     let (hostname, subdomain) = pod::hostname_and_subdomain(cx, name, service);
+    let (affinity, topology_spread_constraints) = placement::placement(cx, name, service);
     PodSpec {
+        affinity,
+        topology_spread_constraints,
         init_containers: (!init_containers.is_empty()).then_some(init_containers),
         containers: vec![container],
         volumes: (!parts.volumes.is_empty()).then(|| std::mem::take(&mut parts.volumes)),
@@ -88,6 +129,25 @@ fn pod_spec(cx: &mut Context<'_>, name: &str, service: &Service, parts: &mut Pod
         security_context: security::pod_context(cx, name, service),
         termination_grace_period_seconds: pod::termination_grace_period(cx, name, service),
         ..Default::default()
+    }
+}
+
+/// A Job's pod restarts in place on `on-failure`, else a failed pod is replaced.
+fn job_restart_policy(service: &Service) -> &'static str {
+    let on_failure = service
+        .restart
+        .as_deref()
+        .is_some_and(|r| r.starts_with("on-failure"))
+        || service
+            .deploy
+            .as_ref()
+            .and_then(|d| d.restart_policy.as_ref())
+            .and_then(|p| p.condition.as_deref())
+            == Some("on-failure");
+    if on_failure {
+        "OnFailure"
+    } else {
+        "Never"
     }
 }
 
@@ -110,24 +170,59 @@ fn strategy(parts: &PodParts) -> Option<DeploymentStrategy> {
     })
 }
 
-/// A Deployment's pods always restart; `no` and `on-failure` cannot be kept.
-fn report_restart(cx: &mut Context<'_>, name: &str, service: &Service) {
+/// `deploy.mode` asks for a kind that `x-kubernetes.workload` overrides.
+fn report_overridden_mode(cx: &mut Context<'_>, name: &str, service: &Service, kind: WorkloadKind) {
+    let mode = service.deploy.as_ref().and_then(|d| d.mode.as_deref());
+    let asked = match mode {
+        Some("global") => WorkloadKind::Daemonset,
+        Some("replicated-job" | "global-job") => WorkloadKind::Job,
+        _ => return,
+    };
+    if asked != kind {
+        cx.report.warn(
+            name,
+            "deploy.mode",
+            format!(
+                "{:?} would be a {}; x-kubernetes.workload makes it a {}",
+                mode.unwrap_or_default(),
+                kinds::kind_name(asked),
+                kinds::kind_name(kind)
+            ),
+        );
+    }
+}
+
+/// Long-running pods always restart, so `no` and `on-failure` cannot be kept there; a
+/// Job's pods are never restarted after success, so `always` cannot be kept there.
+fn report_restart(cx: &mut Context<'_>, name: &str, service: &Service, kind: WorkloadKind) {
     let Some(restart) = service.restart.as_deref() else {
         return;
     };
     let never_restarted = restart == "no";
+    let runs_once = matches!(kind, WorkloadKind::Job | WorkloadKind::Cronjob);
+    if runs_once {
+        if restart == "always" || restart == "unless-stopped" {
+            cx.report.warn(
+                name,
+                "restart",
+                format!("{restart:?}: a Job's pod is not restarted once it has succeeded"),
+            );
+        }
+        return;
+    }
     if never_restarted || restart.starts_with("on-failure") {
         let hint = if never_restarted {
-            "a Job with restartPolicy Never would run it once; other workload kinds are not \
-             supported yet"
+            "`x-kubernetes.workload: job` runs it once, with restartPolicy Never"
         } else {
-            "a Job with restartPolicy OnFailure would express it; other workload kinds are not \
-             supported yet"
+            "`x-kubernetes.workload: job` runs it to completion, with restartPolicy OnFailure"
         };
         cx.report.warn_with_hint(
             name,
             "restart",
-            format!("{restart:?}: a Deployment restarts its containers always"),
+            format!(
+                "{restart:?}: a {} restarts its containers always",
+                kinds::kind_name(kind)
+            ),
             hint,
         );
     }
@@ -166,32 +261,6 @@ fn annotations(
         }
     }
     (!annotations.is_empty()).then_some(annotations)
-}
-
-/// Kubernetes' qualified name: an optional DNS subdomain prefix and `/`, then a name.
-fn is_qualified_name(key: &str) -> bool {
-    let (prefix, name) = match key.split_once('/') {
-        Some((prefix, name)) => (Some(prefix), name),
-        None => (None, key),
-    };
-    let name_ok = (1..=63).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
-    let prefix_ok = prefix.is_none_or(|prefix| {
-        (1..=253).contains(&prefix.len())
-            && prefix.split('.').all(|label| {
-                !label.is_empty()
-                    && label
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                    && !label.starts_with('-')
-                    && !label.ends_with('-')
-            })
-    });
-    name_ok && prefix_ok
 }
 
 #[cfg(test)]

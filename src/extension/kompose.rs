@@ -1,0 +1,286 @@
+//! The `kompose.*` service labels that Kompose users have, read into the same typed
+//! settings as `x-kubernetes`, so that a project moving from Kompose converts to the same
+//! kinds of objects. Each honoured label gets a report line naming its x-kubernetes
+//! equivalent; a value Kompose would have cast to 0 or ignored is an error here; a label
+//! with no equivalent is reported, not dropped.
+//!
+//! `x-kubernetes` wins over a label that says the same thing.
+
+use super::types::*;
+use crate::compose::model::Service;
+use crate::diagnostic::Diagnostic;
+use crate::value::KeyPath;
+
+/// What the kompose labels of one service did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KomposeLabels {
+    /// Label → the x-kubernetes (or compose) setting that now says it.
+    pub honoured: Vec<(String, String)>,
+    /// Label → why it has no effect.
+    pub ignored: Vec<(String, String)>,
+    /// `kompose.image-pull-policy`.
+    pub image_pull_policy: Option<&'static str>,
+}
+
+impl KomposeLabels {
+    pub fn is_empty(&self) -> bool {
+        self.honoured.is_empty() && self.ignored.is_empty()
+    }
+}
+
+/// Applies the service's `kompose.*` labels to `ext` (where `ext` does not say otherwise).
+pub fn adopt(
+    name: &str,
+    service: &Service,
+    ext: &mut ServiceExtension,
+    errors: &mut Vec<Diagnostic>,
+) -> KomposeLabels {
+    let mut out = KomposeLabels::default();
+    let autoscale_in_extension = ext.autoscale.is_some();
+    let labels_path = KeyPath::root().key("services").key(name).key("labels");
+    let mut cx = Adoption {
+        out: &mut out,
+        errors,
+        labels_path: &labels_path,
+    };
+    for (label, value) in service.labels.iter() {
+        if !label.starts_with("kompose.") {
+            continue;
+        }
+        let value = value.trim();
+        match label.as_str() {
+            "kompose.service.type" => {
+                let kind = match value.to_ascii_lowercase().as_str() {
+                    "clusterip" => Some(ServiceType::ClusterIP),
+                    "nodeport" => Some(ServiceType::NodePort),
+                    "loadbalancer" => Some(ServiceType::LoadBalancer),
+                    "headless" => Some(ServiceType::Headless),
+                    _ => None,
+                };
+                let Some(kind) = kind else {
+                    cx.invalid(
+                        label,
+                        value,
+                        "one of clusterip, nodeport, loadbalancer, headless",
+                    );
+                    continue;
+                };
+                let settings = ext.service.get_or_insert_with(Default::default);
+                match settings.type_ {
+                    Some(set) if set != kind => cx.ignored(
+                        label,
+                        format!("x-kubernetes.service.type says {}", service_type_name(set)),
+                    ),
+                    _ => {
+                        settings.type_ = Some(kind);
+                        cx.honoured(
+                            label,
+                            format!("x-kubernetes.service.type: {}", service_type_name(kind)),
+                        );
+                    }
+                }
+            }
+            "kompose.service.nodeport.port" => {
+                let Ok(port) = value.parse::<u16>() else {
+                    cx.invalid(label, value, "a port number");
+                    continue;
+                };
+                let settings = ext.service.get_or_insert_with(Default::default);
+                settings.node_port.get_or_insert(port);
+                cx.honoured(label, format!("x-kubernetes.service.nodePort: {port}"));
+            }
+            "kompose.service.expose" => {
+                if value.eq_ignore_ascii_case("false") {
+                    continue;
+                }
+                let ingress = ext.ingress.get_or_insert_with(Default::default);
+                if !value.eq_ignore_ascii_case("true") {
+                    let mut hosts = value.split(',').map(str::trim).filter(|h| !h.is_empty());
+                    if let Some(first) = hosts.next() {
+                        let (host, path) = match first.split_once('/') {
+                            Some((host, path)) => (host, Some(format!("/{path}"))),
+                            None => (first, None),
+                        };
+                        if ingress.host.is_none() {
+                            ingress.host = Some(host.to_string());
+                            ingress.path = ingress.path.take().or(path);
+                        }
+                    }
+                    let others: Vec<&str> = hosts.collect();
+                    if !others.is_empty() {
+                        cx.ignored(
+                            label,
+                            format!("the Ingress has one host: {} left out", others.join(", ")),
+                        );
+                    }
+                }
+                cx.honoured(label, "x-kubernetes.ingress (host, path)".to_string());
+            }
+            "kompose.service.expose.tls-secret" => {
+                let ingress = ext.ingress.get_or_insert_with(Default::default);
+                ingress.tls_secret.get_or_insert_with(|| value.to_string());
+                cx.honoured(label, "x-kubernetes.ingress.tlsSecret".to_string());
+            }
+            "kompose.service.expose.ingress-class-name" => {
+                let ingress = ext.ingress.get_or_insert_with(Default::default);
+                ingress.class.get_or_insert_with(|| value.to_string());
+                cx.honoured(label, "x-kubernetes.ingress.class".to_string());
+            }
+            "kompose.controller.type" => {
+                let kind = match value.to_ascii_lowercase().as_str() {
+                    "deployment" => Some(WorkloadKind::Deployment),
+                    "daemonset" => Some(WorkloadKind::Daemonset),
+                    "statefulset" => Some(WorkloadKind::Statefulset),
+                    _ => None,
+                };
+                let Some(kind) = kind else {
+                    cx.invalid(label, value, "one of deployment, daemonset, statefulset");
+                    continue;
+                };
+                match ext.workload {
+                    Some(set) if set != kind => cx.ignored(
+                        label,
+                        format!("x-kubernetes.workload says {}", workload_name(set)),
+                    ),
+                    _ => {
+                        ext.workload = Some(kind);
+                        cx.honoured(
+                            label,
+                            format!("x-kubernetes.workload: {}", workload_name(kind)),
+                        );
+                    }
+                }
+            }
+            "kompose.cronjob.schedule" => {
+                if ext.workload.is_none() {
+                    ext.workload = Some(WorkloadKind::Cronjob);
+                }
+                ext.schedule.get_or_insert_with(|| value.to_string());
+                cx.honoured(
+                    label,
+                    "x-kubernetes.workload: cronjob with schedule".to_string(),
+                );
+            }
+            "kompose.image-pull-policy" => {
+                let policy = match value.to_ascii_lowercase().as_str() {
+                    "always" => "Always",
+                    "ifnotpresent" => "IfNotPresent",
+                    "never" => "Never",
+                    _ => {
+                        cx.invalid(label, value, "one of Always, IfNotPresent, Never");
+                        continue;
+                    }
+                };
+                cx.out.image_pull_policy = Some(policy);
+                cx.honoured(label, "the compose key pull_policy".to_string());
+            }
+            "kompose.image-pull-secret" => {
+                if !ext.image_pull_secrets.iter().any(|s| s == value) {
+                    ext.image_pull_secrets.push(value.to_string());
+                }
+                cx.honoured(label, "x-kubernetes.imagePullSecrets".to_string());
+            }
+            "kompose.serviceaccount-name" | "kompose.service-account-name" => {
+                ext.service_account.get_or_insert_with(|| value.to_string());
+                cx.honoured(label, "x-kubernetes.serviceAccount".to_string());
+            }
+            "kompose.hpa.replicas.min"
+            | "kompose.hpa.replicas.max"
+            | "kompose.hpa.cpu"
+            | "kompose.hpa.memory" => {
+                let Ok(number) = value.parse::<u16>() else {
+                    cx.invalid(label, value, "a whole number");
+                    continue;
+                };
+                let autoscale = ext.autoscale.get_or_insert(Autoscale {
+                    min: None,
+                    max: 0,
+                    cpu: None,
+                    memory: None,
+                });
+                let field = match label.as_str() {
+                    "kompose.hpa.replicas.min" => {
+                        autoscale.min.get_or_insert(number);
+                        "min"
+                    }
+                    "kompose.hpa.replicas.max" => {
+                        if autoscale.max == 0 {
+                            autoscale.max = number;
+                        }
+                        "max"
+                    }
+                    "kompose.hpa.cpu" => {
+                        autoscale.cpu.get_or_insert(number);
+                        "cpu"
+                    }
+                    _ => {
+                        autoscale.memory.get_or_insert(number);
+                        "memory"
+                    }
+                };
+                cx.honoured(label, format!("x-kubernetes.autoscale.{field}"));
+            }
+            "kompose.volume.size" => cx.ignored(
+                label,
+                "the size of a claim is set on its volume".to_string(),
+            ),
+            _ => cx.ignored(
+                label,
+                "compose2k8s does not read this kompose label".to_string(),
+            ),
+        }
+    }
+    // Kompose's defaults for an autoscaler its labels give only in part (never for one
+    // that x-kubernetes gives: there a missing value is an error).
+    if let Some(autoscale) = ext.autoscale.as_mut().filter(|_| !autoscale_in_extension) {
+        if autoscale.max == 0 {
+            autoscale.max = autoscale.min.unwrap_or(1).max(3);
+        }
+        if autoscale.cpu.is_none() && autoscale.memory.is_none() {
+            autoscale.cpu = Some(50);
+        }
+    }
+    out
+}
+
+struct Adoption<'a> {
+    out: &'a mut KomposeLabels,
+    errors: &'a mut Vec<Diagnostic>,
+    labels_path: &'a KeyPath,
+}
+
+impl Adoption<'_> {
+    fn honoured(&mut self, label: &str, equivalent: String) {
+        self.out.honoured.push((label.to_string(), equivalent));
+    }
+
+    fn ignored(&mut self, label: &str, reason: String) {
+        self.out.ignored.push((label.to_string(), reason));
+    }
+
+    fn invalid(&mut self, label: &str, value: &str, expected: &str) {
+        self.errors.push(
+            Diagnostic::error(format!("{value:?} is not valid: expected {expected}"))
+                .at_path(self.labels_path.key(label)),
+        );
+    }
+}
+
+fn service_type_name(kind: ServiceType) -> &'static str {
+    match kind {
+        ServiceType::ClusterIP => "ClusterIP",
+        ServiceType::NodePort => "NodePort",
+        ServiceType::LoadBalancer => "LoadBalancer",
+        ServiceType::Headless => "headless",
+    }
+}
+
+fn workload_name(kind: WorkloadKind) -> &'static str {
+    match kind {
+        WorkloadKind::Deployment => "deployment",
+        WorkloadKind::Statefulset => "statefulset",
+        WorkloadKind::Daemonset => "daemonset",
+        WorkloadKind::Job => "job",
+        WorkloadKind::Cronjob => "cronjob",
+    }
+}
