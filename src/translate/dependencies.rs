@@ -64,7 +64,7 @@ fn wait_container(
         );
         return None;
     }
-    let Some(port) = reachable_port(cx, dependency) else {
+    let Some((host, port)) = reachable_port(cx, dependency) else {
         report_unreachable(cx, name, &key, dependency, how);
         return None;
     };
@@ -78,13 +78,12 @@ fn wait_container(
             ),
         );
     }
-    let host = dns_label(dependency);
     let script = format!(
         "until nc -z -w {RETRY_SECONDS} {host} {port}; do echo waiting for {host}:{port}; \
          sleep {RETRY_SECONDS}; done"
     );
     Some(Container {
-        name: joined(&["wait-for", &host]),
+        name: joined(&["wait-for", &dns_label(dependency)]),
         image: Some(cx.options.wait_image.clone()),
         command: Some(vec!["sh".to_string(), "-c".to_string(), script]),
         ..Default::default()

@@ -14,8 +14,8 @@ use k8s_openapi::api::autoscaling::v2::{
     MetricTarget, ResourceMetricSource,
 };
 use k8s_openapi::api::core::v1::{
-    ExecAction, HTTPGetAction, PodSpec, Probe as KubeProbe, Service as KubeService, ServicePort,
-    ServiceSpec, TCPSocketAction, Toleration as KubeToleration,
+    Container, ExecAction, HTTPGetAction, PodSpec, Probe as KubeProbe, Service as KubeService,
+    ServicePort, ServiceSpec, TCPSocketAction, Toleration as KubeToleration,
 };
 use k8s_openapi::api::networking::v1::{
     HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule,
@@ -37,7 +37,7 @@ use crate::extension::{
 use crate::manifest::Manifest;
 
 /// Pod settings of `x-kubernetes`: service account, image pull secrets, node selector,
-/// tolerations, probes (which replace those of the health check) and the registry prefix.
+/// tolerations, and the container settings of the pod's first container.
 pub fn apply_to_pod(cx: &mut Context<'_>, name: &str, ext: &ServiceExtension, spec: &mut PodSpec) {
     spec.service_account_name.clone_from(&ext.service_account);
     if !ext.image_pull_secrets.is_empty() {
@@ -64,11 +64,21 @@ pub fn apply_to_pod(cx: &mut Context<'_>, name: &str, ext: &ServiceExtension, sp
     if !ext.tolerations.is_empty() {
         spec.tolerations = Some(ext.tolerations.iter().map(toleration).collect());
     }
+    if let Some(container) = spec.containers.first_mut() {
+        apply_to_container(cx, name, ext, container);
+    }
+}
+
+/// Container settings of `x-kubernetes` and the `kompose.*` labels: the registry prefix,
+/// the pull policy and the probes (which replace those of the health check).
+pub fn apply_to_container(
+    cx: &mut Context<'_>,
+    name: &str,
+    ext: &ServiceExtension,
+    container: &mut Container,
+) {
     let extensions = cx.input.extensions;
     let registry = extensions.project.image_registry.as_deref();
-    let Some(container) = spec.containers.first_mut() else {
-        return;
-    };
     if let (Some(registry), Some(image)) = (registry, container.image.as_mut()) {
         if !has_registry(image) {
             *image = format!("{registry}/{image}");

@@ -338,12 +338,13 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "network_mode",
-        is_set: |s| s.network_mode.is_some(),
+        // `service:<name>` runs the container in that service's pod (`shared_pod`).
+        is_set: |s| s.network_mode.is_some() && super::shared_pod::joined_service(s).is_none(),
         level: WARNING,
-        reason: "the pod uses the cluster network; network modes are not translated",
+        reason: "the pod uses the cluster network; only `service:<name>` is translated",
         hint: Some(
             "`host` corresponds to the pod's hostNetwork: true; a container that shares \
-             another's network belongs in its pod",
+             another's network belongs in its pod: `network_mode: service:<name>` puts it there",
         ),
     },
     Unmapped {

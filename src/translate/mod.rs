@@ -24,13 +24,14 @@ pub mod probe;
 pub mod report;
 pub mod resources;
 pub mod security;
+pub mod shared_pod;
 pub mod storage;
 pub mod workload;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use k8s_openapi::api::core::v1::{ContainerPort, EnvFromSource, Volume, VolumeMount};
+use k8s_openapi::api::core::v1::{Container, ContainerPort, EnvFromSource, Volume, VolumeMount};
 
 use crate::compose::env_file::ServiceEnvFiles;
 use crate::compose::host_files::HostFiles;
@@ -109,6 +110,8 @@ pub struct PodParts {
     /// The pod mounts a ReadWriteOnce claim: two pods cannot run at once, so a rolling
     /// update would hang; the Deployment uses the Recreate strategy.
     pub mounts_exclusive_claim: bool,
+    /// The containers of the services that join this pod (`network_mode: service:…`).
+    pub guest_containers: Vec<Container>,
 }
 
 /// The shared state of one translation.
@@ -182,11 +185,22 @@ pub fn translate(input: Input<'_>, options: &Options) -> Translation {
 }
 
 fn translate_service(cx: &mut Context<'_>, name: &str, service: &Service) -> Vec<Manifest> {
+    let project = cx.input.project;
+    if shared_pod::is_guest(project, name) {
+        // Its container is built with the pod it joins.
+        return Vec::new();
+    }
     let mut parts = PodParts::default();
     let mut objects = Vec::new();
     objects.extend(network::attach(cx, name, service, &mut parts));
     objects.extend(storage::attach(cx, name, service, &mut parts));
     objects.extend(config::attach(cx, name, service, &mut parts));
+    for (guest, definition) in shared_pod::guests(project, name) {
+        let (container, guest_objects) =
+            shared_pod::guest_container(cx, name, guest, definition, &mut parts);
+        parts.guest_containers.push(container);
+        objects.extend(guest_objects);
+    }
     objects.push(workload::workload(cx, name, service, parts));
     extension::finish_service(cx, name, service, &mut objects);
     objects

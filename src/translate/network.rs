@@ -17,11 +17,13 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::names::{dns_label, joined, labels, selector, unique};
 use super::report::Report;
-use super::{Context, Input, PodParts};
+use super::{shared_pod, Context, Input, PodParts};
 use crate::compose::model::{parse_short_port, Port, Protocol, Service};
 use crate::manifest::Manifest;
 
 /// Adds the service's container ports to its pod and returns its Service, if it has ports.
+/// The Service also has the ports of the services that run in the same pod
+/// (`network_mode: service:…`, see `shared_pod`).
 pub fn attach(
     cx: &mut Context<'_>,
     name: &str,
@@ -32,25 +34,89 @@ pub fn attach(
     for note in &plan.notes {
         note.report(&mut cx.report, name);
     }
-    if plan.ports.is_empty() {
+    parts.ports.extend(container_ports(&plan.ports));
+    let (ports, conflicts) = pod_ports(&cx.input, name, plan.ports);
+    for (guest, note) in conflicts {
+        note.report(&mut cx.report, &guest);
+    }
+    if ports.is_empty() {
         return Vec::new();
     }
-    parts.ports.extend(container_ports(&plan.ports));
     vec![Manifest::Service(kube_service(
         cx.project_name(),
         name,
-        service_ports(&plan.ports),
+        service_ports(&ports),
     ))]
 }
 
-/// The port other services reach `service` on through its Service: its first port, or the
-/// one inferred from its image. None when it gets no Service.
-pub fn reachable_port(cx: &Context<'_>, service: &str) -> Option<u16> {
-    let definition = cx.input.project.services.get(service)?;
-    PortPlan::new(&cx.input, service, definition)
-        .ports
-        .first()
-        .map(|port| port.port)
+/// Adds the container ports of a service that runs in another's pod; its Service ports
+/// are added to that pod's Service by [`attach`].
+pub fn attach_guest(cx: &mut Context<'_>, name: &str, service: &Service, parts: &mut PodParts) {
+    let plan = PortPlan::new(&cx.input, name, service);
+    for note in &plan.notes {
+        note.report(&mut cx.report, name);
+    }
+    parts.ports.extend(container_ports(&plan.ports));
+}
+
+/// The ports of the Service of `owner`'s pod: its own, then those of the services that
+/// join its pod. A guest's port that another container of the pod already serves on the
+/// same Service port is left out, with a note for that guest.
+fn pod_ports(
+    input: &Input<'_>,
+    owner: &str,
+    own: Vec<PlannedPort>,
+) -> (Vec<PlannedPort>, Vec<(String, Note)>) {
+    let mut ports = own;
+    let mut conflicts = Vec::new();
+    for (guest, definition) in shared_pod::guests(input.project, owner) {
+        for port in PortPlan::new(input, guest, definition).ports {
+            let served = ports
+                .iter()
+                .find(|p| p.port == port.port && p.protocol == port.protocol);
+            match served {
+                None => ports.push(port),
+                Some(first) if first.target != port.target && !port.implied => {
+                    conflicts.push((
+                        guest.to_string(),
+                        Note::warning(
+                            &port.key,
+                            format!(
+                                "port {}/{} of the Service of {owner} already forwards to \
+                                 container port {}; this port is left out of it",
+                                port.port, port.protocol, first.target
+                            ),
+                            None,
+                        ),
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    (ports, conflicts)
+}
+
+/// Where other services reach `service`: the Service of the pod it runs in and the port,
+/// its own first port (or, without one, the first of the pod's Service). None when no
+/// Service reaches it.
+pub fn reachable_port(cx: &Context<'_>, service: &str) -> Option<(String, u16)> {
+    let project = cx.input.project;
+    let definition = project.services.get(service)?;
+    let owner = shared_pod::pod_owner(project, service);
+    let own = PortPlan::new(&cx.input, service, definition).ports;
+    let first = match own.first() {
+        Some(port) if owner != service => Some(port.port),
+        _ => {
+            let owner_definition = project.services.get(owner)?;
+            let owner_plan = PortPlan::new(&cx.input, owner, owner_definition).ports;
+            pod_ports(&cx.input, owner, owner_plan)
+                .0
+                .first()
+                .map(|p| p.port)
+        }
+    };
+    first.map(|port| (dns_label(owner), port))
 }
 
 /// One port of the Service and the container port behind it.
@@ -139,7 +205,8 @@ impl PortPlan {
             plan.add_undeclared(input, name, service);
         }
         plan.remove_duplicates();
-        if !plan.ports.is_empty() && service_name(name) != name {
+        let guest = shared_pod::is_guest(input.project, name);
+        if !plan.ports.is_empty() && service_name(name) != name && !guest {
             plan.notes.push(renamed_host_note(name));
         }
         plan
@@ -274,6 +341,11 @@ impl PortPlan {
                     service_name(name)
                 ),
             ));
+            return;
+        }
+        if shared_pod::is_guest(input.project, name) || guests_have_ports(input, name) {
+            // A guest has no Service of its own (`shared_pod` says where it runs); an owner
+            // whose guests have ports has a Service from theirs.
             return;
         }
         let referrers = references(input, name);
@@ -618,14 +690,24 @@ fn image_repository(image: &str) -> String {
     without_tag.to_ascii_lowercase()
 }
 
+/// Whether a service that runs in `owner`'s pod has a port for its Service.
+fn guests_have_ports(input: &Input<'_>, owner: &str) -> bool {
+    shared_pod::guests(input.project, owner)
+        .into_iter()
+        .any(|(guest, definition)| !PortPlan::new(input, guest, definition).ports.is_empty())
+}
+
 /// The other services that reach `name` by name, each with the first key that shows it:
-/// `depends_on`, `links`, or an environment value that names it as a host.
+/// `depends_on`, `links`, or an environment value that names it as a host. Those in its own
+/// pod reach it without a Service.
 fn references(input: &Input<'_>, name: &str) -> Vec<String> {
+    let pod = shared_pod::pod_owner(input.project, name);
     input
         .project
         .services
         .iter()
         .filter(|(other, _)| other.as_str() != name)
+        .filter(|(other, _)| shared_pod::pod_owner(input.project, other) != pod)
         .filter_map(|(other, service)| {
             reference_key(input, other, service, name).map(|key| format!("{other} ({key})"))
         })

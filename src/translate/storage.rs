@@ -2,6 +2,7 @@
 //! ConfigMaps, tmpfs and shm_size as memory emptyDirs. Also the pod-volume bookkeeping that
 //! `config` shares: unique volume names and one mount per container path.
 
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use k8s_openapi::api::core::v1::{
@@ -14,6 +15,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::config::{config_key, config_map};
 use super::names::{dns_label, joined, labels, project_labels, unique, MAX_NAME};
+use super::shared_pod::pod_owner;
 use super::{Context, PodParts};
 use crate::compose::host_files::HostFile;
 use crate::compose::model::{ByteSize, MountKind, Project, Service, ServiceVolume, Volume};
@@ -31,7 +33,7 @@ pub fn claims(cx: &mut Context<'_>) -> Vec<Manifest> {
     let project = cx.input.project;
     let mut manifests = Vec::new();
     for (key, volume) in &project.volumes {
-        let users = mounting_services(project, key);
+        let users = mounting_pods(project, key);
         if users.is_empty() {
             continue;
         }
@@ -122,12 +124,28 @@ fn mounting_services<'p>(project: &'p Project, key: &str) -> Vec<&'p str> {
         .collect()
 }
 
-/// ReadWriteMany when several pods share the volume: several services, or one service with
-/// several replicas (Compose shares a volume between all of them).
+/// The services whose pods mount the top-level volume `key`: those that mount it, or, for
+/// a service in another's pod (`network_mode: service:…`), that pod's service.
+fn mounting_pods<'p>(project: &'p Project, key: &str) -> Vec<&'p str> {
+    let pods: BTreeSet<&str> = mounting_services(project, key)
+        .into_iter()
+        .map(|name| pod_owner(project, name))
+        .collect();
+    project
+        .services
+        .keys()
+        .map(String::as_str)
+        .filter(|name| pods.contains(name))
+        .collect()
+}
+
+/// ReadWriteMany when several pods share the volume: several services (unless they run in
+/// one pod), or one service with several replicas (Compose shares a volume between all of
+/// them).
 fn access_mode(project: &Project, key: &str) -> AccessMode {
-    let users = mounting_services(project, key);
-    let several_pods = users.len() > 1
-        || users
+    let pods = mounting_pods(project, key);
+    let several_pods = pods.len() > 1
+        || pods
             .iter()
             .filter_map(|name| project.services.get(*name))
             .any(runs_several_pods);

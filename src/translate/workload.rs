@@ -118,7 +118,9 @@ fn pod_spec(cx: &mut Context<'_>, name: &str, service: &Service, parts: &mut Pod
         affinity,
         topology_spread_constraints,
         init_containers: (!init_containers.is_empty()).then_some(init_containers),
-        containers: vec![container],
+        containers: std::iter::once(container)
+            .chain(std::mem::take(&mut parts.guest_containers))
+            .collect(),
         volumes: (!parts.volumes.is_empty()).then(|| std::mem::take(&mut parts.volumes)),
         host_aliases: pod::host_aliases(cx, name, service),
         dns_policy,

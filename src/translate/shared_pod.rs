@@ -1,0 +1,316 @@
+//! `network_mode: service:X`: the container joins X's network namespace, which in
+//! Kubernetes is X's pod. The joining service gets no workload and no Service of its own:
+//! its container runs in X's pod (with its own env, mounts, probes, resources and security
+//! settings), its ports become ports of X's Service, and what belongs to a pod or a workload
+//! (replicas, scheduling, DNS, restart, `x-kubernetes` workload settings) is X's. A chain (A
+//! joins B, B joins C) ends in C's pod.
+//!
+//! The loader refuses a `service:` that names no service and a cycle (the mode implies a
+//! dependency), so every chain ends.
+
+use k8s_openapi::api::core::v1::Container;
+use serde_json::Value as Json;
+
+use super::container::main_container;
+use super::{extension, keys, network, storage, Context, PodParts};
+use crate::compose::model::{Project, Service};
+use crate::extension::{effective_kind, ServiceExtension};
+use crate::manifest::Manifest;
+
+/// The service whose network `service` joins directly, if it joins one.
+pub fn joined_service(service: &Service) -> Option<&str> {
+    service
+        .network_mode
+        .as_deref()
+        .and_then(|mode| mode.strip_prefix("service:"))
+}
+
+/// The service whose pod runs `name`: the end of its `network_mode: service:` chain, or
+/// `name` itself.
+pub fn pod_owner<'p>(project: &'p Project, name: &'p str) -> &'p str {
+    let mut owner = name;
+    // A chain visits each service at most once; the bound keeps a cycle the loader should
+    // have refused from looping.
+    for _ in 0..=project.services.len() {
+        match project
+            .services
+            .get(owner)
+            .and_then(joined_service)
+            .and_then(|next| project.services.get_key_value(next))
+        {
+            Some((next, _)) => owner = next.as_str(),
+            None => break,
+        }
+    }
+    owner
+}
+
+/// The services that run in `owner`'s pod besides `owner`, in the project's order.
+pub fn guests<'p>(project: &'p Project, owner: &str) -> Vec<(&'p str, &'p Service)> {
+    project
+        .services
+        .iter()
+        .filter(|(name, _)| name.as_str() != owner && pod_owner(project, name) == owner)
+        .map(|(name, service)| (name.as_str(), service))
+        .collect()
+}
+
+/// Whether `name` runs in another service's pod.
+pub fn is_guest(project: &Project, name: &str) -> bool {
+    pod_owner(project, name) != name
+}
+
+/// The container of `name` in `owner`'s pod, with its mounts, env files, configs and
+/// secrets; the pod volumes they need are added to `pod_volumes` (shared with the owner's
+/// container, so one source is one volume). Returns the container and the objects its parts
+/// need; what only a pod or a workload could carry is reported.
+pub fn guest_container(
+    cx: &mut Context<'_>,
+    owner: &str,
+    name: &str,
+    service: &Service,
+    pod: &mut PodParts,
+) -> (Container, Vec<Manifest>) {
+    let mut parts = PodParts {
+        volumes: std::mem::take(&mut pod.volumes),
+        ..Default::default()
+    };
+    let mut objects = Vec::new();
+    network::attach_guest(cx, name, service, &mut parts);
+    objects.extend(storage::attach(cx, name, service, &mut parts));
+    objects.extend(super::config::attach(cx, name, service, &mut parts));
+    let mut container = main_container(cx, name, service, &mut parts);
+    extension::apply_to_container(cx, name, cx.input.extensions.service(name), &mut container);
+    pod.volumes = parts.volumes;
+    pod.mounts_exclusive_claim |= parts.mounts_exclusive_claim;
+    cx.report.info(
+        name,
+        "network_mode",
+        format!(
+            "its container runs in the pod of {owner}, which shares one network: it has no \
+             workload and no Service of its own{}",
+            if service.ports.is_empty() && service.expose.is_empty() {
+                String::new()
+            } else {
+                format!("; its ports are ports of the Service of {owner}")
+            }
+        ),
+    );
+    report_pod_settings(cx, owner, name, service);
+    keys::report_unmapped(cx, name, service, &[]);
+    (container, objects)
+}
+
+/// A setting of the pod or the workload, as a value to compare.
+struct PodSetting {
+    key: &'static str,
+    value: fn(&Service) -> Json,
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Json {
+    serde_json::to_value(value).unwrap_or(Json::Null)
+}
+
+/// What one pod or workload has once, whatever its containers say.
+const POD_SETTINGS: &[PodSetting] = &[
+    PodSetting {
+        key: "deploy.replicas",
+        value: |s| json(&s.deploy.as_ref().and_then(|d| d.replicas).or(s.scale)),
+    },
+    PodSetting {
+        key: "deploy.mode",
+        value: |s| json(&s.deploy.as_ref().and_then(|d| d.mode.clone())),
+    },
+    PodSetting {
+        key: "deploy.placement",
+        value: |s| json(&s.deploy.as_ref().map(|d| &d.placement)),
+    },
+    PodSetting {
+        key: "deploy.update_config",
+        value: |s| json(&s.deploy.as_ref().and_then(|d| d.update_config.as_ref())),
+    },
+    PodSetting {
+        key: "deploy.restart_policy",
+        value: |s| json(&s.deploy.as_ref().and_then(|d| d.restart_policy.as_ref())),
+    },
+    PodSetting {
+        key: "deploy.labels",
+        value: |s| json(&s.deploy.as_ref().map(|d| &d.labels)),
+    },
+    PodSetting {
+        key: "restart",
+        value: |s| json(&s.restart),
+    },
+    PodSetting {
+        key: "labels",
+        value: |s| json(&s.labels),
+    },
+    PodSetting {
+        key: "annotations",
+        value: |s| json(&s.annotations),
+    },
+    PodSetting {
+        key: "dns",
+        value: |s| json(&s.dns),
+    },
+    PodSetting {
+        key: "dns_opt",
+        value: |s| json(&s.dns_opt),
+    },
+    PodSetting {
+        key: "dns_search",
+        value: |s| json(&s.dns_search),
+    },
+    PodSetting {
+        key: "extra_hosts",
+        value: |s| json(&s.extra_hosts),
+    },
+    PodSetting {
+        key: "hostname",
+        value: |s| json(&s.hostname),
+    },
+    PodSetting {
+        key: "domainname",
+        value: |s| json(&s.domainname),
+    },
+    PodSetting {
+        key: "sysctls",
+        value: |s| json(&s.sysctls),
+    },
+    PodSetting {
+        key: "group_add",
+        value: |s| json(&s.group_add),
+    },
+    PodSetting {
+        key: "platform",
+        value: |s| json(&s.platform),
+    },
+    PodSetting {
+        key: "stop_grace_period",
+        value: |s| json(&s.stop_grace_period),
+    },
+];
+
+/// Reports each pod or workload setting of the guest that differs from the owner's, its
+/// dependencies (the pod starts all its containers together) and `x-kubernetes` settings
+/// that belong to the pod, the workload or the Service.
+fn report_pod_settings(cx: &mut Context<'_>, owner: &str, name: &str, service: &Service) {
+    let project = cx.input.project;
+    let owner_service = &project.services[owner];
+    let pod_is_owners = |key: &str| {
+        format!(
+            "{name} runs in the pod of {owner} (network_mode), whose {key} applies to all its \
+             containers; {name}'s is not carried over"
+        )
+    };
+    for setting in POD_SETTINGS {
+        let own = (setting.value)(service);
+        let is_set = !matches!(&own, Json::Null)
+            && own != Json::Object(Default::default())
+            && own != Json::Array(Vec::new());
+        if is_set && own != (setting.value)(owner_service) {
+            cx.report
+                .warn(name, setting.key, pod_is_owners(setting.key));
+        }
+    }
+    let extensions = cx.input.extensions;
+    let (own_kind, owner_kind) = (
+        effective_kind(project, name, extensions.service(name)),
+        effective_kind(project, owner, extensions.service(owner)),
+    );
+    if own_kind != owner_kind {
+        cx.report.warn(
+            name,
+            "network_mode",
+            format!(
+                "it would be a {} of its own; in the pod of {owner} it runs as part of a {}",
+                super::kinds::kind_name(own_kind),
+                super::kinds::kind_name(owner_kind)
+            ),
+        );
+    }
+    let pod_level = ServiceExtension {
+        probes: None,
+        ..extensions.service(name).clone()
+    };
+    if pod_level != ServiceExtension::default() {
+        cx.report.warn_with_hint(
+            name,
+            "x-kubernetes",
+            format!(
+                "only its probes apply to its container; the rest belongs to the pod, the \
+                 workload or the Service of {owner}"
+            ),
+            format!("set them on {owner}"),
+        );
+    }
+    report_dependencies(cx, owner, name, service);
+}
+
+/// A guest's `depends_on` on a service of its own pod is implied; on another, the pod would
+/// have to wait, which would hold up the owner too (and deadlock when that service waits
+/// for the owner).
+fn report_dependencies(cx: &mut Context<'_>, owner: &str, name: &str, service: &Service) {
+    let project = cx.input.project;
+    for dependency in service.depends_on.keys() {
+        let key = format!("depends_on.{dependency}");
+        if project.services.contains_key(dependency.as_str())
+            && pod_owner(project, dependency) == owner
+        {
+            cx.report.info(
+                name,
+                &key,
+                format!(
+                    "{dependency} is in the same pod; its containers start together, so \
+                     nothing waits"
+                ),
+            );
+        } else {
+            cx.report.warn_with_hint(
+                name,
+                &key,
+                format!("not waited for: {name} runs in the pod of {owner}, which would wait too"),
+                format!(
+                    "let {name} retry until {dependency} answers, or add the dependency to {owner}"
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::value::Value;
+    use serde::Deserialize;
+
+    fn project(json: serde_json::Value) -> Project {
+        Project::deserialize(&Value::from_json(&json)).expect("test project")
+    }
+
+    #[test]
+    fn a_chain_ends_in_the_pod_of_its_last_service() {
+        let project = project(serde_json::json!({"services": {
+            "a": {"image": "a", "network_mode": "service:b"},
+            "b": {"image": "b", "network_mode": "service:c"},
+            "c": {"image": "c"},
+            "d": {"image": "d", "network_mode": "host"},
+        }}));
+        assert_eq!(pod_owner(&project, "a"), "c");
+        assert_eq!(pod_owner(&project, "b"), "c");
+        assert_eq!(pod_owner(&project, "c"), "c");
+        assert_eq!(pod_owner(&project, "d"), "d");
+        let names: Vec<&str> = guests(&project, "c").iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["a", "b"]);
+        assert!(is_guest(&project, "a") && !is_guest(&project, "c"));
+    }
+
+    #[test]
+    fn a_cycle_does_not_loop() {
+        let project = project(serde_json::json!({"services": {
+            "a": {"image": "a", "network_mode": "service:b"},
+            "b": {"image": "b", "network_mode": "service:a"},
+        }}));
+        let _ = pod_owner(&project, "a");
+    }
+}
