@@ -101,11 +101,15 @@ fn reservations(service: &Service) -> Option<&ResourceReservations> {
     deploy(service).and_then(|d| d.resources.reservations.as_ref())
 }
 
-/// Whether a network attachment says more than "join this network".
+/// Whether a network attachment says more than "join this network" and its aliases (which
+/// become Services, `alias`).
 fn has_settings(network: &Option<ServiceNetwork>) -> bool {
-    network
-        .as_ref()
-        .is_some_and(|n| *n != ServiceNetwork::default())
+    network.as_ref().is_some_and(|n| {
+        *n != ServiceNetwork {
+            aliases: n.aliases.clone(),
+            ..ServiceNetwork::default()
+        }
+    })
 }
 
 const UNMAPPED: &[Unmapped] = &[
@@ -351,9 +355,9 @@ const UNMAPPED: &[Unmapped] = &[
         key: "networks",
         is_set: |s| s.networks.values().any(has_settings),
         level: WARNING,
-        reason: "every pod reaches every Service by name; aliases, fixed addresses and other \
-                 network settings are not translated",
-        hint: Some("a Service named after the alias gives the service another name"),
+        reason: "pods get their addresses from the cluster network; fixed addresses, \
+                 interface names, priorities and driver options are not translated",
+        hint: None,
     },
     Unmapped {
         key: "oom_kill_disable",

@@ -10,6 +10,7 @@
 //! env files, configs and secrets, and `workload` builds the workload around them (of the
 //! kind `kinds` chooses). `extension` then adds what `x-kubernetes` asks for.
 
+pub mod alias;
 pub mod config;
 pub mod container;
 pub mod dependencies;
@@ -203,6 +204,8 @@ fn translate_service(cx: &mut Context<'_>, name: &str, service: &Service) -> Vec
     }
     objects.push(workload::workload(cx, name, service, parts));
     extension::finish_service(cx, name, service, &mut objects);
+    let aliases = alias::alias_services(cx, name, service, &objects);
+    objects.extend(aliases);
     objects
 }
 

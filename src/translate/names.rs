@@ -48,7 +48,8 @@ pub fn joined(parts: &[&str]) -> String {
 }
 
 /// Reports compose names that become the same Kubernetes name: each pair is an error that
-/// names both sources. Services, volumes, configs and secrets are checked within their kind.
+/// names both sources. Services, volumes, configs and secrets are checked within their kind;
+/// network aliases against the Services of services and other aliases.
 pub fn check_collisions(project: &Project) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     let sections: [(&str, Vec<&String>); 4] = [
@@ -74,6 +75,10 @@ pub fn check_collisions(project: &Project) -> Vec<Diagnostic> {
                 }
             }
         }
+    }
+    if errors.is_empty() {
+        // Aliases are compared with the services' names, which must be apart first.
+        errors.extend(super::alias::check_collisions(project));
     }
     errors
 }
