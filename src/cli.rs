@@ -48,6 +48,9 @@ enum Command {
         /// Image of the init containers that wait for dependencies.
         #[arg(long, value_name = "IMAGE", default_value = translate::DEFAULT_WAIT_IMAGE)]
         wait_image: String,
+        /// Compose networks as NetworkPolicies, and pods labelled with their networks.
+        #[arg(long)]
+        network_policies: bool,
         /// With -o DIR: write nothing, print what would change in DIR (as `diff`).
         #[arg(long)]
         dry_run: bool,
@@ -71,6 +74,9 @@ enum Command {
         /// Image of the init containers that wait for dependencies (as given to `convert`).
         #[arg(long, value_name = "IMAGE", default_value = translate::DEFAULT_WAIT_IMAGE)]
         wait_image: String,
+        /// Compose networks as NetworkPolicies (as given to `convert`).
+        #[arg(long)]
+        network_policies: bool,
     },
     /// Print the resolved compose project, as `docker compose config` does.
     Config {
@@ -222,6 +228,7 @@ fn execute(command: Command) -> Result<(), Failure> {
             strict,
             report,
             wait_image,
+            network_policies,
             dry_run,
             kustomize,
             overlays,
@@ -229,6 +236,7 @@ fn execute(command: Command) -> Result<(), Failure> {
             let options = translate::Options {
                 namespace,
                 wait_image,
+                network_policies,
             };
             if kustomize || !overlays.is_empty() {
                 let Some(dir) = output.as_deref().filter(|d| d.as_os_str() != "-") else {
@@ -283,10 +291,12 @@ fn execute(command: Command) -> Result<(), Failure> {
             dir,
             namespace,
             wait_image,
+            network_policies,
         } => {
             let options = translate::Options {
                 namespace,
                 wait_image,
+                network_policies,
             };
             let translation = translate_project(&input, &options).map_err(|f| match f {
                 Failure::Input(d) => Failure::InputOfDiff(d),
@@ -426,7 +436,10 @@ fn translate_with_files(
 ) -> Result<(Vec<PathBuf>, translate::Translation), Failure> {
     let loaded = compose::load_project(&load_options(input)?).map_err(Failure::Input)?;
     print_diagnostics(&loaded.warnings);
-    let collisions = translate::names::check_collisions(&loaded.project);
+    let mut collisions = translate::names::check_collisions(&loaded.project);
+    if options.network_policies {
+        collisions.extend(translate::policy::check_collisions(&loaded.project));
+    }
     if !collisions.is_empty() {
         return Err(Failure::Input(collisions));
     }

@@ -21,6 +21,7 @@ pub mod names;
 pub mod network;
 pub mod placement;
 pub mod pod;
+pub mod policy;
 pub mod probe;
 pub mod report;
 pub mod resources;
@@ -63,6 +64,8 @@ pub struct Options {
     pub namespace: Option<String>,
     /// The image of the init containers that wait for a dependency.
     pub wait_image: String,
+    /// Compose networks as NetworkPolicies (`--network-policies`).
+    pub network_policies: bool,
 }
 
 /// A small, pinned image with `nc` to wait for dependencies.
@@ -73,6 +76,7 @@ impl Default for Options {
         Options {
             namespace: None,
             wait_image: DEFAULT_WAIT_IMAGE.to_string(),
+            network_policies: false,
         }
     }
 }
@@ -151,6 +155,8 @@ pub fn translate(input: Input<'_>, options: &Options) -> Translation {
     for (name, service) in &input.project.services {
         manifests.extend(translate_service(&mut cx, name, service));
     }
+    let policies = policy::policies(&mut cx, &manifests);
+    manifests.extend(policies);
     kinds::claims_to_templates(&mut manifests);
     extension::finish_project(&cx, &mut manifests);
     let namespace = options
@@ -212,7 +218,16 @@ fn translate_service(cx: &mut Context<'_>, name: &str, service: &Service) -> Vec
 /// Top-level keys that have no Kubernetes object of their own yet: each gets a line.
 fn report_project_keys(cx: &mut Context<'_>) {
     let project = cx.input.project;
-    for name in project.networks.keys().filter(|n| n.as_str() != "default") {
+    let networks_reported = if cx.options.network_policies {
+        // Each network becomes a NetworkPolicy, which `policy` reports.
+        Vec::new()
+    } else {
+        project.networks.keys().collect()
+    };
+    for name in networks_reported
+        .into_iter()
+        .filter(|n| n.as_str() != "default")
+    {
         cx.report.warn_project(
             &format!("networks.{name}"),
             "networks are not translated: every pod can reach every Service of the namespace, \

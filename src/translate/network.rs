@@ -196,7 +196,7 @@ impl PortPlan {
         for (index, port) in service.ports.iter().enumerate() {
             plan.add_published(index, port);
         }
-        plan.note_host_publication(name, service);
+        plan.note_host_publication(shared_pod::pod_owner(input.project, name), service);
         for (index, text) in service.expose.iter().enumerate() {
             plan.add_exposed(index, text);
         }
@@ -254,8 +254,9 @@ impl PortPlan {
         });
     }
 
-    /// Published ports reach the host in Compose; a ClusterIP Service does not.
-    fn note_host_publication(&mut self, name: &str, service: &Service) {
+    /// Published ports reach the host in Compose; a ClusterIP Service does not. `owner` is
+    /// the service whose Service has the ports (itself, or the one whose pod it runs in).
+    fn note_host_publication(&mut self, owner: &str, service: &Service) {
         let published: BTreeSet<u16> = service
             .ports
             .iter()
@@ -265,7 +266,7 @@ impl PortPlan {
             return;
         };
         let list: Vec<String> = published.iter().map(u16::to_string).collect();
-        let service_name = service_name(name);
+        let service_name = service_name(owner);
         self.notes.push(Note::info(
             "ports",
             format!(
@@ -563,7 +564,7 @@ fn kube_service(project: &str, name: &str, ports: Vec<ServicePort>) -> KubeServi
     }
 }
 
-fn kube_protocol(protocol: Protocol) -> &'static str {
+pub(super) fn kube_protocol(protocol: Protocol) -> &'static str {
     match protocol {
         Protocol::Tcp => "TCP",
         Protocol::Udp => "UDP",

@@ -14,7 +14,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use super::container::main_container;
 use super::dependencies::wait_containers;
 use super::names::{dns_label, is_qualified_name, labels, selector};
-use super::{extension, keys, kinds, placement, pod, security, Context, PodParts};
+use super::{extension, keys, kinds, placement, pod, policy, security, Context, PodParts};
 use crate::compose::model::{Mapping, Service};
 use crate::extension::{effective_kind, DependsOnMode, WorkloadKind};
 use crate::manifest::Manifest;
@@ -54,21 +54,26 @@ pub fn workload(
     }
     let mut workload_labels = labels(&project, name);
     workload_labels.extend(extension.labels.clone());
+    let mut pod_labels = workload_labels.clone();
+    pod_labels.extend(policy::pod_labels(cx, service));
     let template = PodTemplateSpec {
         metadata: Some(ObjectMeta {
-            labels: Some(workload_labels.clone()),
+            labels: Some(pod_labels),
             annotations: pod_annotations,
             ..Default::default()
         }),
         spec: Some(spec),
     };
     let runs_once = matches!(kind, WorkloadKind::Job | WorkloadKind::Cronjob);
-    let mapped_by_kind: &[&str] = if runs_once {
-        &["deploy.restart_policy"]
-    } else {
-        &[]
-    };
-    keys::report_unmapped(cx, name, service, mapped_by_kind);
+    let mut mapped: Vec<&str> = Vec::new();
+    if runs_once {
+        mapped.push("deploy.restart_policy");
+    }
+    if cx.options.network_policies && service.network_mode.as_deref() == Some("none") {
+        // A NetworkPolicy isolates the pod (`policy`).
+        mapped.push("network_mode");
+    }
+    keys::report_unmapped(cx, name, service, &mapped);
     let metadata = ObjectMeta {
         name: Some(dns_label(name)),
         labels: Some(workload_labels),
