@@ -21,6 +21,11 @@ SPECIAL_INPUTS = {
     ("multiple-files", "output-k8s.yaml"): ["first.yaml", "second.yaml"],
     ("healthcheck", "output-healthcheck-k8s.yaml"): ["compose-healthcheck.yaml"],
 }
+# Expected files whose objects compose2k8s writes only when asked to by a flag.
+FLAGS = {
+    # Kompose writes a NetworkPolicy per network whenever services name networks.
+    ("network-policies", "output-k8s.yaml"): ["--network-policies"],
+}
 # Expected files made with Kompose flags that have no equivalent here.
 SKIPPED = {("change-in-volume", "output-k8s-empty-vols-template.yaml"), ("healthcheck", "output-healthcheck-os.yaml")}
 
@@ -47,8 +52,8 @@ def objects(text: str):
     return sorted(set(found))
 
 
-def ours(fixture: Path, files, binary: str):
-    args = [binary, "convert"]
+def ours(fixture: Path, files, binary: str, flags=()):
+    args = [binary, "convert", *flags]
     for f in files:
         args += ["-f", f]
     done = subprocess.run(args, cwd=fixture, capture_output=True, text=True)
@@ -77,7 +82,7 @@ def main():
             print(f"| {name} | {expected.name} | | | (no matching input) |")
             continue
         theirs = objects(expected.read_text())
-        mine, error = ours(fixture, files, args.binary)
+        mine, error = ours(fixture, files, args.binary, FLAGS.get((fixture.name, expected.name), ()))
         if mine is None:
             print(f"| {name} | {expected.name} | | {', '.join(theirs)} | refused: {error[0]} |")
             continue
