@@ -154,3 +154,21 @@ fn secret_values_never_appear_in_the_diff() {
         assert!(!text.contains(secret), "{text}");
     }
 }
+
+#[test]
+fn diff_takes_the_network_policies_of_convert() {
+    let scratch = Scratch::new("policies");
+    let converted = scratch.run(&["convert", "--network-policies", "-o", "out"]);
+    assert!(converted.status.success());
+    let same = scratch.run(&["diff", "--network-policies", "out"]);
+    assert_eq!(same.status.code(), Some(0), "{}", stdout(&same));
+    let without = stdout(&scratch.run(&["diff", "out"]));
+    assert!(
+        without.contains("- removed: NetworkPolicy expense-default (networking.k8s.io/v1)"),
+        "{without}"
+    );
+    assert!(
+        without.contains("    spec.template.metadata.labels"),
+        "{without}"
+    );
+}
