@@ -60,10 +60,10 @@ pub fn is_guest(project: &Project, name: &str) -> bool {
     pod_owner(project, name) != name
 }
 
-/// The container of `name` in `owner`'s pod, with its mounts, env files, configs and
-/// secrets; the pod volumes they need are added to `pod_volumes` (shared with the owner's
-/// container, so one source is one volume). Returns the container and the objects its parts
-/// need; what only a pod or a workload could carry is reported.
+/// The container of `name` in `owner`'s pod, with its ports, mounts, env files, configs and
+/// secrets; the pod volumes they need are added to `pod.volumes`, which the owner's
+/// container uses too, so one source is one volume. Returns the container and the objects
+/// its parts need; what only a pod or a workload could carry is reported.
 pub fn guest_container(
     cx: &mut Context<'_>,
     owner: &str,
@@ -81,6 +81,16 @@ pub fn guest_container(
     objects.extend(super::config::attach(cx, name, service, &mut parts));
     let mut container = main_container(cx, name, service, &mut parts);
     extension::apply_to_container(cx, name, cx.input.extensions.service(name), &mut container);
+    if container.readiness_probe.is_some() {
+        cx.report.info(
+            name,
+            "healthcheck",
+            format!(
+                "a pod is ready when all its containers are: until this probe passes, the \
+                 Service of {owner} sends nothing to the pod"
+            ),
+        );
+    }
     pod.volumes = parts.volumes;
     pod.mounts_exclusive_claim |= parts.mounts_exclusive_claim;
     cx.report.info(
