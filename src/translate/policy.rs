@@ -12,14 +12,16 @@
 //! Service that `x-kubernetes` exposes (Ingress, NodePort, LoadBalancer). `network_mode:
 //! none` cuts the pod off (`<project>-<service>-isolated`). An external network is shared
 //! with other projects: its label is its Docker name and its policy lets in pods of any
-//! project in the namespace. `internal` (no route out) is reported: egress is left open.
+//! project in the namespace. A pod only on `internal` networks (no route out in Compose)
+//! may connect only to the pods of its networks and to DNS (`<project>-<service>-internal`);
+//! a pod also on another network keeps its route out, as in Compose.
 
 use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
 use k8s_openapi::api::networking::v1::{
-    NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
-    NetworkPolicySpec,
+    NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
+    NetworkPolicyPort, NetworkPolicySpec,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -120,6 +122,7 @@ pub fn policies(cx: &mut Context<'_>, manifests: &[Manifest]) -> Vec<Manifest> {
             continue;
         }
         policies.extend(open_ports_policy(cx, &mut names, name, service, manifests));
+        policies.extend(internal_policy(cx, &mut names, name, service));
         policies.extend(network_mode_policy(cx, &mut names, name, service));
     }
     policies
@@ -152,16 +155,9 @@ fn network_policy(cx: &mut Context<'_>, names: &mut UniqueNames, network: &str) 
     let project = cx.input.project;
     let label = network_label(project, network);
     let part_of = dns_label(cx.project_name());
-    let on_network = BTreeMap::from([(label.clone(), "true".to_string())]);
-    let mut own_pods = on_network.clone();
+    let mut own_pods = BTreeMap::from([(label.clone(), "true".to_string())]);
     own_pods.insert(PART_OF.to_string(), part_of);
     let external = is_external(project, network);
-    // Other projects' pods on an external network carry its label too.
-    let peers = if external {
-        on_network
-    } else {
-        own_pods.clone()
-    };
     let name = names.claim(&joined(&[cx.project_name(), network]));
     let members: Vec<&str> = project
         .services
@@ -191,13 +187,7 @@ fn network_policy(cx: &mut Context<'_>, names: &mut UniqueNames, network: &str) 
         NetworkPolicySpec {
             policy_types: Some(vec!["Ingress".to_string()]),
             ingress: Some(vec![NetworkPolicyIngressRule {
-                from: Some(vec![NetworkPolicyPeer {
-                    pod_selector: Some(LabelSelector {
-                        match_labels: Some(peers),
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                }]),
+                from: Some(vec![peers(cx, network)]),
                 ports: None,
             }]),
             ..Default::default()
@@ -205,18 +195,109 @@ fn network_policy(cx: &mut Context<'_>, names: &mut UniqueNames, network: &str) 
     )
 }
 
+/// The pods on `network`: the project's, or for an external network any project's, whose
+/// pods carry the same label.
+fn peers(cx: &Context<'_>, network: &str) -> NetworkPolicyPeer {
+    let project = cx.input.project;
+    let mut labels = BTreeMap::from([(network_label(project, network), "true".to_string())]);
+    if !is_external(project, network) {
+        labels.insert(PART_OF.to_string(), dns_label(cx.project_name()));
+    }
+    NetworkPolicyPeer {
+        pod_selector: Some(LabelSelector {
+            match_labels: Some(labels),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn is_internal(project: &Project, network: &str) -> bool {
+    project.networks.get(network).is_some_and(|d| d.internal)
+}
+
+/// A pod whose networks are all `internal` has no route out in Compose: it may connect to
+/// the pods of its networks, and to the cluster's DNS on port 53 to find them.
+fn internal_policy(
+    cx: &mut Context<'_>,
+    names: &mut UniqueNames,
+    name: &str,
+    service: &Service,
+) -> Option<Manifest> {
+    let project = cx.input.project;
+    let networks: Vec<&str> = networks_of(service).collect();
+    if networks.is_empty() || !networks.iter().all(|n| is_internal(project, n)) {
+        return None;
+    }
+    let policy_name = names.claim(&joined(&[cx.project_name(), name, "internal"]));
+    cx.report.info(
+        name,
+        "networks",
+        format!(
+            "only on internal networks ({}): the NetworkPolicy `{policy_name}` lets the pod \
+             connect only to their pods and to DNS",
+            networks.join(", ")
+        ),
+    );
+    let dns = [Protocol::Udp, Protocol::Tcp]
+        .into_iter()
+        .map(|protocol| NetworkPolicyPort {
+            port: Some(IntOrString::Int(53)),
+            protocol: Some(kube_protocol(protocol).to_string()),
+            ..Default::default()
+        })
+        .collect();
+    Some(policy(
+        cx,
+        policy_name,
+        selector(cx.project_name(), name),
+        NetworkPolicySpec {
+            policy_types: Some(vec!["Egress".to_string()]),
+            egress: Some(vec![
+                NetworkPolicyEgressRule {
+                    to: Some(networks.iter().map(|n| peers(cx, n)).collect()),
+                    ports: None,
+                },
+                NetworkPolicyEgressRule {
+                    to: None,
+                    ports: Some(dns),
+                },
+            ]),
+            ..Default::default()
+        },
+    ))
+}
+
 /// What a NetworkPolicy cannot say about a network.
 fn report_network_options(cx: &mut Context<'_>, network: &str, key: &str) {
     let Some(definition) = cx.input.project.networks.get(network) else {
         return;
     };
-    if definition.internal {
-        cx.report.warn_project(
+    let project = cx.input.project;
+    let with_route_out: Vec<&str> = project
+        .services
+        .iter()
+        .filter(|(_, s)| s.networks.0.contains_key(network))
+        .filter(|(_, s)| networks_of(s).any(|n| !is_internal(project, n)))
+        .map(|(n, _)| n.as_str())
+        .collect();
+    if definition.internal && !with_route_out.is_empty() {
+        cx.report.info_project(
             &format!("{key}.internal"),
-            "pods on it still reach addresses outside the cluster: egress is not restricted",
-            Some(
-                "an egress NetworkPolicy that allows DNS and the network's pods expresses it"
-                    .into(),
+            format!(
+                "{} {} also on a network with a route out: {} pods reach outside the cluster, \
+                 as in Compose; pods only on internal networks do not",
+                with_route_out.join(", "),
+                if with_route_out.len() == 1 {
+                    "is"
+                } else {
+                    "are"
+                },
+                if with_route_out.len() == 1 {
+                    "its"
+                } else {
+                    "their"
+                },
             ),
         );
     }
