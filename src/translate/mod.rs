@@ -61,6 +61,9 @@ pub struct Options {
     pub namespace: Option<String>,
     /// The image of the init containers that wait for a dependency.
     pub wait_image: String,
+    /// The output reads file and variable data of ConfigMaps and Secrets at build time
+    /// (kustomize generators) instead of holding it; only the report's wording depends on it.
+    pub data_by_reference: bool,
 }
 
 /// A small, pinned image with `nc` to wait for dependencies.
@@ -71,6 +74,7 @@ impl Default for Options {
         Options {
             namespace: None,
             wait_image: DEFAULT_WAIT_IMAGE.to_string(),
+            data_by_reference: false,
         }
     }
 }
