@@ -483,11 +483,14 @@ fn translate_with_files(
 ) -> Result<(Vec<PathBuf>, translate::Translation), Failure> {
     let loaded = compose::load_project(&load_options(input)?).map_err(Failure::Input)?;
     print_diagnostics(&loaded.warnings);
+    let located = |diagnostics: Vec<Diagnostic>| {
+        Failure::Input(diagnostics.into_iter().map(|d| loaded.locate(d)).collect())
+    };
     let collisions = translate::names::check_collisions(&loaded.project);
     if !collisions.is_empty() {
-        return Err(Failure::Input(collisions));
+        return Err(located(collisions));
     }
-    let extensions = crate::extension::check(&loaded.project).map_err(Failure::Input)?;
+    let extensions = crate::extension::check(&loaded.project).map_err(located)?;
     let host_files = compose::host_files::read_host_files(&loaded.project);
     let translation = translate::translate(
         translate::Input {
