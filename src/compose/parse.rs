@@ -64,7 +64,10 @@ fn parse_parts(document: &Value) -> Vec<Diagnostic> {
 
 /// The key of serde's "unknown field `key`, expected …".
 fn unknown_field(message: &str) -> Option<&str> {
-    message.strip_prefix("unknown field `")?.split_once('`').map(|(key, _)| key)
+    message
+        .strip_prefix("unknown field `")?
+        .split_once('`')
+        .map(|(key, _)| key)
 }
 
 /// Serde's wording made into the project's: "unknown field" is an unknown key, and a
