@@ -33,50 +33,27 @@ enum Command {
         /// Write one file per object into DIR (`-` for stdout, the default).
         #[arg(short = 'o', long = "output", value_name = "DIR")]
         output: Option<PathBuf>,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Yaml)]
-        format: Format,
-        /// Namespace to set on every object.
-        #[arg(long, value_name = "NS")]
-        namespace: Option<String>,
+        #[command(flatten)]
+        layout: LayoutArgs,
         /// Exit 1 when the report has any warning.
         #[arg(long)]
         strict: bool,
         /// Report format, on stderr.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         report: ReportFormat,
-        /// Image of the init containers that wait for dependencies.
-        #[arg(long, value_name = "IMAGE", default_value = translate::DEFAULT_WAIT_IMAGE)]
-        wait_image: String,
-        /// Compose networks as NetworkPolicies, and pods labelled with their networks.
-        #[arg(long)]
-        network_policies: bool,
         /// With -o DIR: write nothing, print what would change in DIR (as `diff`).
         #[arg(long)]
         dry_run: bool,
-        /// With -o DIR: write a kustomize base (DIR/base) and overlays (DIR/overlays/NAME).
-        #[arg(long)]
-        kustomize: bool,
-        /// An overlay from override files: NAME=FILE[,FILE…] (repeatable; with --kustomize).
-        #[arg(long = "overlay", value_name = "NAME=FILES", value_parser = parse_overlay)]
-        overlays: Vec<OverlayArg>,
     },
     /// Show what `convert -o DIR` would change in DIR; exit 0 if nothing, 1 if something.
     Diff {
         #[command(flatten)]
         input: InputArgs,
-        /// The directory of manifests to compare with.
+        /// The directory of manifests (or, with --kustomize, the tree) to compare with.
         #[arg(value_name = "DIR")]
         dir: PathBuf,
-        /// Namespace to set on every object (as given to `convert`).
-        #[arg(long, value_name = "NS")]
-        namespace: Option<String>,
-        /// Image of the init containers that wait for dependencies (as given to `convert`).
-        #[arg(long, value_name = "IMAGE", default_value = translate::DEFAULT_WAIT_IMAGE)]
-        wait_image: String,
-        /// Compose networks as NetworkPolicies (as given to `convert`).
-        #[arg(long)]
-        network_policies: bool,
+        #[command(flatten)]
+        layout: LayoutArgs,
     },
     /// Print the resolved compose project, as `docker compose config` does.
     Config {
@@ -114,6 +91,59 @@ pub struct InputArgs {
     /// Enable services of this profile (repeatable; default: COMPOSE_PROFILES).
     #[arg(long = "profile", value_name = "NAME")]
     pub profiles: Vec<String>,
+}
+
+/// How the objects are made and laid out: what `convert` and `diff` share, so that `diff`
+/// given the same flags renders exactly what `convert` writes.
+#[derive(Debug, Args, Clone)]
+struct LayoutArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Yaml)]
+    format: Format,
+    /// Namespace to set on every object.
+    #[arg(long, value_name = "NS")]
+    namespace: Option<String>,
+    /// Image of the init containers that wait for dependencies.
+    #[arg(long, value_name = "IMAGE", default_value = translate::DEFAULT_WAIT_IMAGE)]
+    wait_image: String,
+    /// Compose networks as NetworkPolicies, and pods labelled with their networks.
+    #[arg(long)]
+    network_policies: bool,
+    /// A kustomize base (DIR/base) and overlays (DIR/overlays/NAME) instead of plain files.
+    #[arg(long)]
+    kustomize: bool,
+    /// An overlay from override files: NAME=FILE[,FILE…] (repeatable; with --kustomize).
+    #[arg(long = "overlay", value_name = "NAME=FILES", value_parser = parse_overlay)]
+    overlays: Vec<OverlayArg>,
+}
+
+impl LayoutArgs {
+    fn options(&self) -> translate::Options {
+        translate::Options {
+            namespace: self.namespace.clone(),
+            wait_image: self.wait_image.clone(),
+            network_policies: self.network_policies,
+            data_by_reference: self.kustomize,
+        }
+    }
+
+    /// The output directory when the layout is a kustomize tree; an error when the flags
+    /// ask for a tree without a directory.
+    fn kustomize_dir<'d>(
+        &self,
+        dir: Option<&'d std::path::Path>,
+    ) -> Result<Option<&'d std::path::Path>, Failure> {
+        if !self.kustomize && self.overlays.is_empty() {
+            return Ok(None);
+        }
+        if !self.kustomize {
+            return Err(Failure::Io(anyhow::anyhow!("--overlay needs --kustomize")));
+        }
+        match dir {
+            Some(dir) => Ok(Some(dir)),
+            None => Err(Failure::Io(anyhow::anyhow!("--kustomize needs -o DIR"))),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -223,44 +253,22 @@ fn execute(command: Command) -> Result<(), Failure> {
         Command::Convert {
             input,
             output,
-            format,
-            namespace,
+            layout,
             strict,
             report,
-            wait_image,
-            network_policies,
             dry_run,
-            kustomize,
-            overlays,
         } => {
-            let options = translate::Options {
-                namespace,
-                wait_image,
-                network_policies,
-            };
-            if kustomize || !overlays.is_empty() {
-                let Some(dir) = output.as_deref().filter(|d| d.as_os_str() != "-") else {
-                    return Err(Failure::Io(anyhow::anyhow!("--kustomize needs -o DIR")));
-                };
-                if !kustomize {
-                    return Err(Failure::Io(anyhow::anyhow!("--overlay needs --kustomize")));
-                }
-                return write_kustomize(
-                    &input,
-                    &overlays,
-                    &options,
-                    dir,
-                    emit_format(format),
-                    report,
-                    strict,
-                );
+            let dir = output.as_deref().filter(|dir| dir.as_os_str() != "-");
+            if let Some(dir) = layout.kustomize_dir(dir)? {
+                return convert_kustomize(&input, &layout, dir, report, strict, dry_run);
             }
-            let translation = translate_project(&input, &options).map_err(|f| match f {
-                Failure::Input(d) if dry_run => Failure::InputOfDiff(d),
-                other => other,
-            })?;
-            let emit_format = emit_format(format);
-            match output.as_deref().filter(|dir| dir.as_os_str() != "-") {
+            let translation =
+                translate_project(&input, &layout.options()).map_err(|f| match f {
+                    Failure::Input(d) if dry_run => Failure::InputOfDiff(d),
+                    other => other,
+                })?;
+            let emit_format = emit_format(layout.format);
+            match dir {
                 Some(dir) if dry_run => {
                     let changed = show_diff(dir, &translation)?;
                     print_report(&translation.report, report);
@@ -286,23 +294,20 @@ fn execute(command: Command) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Command::Diff {
-            input,
-            dir,
-            namespace,
-            wait_image,
-            network_policies,
-        } => {
-            let options = translate::Options {
-                namespace,
-                wait_image,
-                network_policies,
-            };
-            let translation = translate_project(&input, &options).map_err(|f| match f {
+        Command::Diff { input, dir, layout } => {
+            let as_diff_error = |f| match f {
                 Failure::Input(d) => Failure::InputOfDiff(d),
                 other => other,
-            })?;
-            if show_diff(&dir, &translation)? {
+            };
+            let changed = if layout.kustomize_dir(Some(&dir))?.is_some() {
+                let tree = render_kustomize(&input, &layout, &dir).map_err(as_diff_error)?;
+                show_tree_diff(&dir, &tree.files)?
+            } else {
+                let translation =
+                    translate_project(&input, &layout.options()).map_err(as_diff_error)?;
+                show_diff(&dir, &translation)?
+            };
+            if changed {
                 Err(Failure::Changed)
             } else {
                 Ok(())
@@ -333,26 +338,37 @@ fn execute(command: Command) -> Result<(), Failure> {
     }
 }
 
-/// `convert --kustomize`: the base from INPUT, each overlay from INPUT's files plus its own.
-fn write_kustomize(
+/// A kustomize tree as `convert --kustomize` would write it, and what to tell about it.
+struct KustomizeTree {
+    files: Vec<(String, String)>,
+    /// The reports of the base and of each overlay.
+    reports: Vec<translate::Report>,
+    /// Notes on env files whose values had to be copied.
+    notes: std::collections::BTreeSet<String>,
+    /// Secret values the user must put in the tree: the file, and the variable to take it from.
+    secret_values: Vec<(String, String)>,
+}
+
+impl KustomizeTree {
+    fn warnings(&self) -> usize {
+        self.reports.iter().map(|r| r.warnings()).sum::<usize>() + self.secret_values.len()
+    }
+}
+
+/// The base from INPUT, each overlay from INPUT's files plus its own.
+fn render_kustomize(
     input: &InputArgs,
-    overlays: &[OverlayArg],
-    options: &translate::Options,
+    layout: &LayoutArgs,
     dir: &std::path::Path,
-    format: emit::Format,
-    report: ReportFormat,
-    strict: bool,
-) -> Result<(), Failure> {
-    let (base_files, mut base) = translate_with_files(input, options)?;
-    let mut warnings = base.report.warnings();
-    print_report(&base.report, report);
+) -> Result<KustomizeTree, Failure> {
+    let options = layout.options();
+    let (base_files, mut base) = translate_with_files(input, &options)?;
     let mut rendered_overlays = Vec::new();
-    for overlay in overlays {
+    for overlay in &layout.overlays {
         let mut overlay_input = input.clone();
         overlay_input.files = base_files.clone();
         overlay_input.files.extend(overlay.files.iter().cloned());
-        let (_, translation) = translate_with_files(&overlay_input, options)?;
-        warnings += translation.report.warnings();
+        let (_, translation) = translate_with_files(&overlay_input, &options)?;
         rendered_overlays.push((overlay.name.clone(), translation));
     }
     // The base's files are the overlays' too: each note once.
@@ -360,17 +376,50 @@ fn write_kustomize(
     for (_, translation) in &mut rendered_overlays {
         notes.extend(keep_literal_env_files_only(translation));
     }
-    for note in notes {
-        eprintln!("note: {note}");
-    }
     let out_dir = std::path::absolute(dir)
         .map_err(|e| Failure::Io(anyhow::anyhow!("cannot resolve {}: {e}", dir.display())))?;
+    let format = emit_format(layout.format);
     let files = crate::kustomize::render_tree(&base, &rendered_overlays, &out_dir, format);
-    emit::write_directory(dir, &files).map_err(Failure::Io)?;
     let translations: Vec<&translate::Translation> = std::iter::once(&base)
         .chain(rendered_overlays.iter().map(|(_, t)| t))
         .collect();
-    for (file, variable) in crate::kustomize::secret_values_needed(&translations) {
+    let secret_values = crate::kustomize::secret_values_needed(&translations);
+    let reports = translations.iter().map(|t| t.report.clone()).collect();
+    Ok(KustomizeTree {
+        files,
+        reports,
+        notes,
+        secret_values,
+    })
+}
+
+/// `convert --kustomize`: writes the tree (or, with `--dry-run`, shows what would change).
+fn convert_kustomize(
+    input: &InputArgs,
+    layout: &LayoutArgs,
+    dir: &std::path::Path,
+    report: ReportFormat,
+    strict: bool,
+    dry_run: bool,
+) -> Result<(), Failure> {
+    let tree = render_kustomize(input, layout, dir).map_err(|f| match f {
+        Failure::Input(d) if dry_run => Failure::InputOfDiff(d),
+        other => other,
+    })?;
+    let changed = if dry_run {
+        show_tree_diff(dir, &tree.files)?
+    } else {
+        emit::write_directory(dir, &tree.files).map_err(Failure::Io)?;
+        false
+    };
+    // The overlays' reports repeat the base's: the base's is the one shown.
+    if let Some(base_report) = tree.reports.first() {
+        print_report(base_report, report);
+    }
+    for note in &tree.notes {
+        eprintln!("note: {note}");
+    }
+    for (file, variable) in &tree.secret_values {
         // The value is in this process's environment, but writing it would copy a secret
         // into the output tree; the user puts it there (and keeps it out of git).
         eprintln!(
@@ -378,10 +427,12 @@ fn write_kustomize(
              {} (not in git) before `kubectl kustomize`",
             dir.join(file).display()
         );
-        warnings += 1;
     }
-    if strict && warnings > 0 {
-        return Err(Failure::Strict(warnings));
+    if changed {
+        return Err(Failure::Changed);
+    }
+    if strict && tree.warnings() > 0 {
+        return Err(Failure::Strict(tree.warnings()));
     }
     Ok(())
 }
@@ -436,14 +487,17 @@ fn translate_with_files(
 ) -> Result<(Vec<PathBuf>, translate::Translation), Failure> {
     let loaded = compose::load_project(&load_options(input)?).map_err(Failure::Input)?;
     print_diagnostics(&loaded.warnings);
+    let located = |diagnostics: Vec<Diagnostic>| {
+        Failure::Input(diagnostics.into_iter().map(|d| loaded.locate(d)).collect())
+    };
     let mut collisions = translate::names::check_collisions(&loaded.project);
     if options.network_policies {
         collisions.extend(translate::policy::check_collisions(&loaded.project));
     }
     if !collisions.is_empty() {
-        return Err(Failure::Input(collisions));
+        return Err(located(collisions));
     }
-    let extensions = crate::extension::check(&loaded.project).map_err(Failure::Input)?;
+    let extensions = crate::extension::check(&loaded.project).map_err(located)?;
     let host_files = compose::host_files::read_host_files(&loaded.project);
     let translation = translate::translate(
         translate::Input {
@@ -481,6 +535,20 @@ fn show_diff(dir: &std::path::Path, translation: &translate::Translation) -> Res
         Vec::new()
     };
     let changes = diff::compare(existing, diff::rendered(&translation.manifests));
+    let colour = std::io::stdout().is_terminal();
+    write_stdout(&diff::render(&changes, colour))?;
+    Ok(!changes.is_empty())
+}
+
+/// Like [`show_diff`], for a kustomize tree.
+fn show_tree_diff(dir: &std::path::Path, files: &[(String, String)]) -> Result<bool, Failure> {
+    let existing = if dir.exists() {
+        diff::read_tree(dir).map_err(Failure::Io)?
+    } else {
+        Vec::new()
+    };
+    let rendered = diff::rendered_tree(files).map_err(Failure::Io)?;
+    let changes = diff::compare(existing, rendered);
     let colour = std::io::stdout().is_terminal();
     write_stdout(&diff::render(&changes, colour))?;
     Ok(!changes.is_empty())

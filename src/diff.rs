@@ -15,37 +15,60 @@ use anyhow::{Context as _, Result};
 use serde_json::Value as Json;
 use similar::TextDiff;
 
+use crate::kustomize::SECRET_VALUES_DIR;
 use crate::manifest::{Identity, Manifest};
 
 /// What replaces a secret value in any output.
 pub const MASK: &str = "***";
 
-/// One object as found on one side.
+/// What the two sides are matched by: an object's identity for a directory of objects, a
+/// [`TreeEntry`] for a kustomize tree.
+pub trait Key: Ord + Clone {
+    /// How the report names it, like `Deployment web (apps/v1)`.
+    fn describe(&self) -> String;
+    /// A short name for the headers of the unified diff.
+    fn short_name(&self) -> String;
+}
+
+impl Key for Identity {
+    fn describe(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{} {}/{} ({})", self.kind, ns, self.name, self.api_version),
+            None => format!("{} {} ({})", self.kind, self.name, self.api_version),
+        }
+    }
+
+    fn short_name(&self) -> String {
+        self.name.clone()
+    }
+}
+
+/// One object (or, in a kustomize tree, one file) as found on one side.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Object {
-    pub identity: Identity,
+pub struct Object<K = Identity> {
+    pub identity: K,
     pub body: Json,
 }
 
 /// How the directory compares with what would be written.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Changes {
-    pub added: Vec<Object>,
-    pub removed: Vec<Object>,
-    pub changed: Vec<Changed>,
+#[derive(Debug, Clone, PartialEq)]
+pub struct Changes<K = Identity> {
+    pub added: Vec<Object<K>>,
+    pub removed: Vec<Object<K>>,
+    pub changed: Vec<Changed<K>>,
     pub unchanged: usize,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Changed {
-    pub identity: Identity,
+pub struct Changed<K = Identity> {
+    pub identity: K,
     /// Field paths that differ, like `spec.template.spec.containers[0].image`.
     pub paths: Vec<String>,
     pub before: Json,
     pub after: Json,
 }
 
-impl Changes {
+impl<K> Changes<K> {
     pub fn is_empty(&self) -> bool {
         self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
     }
@@ -107,6 +130,130 @@ fn identity_of(object: &Json) -> Option<Identity> {
     })
 }
 
+/// An entry of a kustomize tree: an object, in the directory of the kustomization that
+/// lists it, or a whole file that is not an object (a kustomization, a patch).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TreeEntry {
+    Object {
+        directory: String,
+        identity: Identity,
+    },
+    File(String),
+}
+
+impl Key for TreeEntry {
+    fn describe(&self) -> String {
+        match self {
+            TreeEntry::Object {
+                directory,
+                identity,
+            } => format!("{} in {directory}/", identity.describe()),
+            TreeEntry::File(path) => path.clone(),
+        }
+    }
+
+    fn short_name(&self) -> String {
+        match self {
+            TreeEntry::Object {
+                directory,
+                identity,
+            } => format!("{directory}/{}", identity.name),
+            TreeEntry::File(path) => path.clone(),
+        }
+    }
+}
+
+/// Reads a kustomize tree as `convert --kustomize` writes it: every YAML and JSON file
+/// under `dir`, but for hidden ones and the directory of secret values, which the user
+/// fills and which must never be shown.
+pub fn read_tree(dir: &Path) -> Result<Vec<Object<TreeEntry>>> {
+    let mut paths = Vec::new();
+    collect_tree_files(dir, "", &mut paths)?;
+    paths.sort();
+    let mut entries = Vec::new();
+    for relative in paths {
+        let path = dir.join(&relative);
+        let text =
+            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        tree_entries(&relative, &text, &mut entries)
+            .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
+    }
+    Ok(entries)
+}
+
+fn collect_tree_files(dir: &Path, prefix: &str, into: &mut Vec<String>) -> Result<()> {
+    let listing = fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
+    for entry in listing.filter_map(|e| e.ok()) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || (prefix.is_empty() && name == SECRET_VALUES_DIR) {
+            continue;
+        }
+        let relative = format!("{prefix}{name}");
+        let path = entry.path();
+        if path.is_dir() {
+            collect_tree_files(&path, &format!("{relative}/"), into)?;
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml" | "json")
+        ) {
+            into.push(relative);
+        }
+    }
+    Ok(())
+}
+
+/// The entries of the tree `convert --kustomize` would write (paths relative to its root).
+pub fn rendered_tree(files: &[(String, String)]) -> Result<Vec<Object<TreeEntry>>> {
+    let mut entries = Vec::new();
+    for (relative, text) in files {
+        tree_entries(relative, text, &mut entries)
+            .map_err(|e| anyhow::anyhow!("{relative}:{e}"))?;
+    }
+    Ok(entries)
+}
+
+/// A file whose documents are all objects gives one entry per object; any other file (a
+/// kustomization, a JSON patch, a `$patch: delete`) is one entry.
+fn tree_entries(relative: &str, text: &str, into: &mut Vec<Object<TreeEntry>>) -> Result<()> {
+    let documents: Vec<Json> = crate::yaml::parse(text, None)
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .iter()
+        .map(|d| d.to_json())
+        .collect();
+    let objects: Option<Vec<Identity>> = documents
+        .iter()
+        .map(|d| identity_of(d).filter(|_| d.get("$patch").is_none()))
+        .collect();
+    match objects {
+        Some(identities) if !identities.is_empty() => {
+            let directory = match relative.rsplit_once('/') {
+                Some((directory, _)) => directory.to_string(),
+                None => ".".to_string(),
+            };
+            for (identity, body) in identities.into_iter().zip(documents) {
+                into.push(Object {
+                    identity: TreeEntry::Object {
+                        directory: directory.clone(),
+                        identity,
+                    },
+                    body,
+                });
+            }
+        }
+        _ => {
+            let body = match <[Json; 1]>::try_from(documents) {
+                Ok([single]) => single,
+                Err(several) => Json::Array(several),
+            };
+            into.push(Object {
+                identity: TreeEntry::File(relative.to_string()),
+                body,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// The objects `convert` would write.
 pub fn rendered(manifests: &[Manifest]) -> Vec<Object> {
     manifests
@@ -119,10 +266,14 @@ pub fn rendered(manifests: &[Manifest]) -> Vec<Object> {
 }
 
 /// Compares what is in the directory (`before`) with what would be written (`after`).
-pub fn compare(before: Vec<Object>, after: Vec<Object>) -> Changes {
-    let mut old: BTreeMap<Identity, Json> =
-        before.into_iter().map(|o| (o.identity, o.body)).collect();
-    let mut changes = Changes::default();
+pub fn compare<K: Key>(before: Vec<Object<K>>, after: Vec<Object<K>>) -> Changes<K> {
+    let mut old: BTreeMap<K, Json> = before.into_iter().map(|o| (o.identity, o.body)).collect();
+    let mut changes = Changes {
+        added: Vec::new(),
+        removed: Vec::new(),
+        changed: Vec::new(),
+        unchanged: 0,
+    };
     for object in after {
         match old.remove(&object.identity) {
             None => changes.added.push(object),
@@ -189,26 +340,13 @@ pub fn masked(object: &Json) -> Json {
     copy
 }
 
-fn describe(identity: &Identity) -> String {
-    match &identity.namespace {
-        Some(ns) => format!(
-            "{} {}/{} ({})",
-            identity.kind, ns, identity.name, identity.api_version
-        ),
-        None => format!(
-            "{} {} ({})",
-            identity.kind, identity.name, identity.api_version
-        ),
-    }
-}
-
 fn yaml_of(object: &Json) -> String {
     crate::yaml::to_string(&masked(object)).unwrap_or_default()
 }
 
 /// The report: one block per changed object, then a summary line. `colour` adds ANSI
 /// colours for a terminal.
-pub fn render(changes: &Changes, colour: bool) -> String {
+pub fn render<K: Key>(changes: &Changes<K>, colour: bool) -> String {
     let paint = |code: &str, text: &str| {
         if colour {
             format!("\x1b[{code}m{text}\x1b[0m")
@@ -221,28 +359,28 @@ pub fn render(changes: &Changes, colour: bool) -> String {
         let _ = writeln!(
             out,
             "{}",
-            paint("32", &format!("+ added: {}", describe(&object.identity)))
+            paint("32", &format!("+ added: {}", object.identity.describe()))
         );
     }
     for object in &changes.removed {
         let _ = writeln!(
             out,
             "{}",
-            paint("31", &format!("- removed: {}", describe(&object.identity)))
+            paint("31", &format!("- removed: {}", object.identity.describe()))
         );
     }
     for change in &changes.changed {
         let _ = writeln!(
             out,
             "{}",
-            paint("33", &format!("~ changed: {}", describe(&change.identity)))
+            paint("33", &format!("~ changed: {}", change.identity.describe()))
         );
         for path in &change.paths {
             let _ = writeln!(out, "    {path}");
         }
         let (before, after) = (yaml_of(&change.before), yaml_of(&change.after));
         let diff = TextDiff::from_lines(&before, &after);
-        let name = &change.identity.name;
+        let name = change.identity.short_name();
         let unified = diff
             .unified_diff()
             .context_radius(3)

@@ -431,7 +431,14 @@ impl TreeBuilder {
                     return merge_source(value, merges).map_err(error_at);
                 }
                 match pending_key.take() {
-                    Some((key, _)) => {
+                    Some((key, key_span)) => {
+                        let mut value = value;
+                        // A collection's own start is where its first entry begins (or
+                        // after it); a diagnostic about the whole collection reads best at
+                        // the key that names it.
+                        if matches!(value.kind, Kind::Map(_) | Kind::Seq(_)) {
+                            value.span = key_span;
+                        }
                         entries.insert(key, value);
                         Ok(())
                     }

@@ -155,6 +155,99 @@ fn secret_values_never_appear_in_the_diff() {
     }
 }
 
+/// Every file under `dir`, recursively, with its bytes.
+fn tree_snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(next) = pending.pop() {
+        for entry in fs::read_dir(&next).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let bytes = fs::read(&path).expect("read");
+                files.push((path, bytes));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+const PROD_OVERRIDE: &str = "services:\n  backend:\n    deploy:\n      replicas: 3\n";
+
+#[test]
+fn kustomize_trees_are_diffed_per_directory_and_file() {
+    let scratch = Scratch::new("kustomize");
+    fs::write(scratch.0.join("compose.prod.yaml"), PROD_OVERRIDE).expect("write override");
+    let tree = ["--kustomize", "--overlay", "prod=compose.prod.yaml"];
+    let convert: Vec<&str> = ["convert", "-o", "out"]
+        .iter()
+        .chain(&tree)
+        .copied()
+        .collect();
+    assert!(scratch.run(&convert).status.success());
+    let diff: Vec<&str> = ["diff", "out"].iter().chain(&tree).copied().collect();
+    let dry_run: Vec<&str> = convert.iter().chain(&["--dry-run"]).copied().collect();
+
+    let same = scratch.run(&diff);
+    assert_eq!(same.status.code(), Some(0), "{}", stdout(&same));
+    assert!(stdout(&same).contains("0 added, 0 removed, 0 changed, "));
+
+    let before = tree_snapshot(&scratch.0.join("out"));
+    scratch.edit("joindevops/backend:1.0.0", "joindevops/backend:1.1.0");
+    fs::write(
+        scratch.0.join("compose.prod.yaml"),
+        PROD_OVERRIDE.replace("replicas: 3", "replicas: 5"),
+    )
+    .expect("write override");
+    for args in [&diff, &dry_run] {
+        let output = scratch.run(args);
+        assert_eq!(output.status.code(), Some(1), "{args:?}");
+        let text = stdout(&output);
+        assert!(
+            text.contains("~ changed: Deployment backend (apps/v1) in base/"),
+            "{text}"
+        );
+        assert!(
+            text.contains("    spec.template.spec.containers[0].image"),
+            "{text}"
+        );
+        assert!(
+            text.contains("~ changed: overlays/prod/backend-deployment-patch.yaml"),
+            "{text}"
+        );
+        assert!(
+            text.lines().any(|l| l.trim_end() == "  +  value: 5"),
+            "{text}"
+        );
+        assert!(text.contains("0 added, 0 removed, 2 changed, "), "{text}");
+        assert_eq!(
+            tree_snapshot(&scratch.0.join("out")),
+            before,
+            "{args:?} wrote to the tree"
+        );
+    }
+
+    // Without the overlay, the overlay's files would go.
+    let text = stdout(&scratch.run(&["diff", "out", "--kustomize"]));
+    assert!(
+        text.contains("- removed: overlays/prod/kustomization.yaml"),
+        "{text}"
+    );
+}
+
+#[test]
+fn kustomize_diff_needs_the_kustomize_flag_for_overlays() {
+    let scratch = Scratch::new("kustomize-usage");
+    let output = scratch.run(&["diff", "out", "--overlay", "prod=compose.yaml"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: --overlay needs --kustomize\n"
+    );
+}
+
 #[test]
 fn diff_takes_the_network_policies_of_convert() {
     let scratch = Scratch::new("policies");

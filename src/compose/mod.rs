@@ -34,6 +34,21 @@ pub struct LoadedProject {
     /// The compose files that made the project, in order.
     pub files: Vec<std::path::PathBuf>,
     pub warnings: Vec<Diagnostic>,
+    /// The resolved document the project was read from, with every node's source position:
+    /// later stages find where a key path of theirs was written.
+    pub document: crate::value::Value,
+}
+
+impl LoadedProject {
+    /// Gives a diagnostic that names only a key path the file, line and column where that
+    /// key (or the nearest enclosing one) was written.
+    pub fn locate(&self, diagnostic: Diagnostic) -> Diagnostic {
+        if diagnostic.file.is_some() || diagnostic.path.is_root() {
+            return diagnostic;
+        }
+        let span = self.document.locate(&diagnostic.path.0).span.clone();
+        diagnostic.at_span(&span)
+    }
 }
 
 /// Loads a project exactly as Docker Compose resolves it. On failure, every problem found.
@@ -53,6 +68,7 @@ pub fn load_project(options: &LoadOptions) -> Result<LoadedProject, Vec<Diagnost
         environment: loaded.environment,
         files: loaded.files,
         warnings: loaded.warnings,
+        document: loaded.document,
     })
 }
 

@@ -24,7 +24,11 @@ pub fn parse_project(document: &Value) -> Result<Project, Vec<Diagnostic>> {
 fn parse_one(document: &Value) -> Result<Project, Diagnostic> {
     serde_path_to_error::deserialize(document).map_err(|error| {
         let path = KeyPath::root().join_serde(error.path());
-        let node = document.locate(&path.0);
+        // An unknown key is shown where it is written, not where its mapping starts.
+        let node = match unknown_field(&error.inner().0) {
+            Some(key) => document.locate(&path.key(key).0),
+            None => document.locate(&path.0),
+        };
         Diagnostic::error(friendly_message(&error.inner().0))
             .at_span(&node.span)
             .at_path(path)
@@ -56,6 +60,14 @@ fn parse_parts(document: &Value) -> Vec<Diagnostic> {
         }
     }
     errors
+}
+
+/// The key of serde's "unknown field `key`, expected …".
+fn unknown_field(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("unknown field `")?
+        .split_once('`')
+        .map(|(key, _)| key)
 }
 
 /// Serde's wording made into the project's: "unknown field" is an unknown key, and a

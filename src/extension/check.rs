@@ -9,7 +9,7 @@ use super::{kompose, XKubernetes};
 use crate::compose::model::{Extensions, Project};
 use crate::diagnostic::Diagnostic;
 use crate::translate::names::is_qualified_name;
-use crate::value::KeyPath;
+use crate::value::{KeyPath, Value};
 
 const KEY: &str = "x-kubernetes";
 
@@ -54,6 +54,8 @@ pub fn check(project: &Project) -> Result<XKubernetes, Vec<Diagnostic>> {
             result.volumes.insert(name.clone(), ext);
         }
     }
+    // After the volumes' own x-kubernetes, which wins over a service's labels.
+    kompose::adopt_volume_labels(project, &mut result);
     if errors.is_empty() {
         Ok(result)
     } else {
@@ -66,8 +68,10 @@ fn read<T: DeserializeOwned>(
     path: &KeyPath,
     errors: &mut Vec<Diagnostic>,
 ) -> Option<T> {
-    let value = extensions.get(KEY)?;
-    match serde_path_to_error::deserialize::<_, T>(value) {
+    // Read as Compose reads its own keys, so that an interpolated number (`max: ${MAX}`,
+    // a string after interpolation) is a number.
+    let value = Value::from_json(extensions.get(KEY)?);
+    match serde_path_to_error::deserialize::<_, T>(&value) {
         Ok(typed) => Some(typed),
         Err(error) => {
             let at = path.join_serde(error.path());
@@ -148,6 +152,17 @@ fn check_service(
                     "`nodePort` needs `type: NodePort` or `type: LoadBalancer`",
                 );
             }
+        }
+        let opens_nodes = matches!(
+            settings.type_,
+            Some(ServiceType::NodePort | ServiceType::LoadBalancer)
+        );
+        if settings.external_traffic_policy.is_some() && !opens_nodes {
+            error(
+                errors,
+                path.key("service").key("externalTrafficPolicy"),
+                "`externalTrafficPolicy` needs `type: NodePort` or `type: LoadBalancer`",
+            );
         }
         check_annotations(
             &settings.annotations,
@@ -440,21 +455,33 @@ fn check_schedule(schedule: &str, path: &KeyPath, errors: &mut Vec<Diagnostic>) 
 
 /// A Kubernetes quantity as a size: digits, an optional fraction, an optional suffix.
 fn check_quantity(text: &str, path: &KeyPath, errors: &mut Vec<Diagnostic>) {
-    const SUFFIXES: &[&str] = &[
+    match quantity_unit(text) {
+        // Kubernetes reads a bare number as bytes: never the size meant for a volume.
+        Some("") => error(
+            errors,
+            path.clone(),
+            format!("{text:?} has no unit, so it would be {text} bytes: expected e.g. `{text}Gi`"),
+        ),
+        Some(_) => {}
+        None => error(
+            errors,
+            path.clone(),
+            format!("{text:?} is not a size: expected a quantity such as `5Gi` or `500Mi`"),
+        ),
+    }
+}
+
+/// The unit of a positive Kubernetes quantity (`""` for a bare number); none if `text` is
+/// not one.
+pub(super) fn quantity_unit(text: &str) -> Option<&str> {
+    const UNITS: &[&str] = &[
         "", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei",
     ];
     let number_end = text
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(text.len());
-    let (number, suffix) = text.split_at(number_end);
-    let valid = number.parse::<f64>().is_ok_and(|n| n > 0.0) && SUFFIXES.contains(&suffix);
-    if !valid {
-        error(
-            errors,
-            path.clone(),
-            format!("{text:?} is not a size: expected a quantity such as `5Gi` or `500Mi`"),
-        );
-    }
+    let (number, unit) = text.split_at(number_end);
+    (number.parse::<f64>().is_ok_and(|n| n > 0.0) && UNITS.contains(&unit)).then_some(unit)
 }
 
 fn is_label(text: &str) -> bool {

@@ -7,7 +7,8 @@
 //! `x-kubernetes` wins over a label that says the same thing.
 
 use super::types::*;
-use crate::compose::model::Service;
+use super::XKubernetes;
+use crate::compose::model::{MountKind, Project, Service};
 use crate::diagnostic::Diagnostic;
 use crate::value::KeyPath;
 
@@ -20,6 +21,9 @@ pub struct KomposeLabels {
     pub ignored: Vec<(String, String)>,
     /// `kompose.image-pull-policy`.
     pub image_pull_policy: Option<&'static str>,
+    /// `kompose.volume.size` and `kompose.volume.storage-class-name`: for the claims of
+    /// the named volumes the service mounts (see [`adopt_volume_labels`]).
+    pub volume: VolumeExtension,
 }
 
 impl KomposeLabels {
@@ -43,6 +47,7 @@ pub fn adopt(
         errors,
         labels_path: &labels_path,
     };
+    let mut traffic_policy = None;
     for (label, value) in service.labels.iter() {
         if !label.starts_with("kompose.") {
             continue;
@@ -88,6 +93,19 @@ pub fn adopt(
                 let settings = ext.service.get_or_insert_with(Default::default);
                 settings.node_port.get_or_insert(port);
                 cx.honoured(label, format!("x-kubernetes.service.nodePort: {port}"));
+            }
+            "kompose.service.external-traffic-policy" => {
+                let policy = match value.to_ascii_lowercase().as_str() {
+                    "cluster" => TrafficPolicy::Cluster,
+                    "local" => TrafficPolicy::Local,
+                    _ => {
+                        cx.invalid(label, value, "one of cluster, local");
+                        continue;
+                    }
+                };
+                // Applied after the loop: it depends on the Service type, which another
+                // label may set.
+                traffic_policy = Some((label.clone(), policy));
             }
             "kompose.service.expose" => {
                 if value.eq_ignore_ascii_case("false") {
@@ -220,15 +238,24 @@ pub fn adopt(
                 };
                 cx.honoured(label, format!("x-kubernetes.autoscale.{field}"));
             }
-            "kompose.volume.size" => cx.ignored(
-                label,
-                "the size of a claim is set on its volume".to_string(),
-            ),
+            "kompose.volume.size" => {
+                if !matches!(super::check::quantity_unit(value), Some(unit) if !unit.is_empty()) {
+                    cx.invalid(label, value, "a size with a unit, such as 5Gi or 500Mi");
+                    continue;
+                }
+                cx.out.volume.size = Some(value.to_string());
+            }
+            "kompose.volume.storage-class-name" => {
+                cx.out.volume.storage_class = Some(value.to_string());
+            }
             _ => cx.ignored(
                 label,
                 "compose2k8s does not read this kompose label".to_string(),
             ),
         }
+    }
+    if let Some((label, policy)) = traffic_policy {
+        cx.adopt_traffic_policy(&label, policy, ext);
     }
     // Kompose's defaults for an autoscaler its labels give only in part (never for one
     // that x-kubernetes gives: there a missing value is an error).
@@ -241,6 +268,65 @@ pub fn adopt(
         }
     }
     out
+}
+
+/// Gives the named volumes each service mounts the size and storage class of the service's
+/// `kompose.volume.*` labels, where the volume's own x-kubernetes does not set them, and
+/// records for each label whether it was honoured.
+pub fn adopt_volume_labels(project: &Project, result: &mut XKubernetes) {
+    for (name, labels) in result.kompose.iter_mut() {
+        let Some(service) = project.services.get(name) else {
+            continue;
+        };
+        let wanted = labels.volume.clone();
+        let claims: Vec<&str> = service
+            .volumes
+            .iter()
+            .filter(|m| m.kind == MountKind::Volume)
+            .filter_map(|m| m.source.as_deref())
+            .filter(|source| {
+                project
+                    .volumes
+                    .get(*source)
+                    .is_some_and(|v| !v.external.is_external)
+            })
+            .collect();
+        for (label, value, field) in [
+            ("kompose.volume.size", &wanted.size, "size"),
+            (
+                "kompose.volume.storage-class-name",
+                &wanted.storage_class,
+                "storageClass",
+            ),
+        ] {
+            let Some(value) = value else { continue };
+            if claims.is_empty() {
+                labels.ignored.push((
+                    label.to_string(),
+                    "the service mounts no named volume; bind mounts and anonymous volumes \
+                     do not become claims"
+                        .to_string(),
+                ));
+                continue;
+            }
+            for claim in &claims {
+                let volume = result.volumes.entry(claim.to_string()).or_default();
+                let slot = match field {
+                    "size" => &mut volume.size,
+                    _ => &mut volume.storage_class,
+                };
+                slot.get_or_insert_with(|| value.clone());
+            }
+            labels.honoured.push((
+                label.to_string(),
+                format!(
+                    "x-kubernetes.{field} on the volume{} {}",
+                    if claims.len() > 1 { "s" } else { "" },
+                    claims.join(", ")
+                ),
+            ));
+        }
+    }
 }
 
 struct Adoption<'a> {
@@ -256,6 +342,35 @@ impl Adoption<'_> {
 
     fn ignored(&mut self, label: &str, reason: String) {
         self.out.ignored.push((label.to_string(), reason));
+    }
+
+    fn adopt_traffic_policy(
+        &mut self,
+        label: &str,
+        policy: TrafficPolicy,
+        ext: &mut ServiceExtension,
+    ) {
+        let settings = ext.service.get_or_insert_with(Default::default);
+        if !matches!(
+            settings.type_,
+            Some(ServiceType::NodePort | ServiceType::LoadBalancer)
+        ) {
+            // Kubernetes refuses the field on other Services; Kompose writes it anyway.
+            self.ignored(
+                label,
+                "only a NodePort or LoadBalancer Service has an external traffic policy"
+                    .to_string(),
+            );
+            return;
+        }
+        let set = *settings.external_traffic_policy.get_or_insert(policy);
+        self.honoured(
+            label,
+            format!(
+                "x-kubernetes.service.externalTrafficPolicy: {}",
+                set.as_str()
+            ),
+        );
     }
 
     fn invalid(&mut self, label: &str, value: &str, expected: &str) {

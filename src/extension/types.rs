@@ -119,8 +119,26 @@ pub struct ServiceSettings {
     pub type_: Option<ServiceType>,
     /// The node port of the first port (NodePort and LoadBalancer, 30000-32767).
     pub node_port: Option<u16>,
+    /// Whether external traffic may leave the node it arrives on (NodePort and
+    /// LoadBalancer): `Local` keeps the client's address.
+    pub external_traffic_policy: Option<TrafficPolicy>,
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum TrafficPolicy {
+    Cluster,
+    Local,
+}
+
+impl TrafficPolicy {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrafficPolicy::Cluster => "Cluster",
+            TrafficPolicy::Local => "Local",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

@@ -338,9 +338,13 @@ fn project_object(
     };
     let project = cx.project_name().to_string();
     let data_key = config_key(key);
-    if let Some(source) = data_source(&data_key, source) {
-        cx.sources.push((kind.object_kind(), name.clone(), source));
-    }
+    let by_reference = match data_source(&data_key, source) {
+        Some(source) => {
+            cx.sources.push((kind.object_kind(), name.clone(), source));
+            cx.options.data_by_reference
+        }
+        None => false,
+    };
     Some(match kind {
         FileKind::Config => Manifest::ConfigMap(config_map(
             &name,
@@ -348,13 +352,8 @@ fn project_object(
             &[(data_key, bytes)],
         )),
         FileKind::Secret => {
-            cx.report.info_project(
-                &path,
-                format!(
-                    "becomes the Secret `{name}`: its value is written into the output, \
-                     base64-encoded and not encrypted; keep the manifests private"
-                ),
-            );
+            cx.report
+                .info_project(&path, secret_note(&name, by_reference));
             Manifest::Secret(KubeSecret {
                 metadata: ObjectMeta {
                     name: Some(name),
@@ -367,6 +366,21 @@ fn project_object(
             })
         }
     })
+}
+
+/// Where a Secret's value ends up: in the manifests, or read by kustomize at build time.
+fn secret_note(name: &str, by_reference: bool) -> String {
+    if by_reference {
+        format!(
+            "becomes the Secret `{name}`: a secretGenerator reads its value when the tree is \
+             built, so the value is not copied into the output"
+        )
+    } else {
+        format!(
+            "becomes the Secret `{name}`: its value is written into the output, \
+             base64-encoded and not encrypted; keep the manifests private"
+        )
+    }
 }
 
 /// Where the data of a config or secret object comes from, when not from the compose file.
@@ -526,6 +540,9 @@ mod tests {
 
     use super::*;
     use crate::translate::test_support::{attach_one, Surroundings};
+    use crate::translate::{translate, Input, Options};
+    use crate::value::Value;
+    use serde::Deserialize;
 
     /// What `attach` gives the service `web` of `project`: envFrom, volumes and mounts.
     fn pod_side(project: serde_json::Value, surroundings: &Surroundings) -> serde_json::Value {
@@ -599,6 +616,39 @@ mod tests {
                 ]
             })
         );
+    }
+
+    #[test]
+    fn the_secret_note_says_whether_the_value_is_copied() {
+        let project = json!({
+            "name": "p",
+            "services": {"web": {"image": "x", "secrets": ["key"]}},
+            "secrets": {"key": {"environment": "KEY"}}
+        });
+        let project = crate::compose::model::Project::deserialize(&Value::from_json(&project))
+            .expect("project");
+        let environment = [("KEY".to_string(), "k".to_string())].into_iter().collect();
+        let note = |data_by_reference| {
+            let input = Input {
+                project: &project,
+                env_files: &Default::default(),
+                host_files: &Default::default(),
+                environment: &environment,
+                extensions: &Default::default(),
+            };
+            let options = Options {
+                data_by_reference,
+                ..Options::default()
+            };
+            let report = translate(input, &options).report.to_text();
+            report
+                .lines()
+                .find(|line| line.contains("becomes the Secret `key`"))
+                .map(String::from)
+                .unwrap_or_else(|| panic!("no note on the Secret:\n{report}"))
+        };
+        assert!(note(false).contains("its value is written into the output"));
+        assert!(note(true).contains("a secretGenerator reads its value when the tree is built"));
     }
 
     #[test]

@@ -365,6 +365,9 @@ fn set_service_type(settings: &crate::extension::ServiceSettings, service: &mut 
         Some(ServiceType::LoadBalancer) => spec.type_ = Some("LoadBalancer".to_string()),
         None => {}
     }
+    if let Some(policy) = settings.external_traffic_policy {
+        spec.external_traffic_policy = Some(policy.as_str().to_string());
+    }
     if let (Some(node_port), Some(first)) = (
         settings.node_port,
         spec.ports.as_mut().and_then(|p| p.first_mut()),

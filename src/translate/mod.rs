@@ -66,6 +66,9 @@ pub struct Options {
     pub wait_image: String,
     /// Compose networks as NetworkPolicies (`--network-policies`).
     pub network_policies: bool,
+    /// The output reads file and variable data of ConfigMaps and Secrets at build time
+    /// (kustomize generators) instead of holding it; only the report's wording depends on it.
+    pub data_by_reference: bool,
 }
 
 /// A small, pinned image with `nc` to wait for dependencies.
@@ -77,6 +80,7 @@ impl Default for Options {
             namespace: None,
             wait_image: DEFAULT_WAIT_IMAGE.to_string(),
             network_policies: false,
+            data_by_reference: false,
         }
     }
 }

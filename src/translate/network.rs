@@ -183,6 +183,19 @@ impl Note {
     }
 }
 
+/// Whether x-kubernetes already opens the service to the outside (a NodePort or
+/// LoadBalancer Service, an Ingress), so that host publication needs no note.
+fn reachable_from_outside(input: &Input<'_>, name: &str) -> bool {
+    use crate::extension::ServiceType;
+    let ext = input.extensions.service(name);
+    let open_type = ext
+        .service
+        .as_ref()
+        .and_then(|s| s.type_)
+        .is_some_and(|t| matches!(t, ServiceType::NodePort | ServiceType::LoadBalancer));
+    open_type || ext.ingress.is_some()
+}
+
 /// The ports of one service's Service and the report lines they lead to.
 #[derive(Debug, Default)]
 struct PortPlan {
@@ -196,7 +209,10 @@ impl PortPlan {
         for (index, port) in service.ports.iter().enumerate() {
             plan.add_published(index, port);
         }
-        plan.note_host_publication(shared_pod::pod_owner(input.project, name), service);
+        let owner = shared_pod::pod_owner(input.project, name);
+        if !reachable_from_outside(input, owner) {
+            plan.note_host_publication(owner, service);
+        }
         for (index, text) in service.expose.iter().enumerate() {
             plan.add_exposed(index, text);
         }

@@ -50,8 +50,8 @@ pub fn claims(cx: &mut Context<'_>) -> Vec<Manifest> {
             continue;
         }
         let access = access_mode(project, key);
-        cx.report
-            .info_project(&format!("volumes.{key}"), claim_note(key, access, &users));
+        let note = claim_note(cx, key, access, &users);
+        cx.report.info_project(&format!("volumes.{key}"), note);
         manifests.push(Manifest::PersistentVolumeClaim(claim(
             cx.project_name(),
             key,
@@ -162,7 +162,7 @@ fn runs_several_pods(service: &Service) -> bool {
     replicas.is_some_and(|r| r > 1) || deploy.and_then(|d| d.mode.as_deref()) == Some("global")
 }
 
-fn claim_note(key: &str, access: AccessMode, users: &[&str]) -> String {
+fn claim_note(cx: &Context<'_>, key: &str, access: AccessMode, users: &[&str]) -> String {
     let shared = match (access, users) {
         (AccessMode::ReadWriteOnce, _) => String::new(),
         (AccessMode::ReadWriteMany, [only]) => {
@@ -173,10 +173,26 @@ fn claim_note(key: &str, access: AccessMode, users: &[&str]) -> String {
             users.join(", ")
         ),
     };
+    // x-kubernetes (on the volume, else at the top level) may set what Compose cannot.
+    let extensions = cx.input.extensions;
+    let volume = extensions.volumes.get(key);
+    let size = match volume
+        .and_then(|v| v.size.as_deref())
+        .or(extensions.project.volume_size.as_deref())
+    {
+        Some(size) => format!("{size} (from x-kubernetes)"),
+        None => format!("{DEFAULT_CLAIM_SIZE} (Compose volumes have no size)"),
+    };
+    let class = match volume
+        .and_then(|v| v.storage_class.as_deref())
+        .or(extensions.project.storage_class.as_deref())
+    {
+        Some(class) => format!("storage class `{class}`"),
+        None => "default storage class".to_string(),
+    };
     format!(
-        "becomes the PersistentVolumeClaim `{}`: {DEFAULT_CLAIM_SIZE} (Compose volumes have no \
-         size), default storage class; unlike a new Docker volume it starts empty, without \
-         the image's files at the mount path{shared}",
+        "becomes the PersistentVolumeClaim `{}`: {size}, {class}; unlike a new Docker volume \
+         it starts empty, without the image's files at the mount path{shared}",
         dns_label(key)
     )
 }
