@@ -142,8 +142,16 @@ impl Resources<'_> {
                 }
             }
         }
+        let network_target = service
+            .get("network_mode")
+            .and_then(Value::as_str)
+            .and_then(|m| m.strip_prefix("service:"));
         if let Some(depends_on) = service.get("depends_on") {
             for (dependency, required) in dependencies(depends_on) {
+                // The dependency that `network_mode: service:X` implies is X's own error.
+                if network_target == Some(dependency.as_str()) {
+                    continue;
+                }
                 let known = self.services.contains(&dependency);
                 let optional_disabled = !required && self.disabled.contains(&dependency);
                 if !known && !optional_disabled {
@@ -155,14 +163,10 @@ impl Resources<'_> {
                 }
             }
         }
-        if let Some(target) = service
-            .get("network_mode")
-            .and_then(Value::as_str)
-            .and_then(|m| m.strip_prefix("service:"))
-        {
+        if let Some(target) = network_target {
             if !self.services.contains(target) {
                 fail(
-                    service,
+                    service.get("network_mode").unwrap_or(service),
                     path.key("network_mode"),
                     format!("service {target:?} not found for network_mode 'service:{target}'"),
                 );

@@ -116,7 +116,7 @@ pub fn reachable_port(cx: &Context<'_>, service: &str) -> Option<(String, u16)> 
                 .map(|p| p.port)
         }
     };
-    first.map(|port| (dns_label(owner), port))
+    first.map(|port| (service_name(owner), port))
 }
 
 /// One port of the Service and the container port behind it.
