@@ -245,6 +245,16 @@ pub fn adopt(
                 }
                 cx.out.volume.size = Some(value.to_string());
             }
+            "kompose.service.group" => {
+                // The pod itself is made by translate (`shared_pod`), which reads the label.
+                cx.honoured(
+                    label,
+                    format!(
+                        "`network_mode: service:…` towards the pod of the group `{value}` (its \
+                         services run as containers of one pod)"
+                    ),
+                );
+            }
             "kompose.volume.storage-class-name" => {
                 cx.out.volume.storage_class = Some(value.to_string());
             }

@@ -43,7 +43,21 @@ fn wait_container(
             ),
         );
     }
-    let runs_once = cx.input.project.services.contains_key(dependency)
+    let known = cx.input.project.services.contains_key(dependency);
+    if known && cx.pods.owner(dependency) == cx.pods.owner(name) {
+        // An init container runs before any container of the pod: waiting for one of them
+        // would wait forever.
+        cx.report.info(
+            name,
+            &key,
+            format!(
+                "{dependency} runs in the same pod; its containers start together, so \
+                 nothing waits"
+            ),
+        );
+        return None;
+    }
+    let runs_once = known
         && matches!(
             effective_kind(
                 cx.input.project,

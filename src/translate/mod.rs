@@ -134,6 +134,8 @@ pub struct Context<'a> {
     /// Where ConfigMap and Secret data came from, by kind and name (namespaces are set at
     /// the end).
     pub sources: Vec<(&'static str, String, DataSource)>,
+    /// Which pod each service runs in (`network_mode: service:…`, kompose groups).
+    pub pods: shared_pod::Pods<'a>,
 }
 
 impl Context<'_> {
@@ -151,6 +153,7 @@ pub fn translate(input: Input<'_>, options: &Options) -> Translation {
         report: Report::default(),
         config_map_names: names::UniqueNames::default(),
         sources: Vec::new(),
+        pods: shared_pod::Pods::new(input.project),
     };
     let mut manifests = Vec::new();
     manifests.extend(storage::claims(&mut cx));
@@ -196,8 +199,7 @@ pub fn translate(input: Input<'_>, options: &Options) -> Translation {
 }
 
 fn translate_service(cx: &mut Context<'_>, name: &str, service: &Service) -> Vec<Manifest> {
-    let project = cx.input.project;
-    if shared_pod::is_guest(project, name) {
+    if cx.pods.is_guest(name) {
         // Its container is built with the pod it joins.
         return Vec::new();
     }
@@ -206,7 +208,8 @@ fn translate_service(cx: &mut Context<'_>, name: &str, service: &Service) -> Vec
     objects.extend(network::attach(cx, name, service, &mut parts));
     objects.extend(storage::attach(cx, name, service, &mut parts));
     objects.extend(config::attach(cx, name, service, &mut parts));
-    for (guest, definition) in shared_pod::guests(project, name) {
+    let guests = cx.pods.guests(name).to_vec();
+    for (guest, definition) in guests {
         let (container, guest_objects) =
             shared_pod::guest_container(cx, name, guest, definition, &mut parts);
         parts.guest_containers.push(container);
@@ -299,6 +302,7 @@ pub(crate) mod test_support {
             report: Report::default(),
             config_map_names: names::UniqueNames::default(),
             sources: Vec::new(),
+            pods: shared_pod::Pods::new(&project),
         };
         let mut parts = PodParts::default();
         let definition = project.services.get(service).cloned().unwrap_or_default();

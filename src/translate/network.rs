@@ -17,7 +17,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::names::{dns_label, joined, labels, selector, unique};
 use super::report::Report;
-use super::{shared_pod, Context, Input, PodParts};
+use super::{Context, Input, PodParts};
 use crate::compose::model::{parse_short_port, Port, Protocol, Service};
 use crate::manifest::Manifest;
 
@@ -30,12 +30,12 @@ pub fn attach(
     service: &Service,
     parts: &mut PodParts,
 ) -> Vec<Manifest> {
-    let plan = PortPlan::new(&cx.input, name, service);
+    let plan = PortPlan::new(cx, name, service);
     for note in &plan.notes {
         note.report(&mut cx.report, name);
     }
     parts.ports.extend(container_ports(&plan.ports));
-    let (ports, conflicts) = pod_ports(&cx.input, name, plan.ports);
+    let (ports, conflicts) = pod_ports(cx, name, plan.ports);
     for (guest, note) in conflicts {
         note.report(&mut cx.report, &guest);
     }
@@ -52,7 +52,7 @@ pub fn attach(
 /// Adds the container ports of a service that runs in another's pod; its Service ports
 /// are added to that pod's Service by [`attach`].
 pub fn attach_guest(cx: &mut Context<'_>, name: &str, service: &Service, parts: &mut PodParts) {
-    let plan = PortPlan::new(&cx.input, name, service);
+    let plan = PortPlan::new(cx, name, service);
     for note in &plan.notes {
         note.report(&mut cx.report, name);
     }
@@ -63,14 +63,14 @@ pub fn attach_guest(cx: &mut Context<'_>, name: &str, service: &Service, parts: 
 /// join its pod. A guest's port that another container of the pod already serves on the
 /// same Service port is left out, with a note for that guest.
 fn pod_ports(
-    input: &Input<'_>,
+    cx: &Context<'_>,
     owner: &str,
     own: Vec<PlannedPort>,
 ) -> (Vec<PlannedPort>, Vec<(String, Note)>) {
     let mut ports = own;
     let mut conflicts = Vec::new();
-    for (guest, definition) in shared_pod::guests(input.project, owner) {
-        for port in PortPlan::new(input, guest, definition).ports {
+    for &(guest, definition) in cx.pods.guests(owner) {
+        for port in PortPlan::new(cx, guest, definition).ports {
             let served = ports
                 .iter()
                 .find(|p| p.port == port.port && p.protocol == port.protocol);
@@ -103,17 +103,14 @@ fn pod_ports(
 pub fn reachable_port(cx: &Context<'_>, service: &str) -> Option<(String, u16)> {
     let project = cx.input.project;
     let definition = project.services.get(service)?;
-    let owner = shared_pod::pod_owner(project, service);
-    let own = PortPlan::new(&cx.input, service, definition).ports;
+    let owner = cx.pods.owner(service);
+    let own = PortPlan::new(cx, service, definition).ports;
     let first = match own.first() {
         Some(port) if owner != service => Some(port.port),
         _ => {
             let owner_definition = project.services.get(owner)?;
-            let owner_plan = PortPlan::new(&cx.input, owner, owner_definition).ports;
-            pod_ports(&cx.input, owner, owner_plan)
-                .0
-                .first()
-                .map(|p| p.port)
+            let owner_plan = PortPlan::new(cx, owner, owner_definition).ports;
+            pod_ports(cx, owner, owner_plan).0.first().map(|p| p.port)
         }
     };
     first.map(|port| (service_name(owner), port))
@@ -204,13 +201,13 @@ struct PortPlan {
 }
 
 impl PortPlan {
-    fn new(input: &Input<'_>, name: &str, service: &Service) -> Self {
+    fn new(cx: &Context<'_>, name: &str, service: &Service) -> Self {
         let mut plan = PortPlan::default();
         for (index, port) in service.ports.iter().enumerate() {
             plan.add_published(index, port);
         }
-        let owner = shared_pod::pod_owner(input.project, name);
-        if !reachable_from_outside(input, owner) {
+        let owner = cx.pods.owner(name);
+        if !reachable_from_outside(&cx.input, owner) {
             plan.note_host_publication(owner, service);
         }
         for (index, text) in service.expose.iter().enumerate() {
@@ -218,10 +215,10 @@ impl PortPlan {
         }
         plan.add_target_ports();
         if plan.ports.is_empty() {
-            plan.add_undeclared(input, name, service);
+            plan.add_undeclared(cx, name, service);
         }
         plan.remove_duplicates();
-        let guest = shared_pod::is_guest(input.project, name);
+        let guest = cx.pods.is_guest(name);
         if !plan.ports.is_empty() && service_name(name) != name && !guest {
             plan.notes.push(renamed_host_note(name));
         }
@@ -337,7 +334,7 @@ impl PortPlan {
     }
 
     /// No port declared: a well-known image tells it; otherwise say who cannot reach it.
-    fn add_undeclared(&mut self, input: &Input<'_>, name: &str, service: &Service) {
+    fn add_undeclared(&mut self, cx: &Context<'_>, name: &str, service: &Service) {
         let image = service.image.as_deref().unwrap_or_default();
         if let Some((port, known_as)) = well_known_port(image) {
             self.ports.push(PlannedPort {
@@ -360,12 +357,12 @@ impl PortPlan {
             ));
             return;
         }
-        if shared_pod::is_guest(input.project, name) || guests_have_ports(input, name) {
+        if cx.pods.is_guest(name) || guests_have_ports(cx, name) {
             // A guest has no Service of its own (`shared_pod` says where it runs); an owner
             // whose guests have ports has a Service from theirs.
             return;
         }
-        let referrers = references(input, name);
+        let referrers = references(cx, name);
         if referrers.is_empty() {
             self.notes.push(Note::info(
                 "ports",
@@ -708,23 +705,25 @@ fn image_repository(image: &str) -> String {
 }
 
 /// Whether a service that runs in `owner`'s pod has a port for its Service.
-fn guests_have_ports(input: &Input<'_>, owner: &str) -> bool {
-    shared_pod::guests(input.project, owner)
-        .into_iter()
-        .any(|(guest, definition)| !PortPlan::new(input, guest, definition).ports.is_empty())
+fn guests_have_ports(cx: &Context<'_>, owner: &str) -> bool {
+    cx.pods
+        .guests(owner)
+        .iter()
+        .any(|&(guest, definition)| !PortPlan::new(cx, guest, definition).ports.is_empty())
 }
 
 /// The other services that reach `name` by name, each with the first key that shows it:
 /// `depends_on`, `links`, or an environment value that names it as a host. Those in its own
 /// pod reach it without a Service.
-fn references(input: &Input<'_>, name: &str) -> Vec<String> {
-    let pod = shared_pod::pod_owner(input.project, name);
+fn references(cx: &Context<'_>, name: &str) -> Vec<String> {
+    let input = &cx.input;
+    let pod = cx.pods.owner(name);
     input
         .project
         .services
         .iter()
         .filter(|(other, _)| other.as_str() != name)
-        .filter(|(other, _)| shared_pod::pod_owner(input.project, other) != pod)
+        .filter(|(other, _)| cx.pods.owner(other) != pod)
         .filter_map(|(other, service)| {
             reference_key(input, other, service, name).map(|key| format!("{other} ({key})"))
         })

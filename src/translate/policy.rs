@@ -28,7 +28,6 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::names::{dns_label, joined, project_labels, selector, UniqueNames};
 use super::network::{kube_protocol, service_name};
-use super::shared_pod::{guests, is_guest};
 use super::Context;
 use crate::compose::model::{Project, Protocol, Service};
 use crate::diagnostic::Diagnostic;
@@ -118,7 +117,7 @@ pub fn policies(cx: &mut Context<'_>, manifests: &[Manifest]) -> Vec<Manifest> {
         policies.push(network_policy(cx, &mut names, network));
     }
     for (name, service) in &project.services {
-        if is_guest(project, name) {
+        if cx.pods.is_guest(name) {
             continue;
         }
         policies.extend(open_ports_policy(cx, &mut names, name, service, manifests));
@@ -339,9 +338,8 @@ fn open_ports_policy(
     service: &Service,
     manifests: &[Manifest],
 ) -> Option<Manifest> {
-    let project = cx.input.project;
     let mut open: Vec<(u16, Protocol)> = std::iter::once(service)
-        .chain(guests(project, name).into_iter().map(|(_, s)| s))
+        .chain(cx.pods.guests(name).iter().map(|&(_, s)| s))
         .flat_map(|s| s.ports.iter().map(|p| (p.target, p.protocol)))
         .collect();
     let extension = cx.input.extensions.service(name);

@@ -8,6 +8,8 @@
 //! The loader refuses a `service:` that names no service and a cycle (the mode implies a
 //! dependency), so every chain ends.
 
+use std::collections::HashMap;
+
 use k8s_openapi::api::core::v1::Container;
 use serde_json::Value as Json;
 
@@ -25,9 +27,32 @@ pub fn joined_service(service: &Service) -> Option<&str> {
         .and_then(|mode| mode.strip_prefix("service:"))
 }
 
-/// The service whose pod runs `name`: the end of its `network_mode: service:` chain, or
-/// `name` itself.
-pub fn pod_owner<'p>(project: &'p Project, name: &'p str) -> &'p str {
+/// The label Kompose users put on services that must run in one pod.
+pub const GROUP_LABEL: &str = "kompose.service.group";
+
+/// The `kompose.service.group` a service is in, if any. A service in another's network
+/// (`network_mode: service:…`) follows that service instead.
+pub fn group_of(service: &Service) -> Option<&str> {
+    if joined_service(service).is_some() {
+        return None;
+    }
+    service
+        .labels
+        .get(GROUP_LABEL)
+        .map(|group| group.trim())
+        .filter(|group| !group.is_empty())
+}
+
+/// The key that puts a guest in another's pod: its network_mode or its kompose group label.
+fn membership_key(service: &Service) -> String {
+    match joined_service(service) {
+        Some(_) => "network_mode".to_string(),
+        None => format!("labels.{GROUP_LABEL}"),
+    }
+}
+
+/// The end of `name`'s `network_mode: service:` chain, or `name` itself.
+fn chain_end<'p>(project: &'p Project, name: &'p str) -> &'p str {
     let mut owner = name;
     // A chain visits each service at most once; the bound keeps a cycle the loader should
     // have refused from looping.
@@ -45,19 +70,80 @@ pub fn pod_owner<'p>(project: &'p Project, name: &'p str) -> &'p str {
     owner
 }
 
-/// The services that run in `owner`'s pod besides `owner`, in the project's order.
-pub fn guests<'p>(project: &'p Project, owner: &str) -> Vec<(&'p str, &'p Service)> {
-    project
-        .services
-        .iter()
-        .filter(|(name, _)| name.as_str() != owner && pod_owner(project, name) == owner)
-        .map(|(name, service)| (name.as_str(), service))
-        .collect()
+/// The service whose pod runs a group: the one named like the group, else its first
+/// member in the project's order.
+fn group_owners(project: &Project) -> HashMap<&str, &str> {
+    let mut owners: HashMap<&str, &str> = HashMap::new();
+    for (name, service) in &project.services {
+        if let Some(group) = group_of(service) {
+            let owner = owners.entry(group).or_insert(name.as_str());
+            if name == group {
+                *owner = name.as_str();
+            }
+        }
+    }
+    owners
 }
 
-/// Whether `name` runs in another service's pod.
-pub fn is_guest(project: &Project, name: &str) -> bool {
-    pod_owner(project, name) != name
+/// The service whose pod runs `name`: the end of its `network_mode: service:` chain, and
+/// then the owner of that service's `kompose.service.group`; or `name` itself. Translation
+/// asks [`Pods`], which knows every answer at once; this is for the checks before it.
+pub fn pod_owner<'p>(project: &'p Project, name: &'p str) -> &'p str {
+    let end = chain_end(project, name);
+    project
+        .services
+        .get(end)
+        .and_then(group_of)
+        .and_then(|group| group_owners(project).get(group).copied())
+        .unwrap_or(end)
+}
+
+/// Which pod each service runs in, worked out once per translation.
+#[derive(Debug, Clone, Default)]
+pub struct Pods<'p> {
+    /// A service that runs in another's pod → that pod's service.
+    owners: HashMap<&'p str, &'p str>,
+    /// A pod's service → the services that join it, in the project's order.
+    guests: HashMap<&'p str, Vec<(&'p str, &'p Service)>>,
+}
+
+impl<'p> Pods<'p> {
+    pub fn new(project: &'p Project) -> Self {
+        let group_owners = group_owners(project);
+        let mut pods = Pods::default();
+        for (name, service) in &project.services {
+            let end = chain_end(project, name);
+            let owner = project
+                .services
+                .get(end)
+                .and_then(group_of)
+                .and_then(|group| group_owners.get(group).copied())
+                .unwrap_or(end);
+            if owner != name {
+                pods.owners.insert(name.as_str(), owner);
+                pods.guests
+                    .entry(owner)
+                    .or_default()
+                    .push((name.as_str(), service));
+            }
+        }
+        pods
+    }
+
+    /// The service whose pod runs `name` (`name` itself when it has its own pod).
+    pub fn owner<'a>(&'a self, name: &'a str) -> &'a str {
+        self.owners.get(name).copied().unwrap_or(name)
+    }
+
+    /// The services that run in `owner`'s pod besides `owner`, in the project's order.
+    pub fn guests(&self, owner: &str) -> &[(&'p str, &'p Service)] {
+        self.guests.get(owner).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether `name` runs in another service's pod.
+    pub fn is_guest(&self, name: &str) -> bool {
+        self.owners.contains_key(name)
+    }
 }
 
 /// The container of `name` in `owner`'s pod, with its ports, mounts, env files, configs and
@@ -95,7 +181,7 @@ pub fn guest_container(
     pod.mounts_exclusive_claim |= parts.mounts_exclusive_claim;
     cx.report.info(
         name,
-        "network_mode",
+        &membership_key(service),
         format!(
             "its container runs in the pod of {owner}, which shares one network: it has no \
              workload and no Service of its own{}",
@@ -207,9 +293,10 @@ const POD_SETTINGS: &[PodSetting] = &[
 fn report_pod_settings(cx: &mut Context<'_>, owner: &str, name: &str, service: &Service) {
     let project = cx.input.project;
     let owner_service = &project.services[owner];
+    let why = membership_key(service);
     let pod_is_owners = |key: &str| {
         format!(
-            "{name} runs in the pod of {owner} (network_mode), whose {key} applies to all its \
+            "{name} runs in the pod of {owner} ({why}), whose {key} applies to all its \
              containers; {name}'s is not carried over"
         )
     };
@@ -310,9 +397,36 @@ mod tests {
         assert_eq!(pod_owner(&project, "b"), "c");
         assert_eq!(pod_owner(&project, "c"), "c");
         assert_eq!(pod_owner(&project, "d"), "d");
-        let names: Vec<&str> = guests(&project, "c").iter().map(|(n, _)| *n).collect();
+        let pods = Pods::new(&project);
+        let names: Vec<&str> = pods.guests("c").iter().map(|(n, _)| *n).collect();
         assert_eq!(names, ["a", "b"]);
-        assert!(is_guest(&project, "a") && !is_guest(&project, "c"));
+        assert!(pods.is_guest("a") && !pods.is_guest("c"));
+        assert_eq!((pods.owner("a"), pods.owner("d")), ("c", "d"));
+    }
+
+    #[test]
+    fn a_kompose_group_runs_in_the_pod_of_the_service_named_like_it() {
+        let group = |name: &str| serde_json::json!({"kompose.service.group": name});
+        let project = project(serde_json::json!({"services": {
+            "dind": {"image": "d", "labels": group("cup")},
+            "cup": {"image": "c", "labels": group("cup")},
+            "helper": {"image": "h", "network_mode": "service:dind"},
+            "web": {"image": "w", "labels": group("front")},
+            "api": {"image": "a", "labels": group("front")},
+        }}));
+        let pods = Pods::new(&project);
+        for (service, owner) in [
+            ("dind", "cup"),
+            ("cup", "cup"),
+            ("helper", "cup"),
+            ("web", "web"),
+            ("api", "web"),
+        ] {
+            assert_eq!(pods.owner(service), owner, "{service}");
+            assert_eq!(pod_owner(&project, service), owner, "{service}");
+        }
+        let names: Vec<&str> = pods.guests("cup").iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["dind", "helper"]);
     }
 
     #[test]

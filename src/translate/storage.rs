@@ -15,7 +15,6 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::config::{config_key, config_map};
 use super::names::{dns_label, joined, labels, project_labels, unique, MAX_NAME};
-use super::shared_pod::pod_owner;
 use super::{Context, PodParts};
 use crate::compose::host_files::HostFile;
 use crate::compose::model::{ByteSize, MountKind, Project, Service, ServiceVolume, Volume};
@@ -33,7 +32,7 @@ pub fn claims(cx: &mut Context<'_>) -> Vec<Manifest> {
     let project = cx.input.project;
     let mut manifests = Vec::new();
     for (key, volume) in &project.volumes {
-        let users = mounting_pods(project, key);
+        let users = mounting_pods(cx, key);
         if users.is_empty() {
             continue;
         }
@@ -49,7 +48,7 @@ pub fn claims(cx: &mut Context<'_>) -> Vec<Manifest> {
             );
             continue;
         }
-        let access = access_mode(project, key);
+        let access = access_mode(cx, key);
         let note = claim_note(cx, key, access, &users);
         cx.report.info_project(&format!("volumes.{key}"), note);
         manifests.push(Manifest::PersistentVolumeClaim(claim(
@@ -126,10 +125,11 @@ fn mounting_services<'p>(project: &'p Project, key: &str) -> Vec<&'p str> {
 
 /// The services whose pods mount the top-level volume `key`: those that mount it, or, for
 /// a service in another's pod (`network_mode: service:…`), that pod's service.
-fn mounting_pods<'p>(project: &'p Project, key: &str) -> Vec<&'p str> {
+fn mounting_pods<'p>(cx: &Context<'p>, key: &str) -> Vec<&'p str> {
+    let project = cx.input.project;
     let pods: BTreeSet<&str> = mounting_services(project, key)
         .into_iter()
-        .map(|name| pod_owner(project, name))
+        .map(|name| cx.pods.owner(name))
         .collect();
     project
         .services
@@ -142,8 +142,9 @@ fn mounting_pods<'p>(project: &'p Project, key: &str) -> Vec<&'p str> {
 /// ReadWriteMany when several pods share the volume: several services (unless they run in
 /// one pod), or one service with several replicas (Compose shares a volume between all of
 /// them).
-fn access_mode(project: &Project, key: &str) -> AccessMode {
-    let pods = mounting_pods(project, key);
+fn access_mode(cx: &Context<'_>, key: &str) -> AccessMode {
+    let project = cx.input.project;
+    let pods = mounting_pods(cx, key);
     let several_pods = pods.len() > 1
         || pods
             .iter()
@@ -302,8 +303,8 @@ fn attach_volume(
         return;
     };
     let claim_name = claim_name(source, definition);
-    let exclusive = definition.external.is_external
-        || access_mode(project, source) == AccessMode::ReadWriteOnce;
+    let exclusive =
+        definition.external.is_external || access_mode(cx, source) == AccessMode::ReadWriteOnce;
     let volume = PodVolume {
         name: claim_name.clone(),
         persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
