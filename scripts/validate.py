@@ -8,7 +8,10 @@ For each compose file that Docker Compose's loader accepts (the others must be r
   schema" warning counts as a failure;
 - every service of the project must become a workload (or a container in another's pod).
 
-Usage: scripts/validate.py [--corpus DIR] [--binary PATH] [-v]
+With --goldens DIR, the expected output of every golden case under DIR (testdata/convert)
+that exits 0 is validated the same way, so the objects the tests pin are valid too.
+
+Usage: scripts/validate.py [--corpus DIR] [--goldens DIR] [--binary PATH] [-v]
 Exit status: 0 when every project converts and validates, 1 otherwise.
 """
 
@@ -106,13 +109,33 @@ def check(path: Path, binary: str, expected_refusal: bool):
         return "valid", len(files)
 
 
+def check_goldens(root: Path):
+    """Validates the `stdout` of each golden case that exits 0; returns (cases, failures)."""
+    cases, failures = 0, 0
+    for case in sorted(p for p in root.iterdir() if (p / "cmd").is_file()):
+        stdout = case / "stdout"
+        if (case / "code").read_text().strip() != "0" or not stdout.read_text().strip():
+            continue
+        cases += 1
+        ok, problems = validate([stdout])
+        if not ok:
+            failures += 1
+            print(f"FAILED golden {case.name}\n" + "\n".join(problems[:20]) + "\n")
+    return cases, failures
+
+
 def main():
     here = Path(__file__).resolve().parent.parent
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", default=str(here.parent / "shared" / "corpus"))
     parser.add_argument("--binary", default=str(here / "target" / "release" / "compose2k8s"))
+    parser.add_argument("--goldens", help="also validate the output of these golden cases")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
+    golden_failures = 0
+    if args.goldens:
+        cases, golden_failures = check_goldens(Path(args.goldens))
+        print(f"validate: {cases} golden outputs, {golden_failures} with invalid objects")
     corpus = Path(args.corpus)
     counts = {"valid": 0, "refused": 0, "failed": 0}
     objects = 0
@@ -132,7 +155,7 @@ def main():
         f"{len(EXPECTED_REFUSALS)}); "
         f"{counts['failed']} failed"
     )
-    return 0 if counts["failed"] == 0 else 1
+    return 0 if counts["failed"] == 0 and golden_failures == 0 else 1
 
 
 if __name__ == "__main__":
