@@ -16,7 +16,7 @@ use super::config::{config_key, config_map};
 use super::names::{dns_label, joined, labels, project_labels, unique, MAX_NAME};
 use super::{Context, PodParts};
 use crate::compose::host_files::HostFile;
-use crate::compose::model::{ByteSize, MountKind, Project, Service, ServiceVolume, Volume};
+use crate::compose::model::{ByteSize, MountKind, Service, ServiceVolume, Volume};
 use crate::manifest::Manifest;
 
 /// The size of a claim: Compose volumes have none.
@@ -31,7 +31,7 @@ pub fn claims(cx: &mut Context<'_>) -> Vec<Manifest> {
     let project = cx.input.project;
     let mut manifests = Vec::new();
     for (key, volume) in &project.volumes {
-        let users = mounting_services(project, key);
+        let users = cx.index.mounting_services(key).to_vec();
         if users.is_empty() {
             continue;
         }
@@ -47,7 +47,7 @@ pub fn claims(cx: &mut Context<'_>) -> Vec<Manifest> {
             );
             continue;
         }
-        let access = access_mode(project, key);
+        let access = access_mode(cx, key);
         cx.report
             .info_project(&format!("volumes.{key}"), claim_note(key, access, &users));
         manifests.push(Manifest::PersistentVolumeClaim(claim(
@@ -107,29 +107,14 @@ impl AccessMode {
     }
 }
 
-/// The services that mount the top-level volume `key`.
-fn mounting_services<'p>(project: &'p Project, key: &str) -> Vec<&'p str> {
-    project
-        .services
-        .iter()
-        .filter(|(_, service)| {
-            service
-                .volumes
-                .iter()
-                .any(|m| m.kind == MountKind::Volume && m.source.as_deref() == Some(key))
-        })
-        .map(|(name, _)| name.as_str())
-        .collect()
-}
-
 /// ReadWriteMany when several pods share the volume: several services, or one service with
 /// several replicas (Compose shares a volume between all of them).
-fn access_mode(project: &Project, key: &str) -> AccessMode {
-    let users = mounting_services(project, key);
+fn access_mode(cx: &Context<'_>, key: &str) -> AccessMode {
+    let users = cx.index.mounting_services(key);
     let several_pods = users.len() > 1
         || users
             .iter()
-            .filter_map(|name| project.services.get(*name))
+            .filter_map(|name| cx.input.project.services.get(*name))
             .any(runs_several_pods);
     if several_pods {
         AccessMode::ReadWriteMany
@@ -268,8 +253,8 @@ fn attach_volume(
         return;
     };
     let claim_name = claim_name(source, definition);
-    let exclusive = definition.external.is_external
-        || access_mode(project, source) == AccessMode::ReadWriteOnce;
+    let exclusive =
+        definition.external.is_external || access_mode(cx, source) == AccessMode::ReadWriteOnce;
     let volume = PodVolume {
         name: claim_name.clone(),
         persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
