@@ -10,7 +10,7 @@ others), builds the release binary and the benchmarks, and measures on each proj
 - convert: `compose2k8s convert -f compose.yaml -o DIR` end to end, the fastest of --runs
   runs (noise on a shared machine only ever adds time), each into a new directory, in
   /dev/shm by default (see memory_dir);
-- peak memory: the largest resident set of those runs (each child's own, from wait4);
+- peak memory: the largest resident set of one more run, from GNU time (/usr/bin/time);
 - floor: what the YAML crate alone needs to parse the input and print the output objects
   (benches/floor.rs, fastest of its runs), plus the cost of starting a process, which
   `convert` pays too;
@@ -167,38 +167,52 @@ def run_checked(command, cwd=None, env=None):
 
 
 def timed(command, cwd, stdout_path=None):
-    """Runs a command; returns (seconds, peak resident bytes, exit code, stderr)."""
+    """Runs a command; returns (seconds, exit code, stderr)."""
     stdout = open(stdout_path, "wb") if stdout_path else subprocess.DEVNULL
     stderr = tempfile.TemporaryFile()
     try:
         start = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, stdout=stdout, stderr=stderr)
-        _, status, usage = os.wait4(process.pid, 0)
+        process.wait()
         seconds = time.perf_counter() - start
-        process.returncode = os.waitstatus_to_exitcode(status)
         stderr.seek(0)
         message = stderr.read().decode(errors="replace")
     finally:
         if stdout_path:
             stdout.close()
         stderr.close()
-    # ru_maxrss is in kibibytes on Linux.
-    return seconds, usage.ru_maxrss * 1024, process.returncode, message
+    return seconds, process.returncode, message
+
+
+def peak_memory(command, cwd):
+    """The peak resident set of one run, in bytes, from GNU time. (A child's own ru_maxrss
+    counts the pages it shared with this script between fork and exec.)"""
+    gnu_time = shutil.which("time")
+    if gnu_time is None:
+        print("note: GNU time not found; peak memory is not measured", file=sys.stderr)
+        return None
+    with tempfile.NamedTemporaryFile(mode="r") as report:
+        done = subprocess.run([gnu_time, "-f", "%M", "-o", report.name, *command], cwd=cwd,
+                              capture_output=True)
+        if done.returncode != 0:
+            raise Failure(f"{gnu_time} {' '.join(command)} failed:\n{done.stderr.decode()}")
+        # %M is in kibibytes.
+        return int(report.read().split()[-1]) * 1024
 
 
 def measure_convert(binary, project, runs):
-    """Fastest time and largest peak memory of RUNS conversions, and the last output dir."""
-    best, peak, out = None, 0, None
+    """Fastest time of RUNS conversions, the peak memory of one more, and an output dir."""
+    best = None
     for run in range(runs):
         out = project / f"out-{run}"
-        seconds, memory, code, message = timed(
+        seconds, code, message = timed(
             [binary, "convert", "-f", "compose.yaml", "-o", str(out)], cwd=project
         )
         if code != 0:
             raise Failure(f"convert failed on {project} (exit {code}):\n{message}")
         best = seconds if best is None else min(best, seconds)
-        peak = max(peak, memory)
-    return best, peak, out
+    memory = peak_memory([binary, "convert", "-f", "compose.yaml", "-o", "out-memory"], project)
+    return best, memory, out
 
 
 def measure_floor(floor, project, out, runs):
@@ -216,7 +230,7 @@ def measure_reference(project, runs):
     best = None
     for run in range(runs):
         printed = project / f"reference-{run}.yaml"
-        seconds, _, code, message = timed(
+        seconds, code, message = timed(
             ["docker-compose", "-f", "compose.yaml", "config"], cwd=project, stdout_path=printed
         )
         if code != 0 or printed.stat().st_size == 0:
@@ -338,7 +352,7 @@ def print_table(rows):
         table.append([
             f"{row['services']:,}",
             human_seconds(row["convert"]),
-            f"{row['memory'] / 2**20:.1f}",
+            f"{row['memory'] / 2**20:.1f}" if row["memory"] else "-",
             human_seconds(row["floor"]),
             f"{row['convert'] / row['floor']:.2f}x",
             human_seconds(reference),
@@ -370,6 +384,8 @@ def check_targets(rows):
                             f"{FLOOR_FACTOR_TARGET:g}x")
     for smaller, larger in zip(rows, rows[1:]):
         for key, what in (("convert", "time"), ("memory", "peak memory")):
+            if not smaller[key] or not larger[key]:
+                continue
             growth = (larger[key] / larger["services"]) / (smaller[key] / smaller["services"])
             if growth > GROWTH_FACTOR_TARGET:
                 failures.append(
