@@ -31,7 +31,7 @@ Targets (exit 1 when one fails):
   cache effects and the noise of a shared machine.
 
 Usage: scripts/bench.py [--sizes 10,100,1000,10000] [--runs N] [--reference-up-to N]
-                        [--work-dir DIR] [--no-build] [--no-targets]
+                        [--work-dir DIR] [--no-targets]
        scripts/bench.py --generate-only DIR [--sizes ...]
 Exit status: 0 when every target is met, 1 when one is not, 2 when something could not run.
 """
@@ -131,18 +131,14 @@ def generate(root, sizes):
         (project / ".env").write_text(DOTENV)
 
 
-def build(no_build):
-    """The release binary and the two benchmark executables (floor, stages)."""
-    if not no_build:
-        run_checked(["cargo", "build", "--release", "--quiet"], cwd=ROOT)
-    metadata = json.loads(
-        run_checked(["cargo", "metadata", "--format-version", "1", "--no-deps"], cwd=ROOT)
-    )
-    binary = Path(metadata["target_directory"]) / "release" / "compose2k8s"
-    if not binary.is_file():
-        raise Failure(f"{binary} not found: build it with `cargo build --release`")
+def build():
+    """The release binary and the two benchmark executables (floor, stages). `cargo build
+    --release --benches` builds them with the release profile, so they share the library with
+    the binary; `cargo bench` would build it once more, with the bench profile."""
     listing = run_checked(
-        ["cargo", "bench", "--no-run", "--message-format=json", "--quiet"], cwd=ROOT
+        ["cargo", "build", "--release", "--bins", "--benches", "--message-format=json",
+         "--quiet"],
+        cwd=ROOT,
     )
     executables = {}
     for line in listing.splitlines():
@@ -151,12 +147,13 @@ def build(no_build):
         except json.JSONDecodeError:
             continue
         target = message.get("target") or {}
-        if message.get("executable") and "bench" in target.get("kind", []):
+        kinds = target.get("kind", [])
+        if message.get("executable") and ("bench" in kinds or "bin" in kinds):
             executables[target.get("name")] = message["executable"]
-    for name in ("floor", "stages"):
+    for name in ("compose2k8s", "floor", "stages"):
         if name not in executables:
-            raise Failure(f"cargo bench built no `{name}` executable")
-    return str(binary), executables["floor"], executables["stages"]
+            raise Failure(f"cargo build --release --benches built no `{name}` executable")
+    return executables["compose2k8s"], executables["floor"], executables["stages"]
 
 
 def run_checked(command, cwd=None, env=None):
@@ -291,8 +288,6 @@ def main():
     parser.add_argument("--work-dir", type=Path,
                         help="where the projects and outputs go (default: a new directory in "
                              "/dev/shm, else the temporary directory; removed at the end)")
-    parser.add_argument("--no-build", action="store_true",
-                        help="use the release binary as it is")
     parser.add_argument("--no-targets", action="store_true",
                         help="report missed targets without failing (a smoke run: does the "
                              "benchmark run?)")
@@ -315,7 +310,7 @@ def main():
 
 
 def benchmark(args, sizes, work):
-    binary, floor, stages = build(args.no_build)
+    binary, floor, stages = build()
     generate(work, sizes)
     stage_times = measure_stages(stages, work, args.runs)
     rows = []
