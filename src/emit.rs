@@ -5,7 +5,8 @@
 //! compose2k8s wrote, so a later run replaces and removes only its own files and refuses to
 //! overwrite a file it did not write.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -63,15 +64,7 @@ pub fn write_directory(dir: &Path, files: &[(String, String)]) -> Result<()> {
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let previous = read_index(dir)?;
     let new_names: BTreeSet<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
-    for name in &new_names {
-        let target = dir.join(name);
-        if target.exists() && !previous.contains(*name) {
-            bail!(
-                "{} exists and was not written by compose2k8s; refusing to overwrite it",
-                target.display()
-            );
-        }
-    }
+    refuse_foreign_files(dir, &new_names, &previous)?;
     let staging = dir.join(format!(".compose2k8s-staging-{}", std::process::id()));
     let staged = stage(&staging, files);
     if let Err(error) = staged {
@@ -81,8 +74,8 @@ pub fn write_directory(dir: &Path, files: &[(String, String)]) -> Result<()> {
     let index: String = new_names.iter().map(|n| format!("{n}\n")).collect();
     let moved = (|| -> Result<()> {
         fs::write(staging.join(INDEX_FILE), index)?;
+        create_parents(dir, files)?;
         for (name, _) in files {
-            create_parent(&dir.join(name))?;
             fs::rename(staging.join(name), dir.join(name))
                 .with_context(|| format!("cannot write {}", dir.join(name).display()))?;
         }
@@ -100,20 +93,60 @@ pub fn write_directory(dir: &Path, files: &[(String, String)]) -> Result<()> {
     Ok(())
 }
 
+/// Fails when a file about to be written exists and is not compose2k8s's own. Each directory
+/// is listed once: a check per file would cost a system call per object.
+fn refuse_foreign_files(
+    dir: &Path,
+    new_names: &BTreeSet<&str>,
+    previous: &BTreeSet<String>,
+) -> Result<()> {
+    let mut listings: HashMap<PathBuf, HashSet<OsString>> = HashMap::new();
+    for name in new_names.iter().filter(|n| !previous.contains(**n)) {
+        let target = dir.join(name);
+        let (Some(parent), Some(file_name)) = (target.parent(), target.file_name()) else {
+            continue;
+        };
+        let listing = listings
+            .entry(parent.to_path_buf())
+            .or_insert_with(|| list_names(parent));
+        // Listed is not yet existing: a dangling link is listed, and is not in the way.
+        if listing.contains(file_name) && target.exists() {
+            bail!(
+                "{} exists and was not written by compose2k8s; refusing to overwrite it",
+                target.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The names in `dir`; none when it cannot be read (it does not exist yet).
+fn list_names(dir: &Path) -> HashSet<OsString> {
+    fs::read_dir(dir)
+        .map(|entries| entries.filter_map(|e| Some(e.ok()?.file_name())).collect())
+        .unwrap_or_default()
+}
+
 fn stage(staging: &Path, files: &[(String, String)]) -> Result<()> {
     fs::create_dir(staging).with_context(|| format!("cannot create {}", staging.display()))?;
+    create_parents(staging, files)?;
     for (name, content) in files {
         let path = staging.join(name);
-        create_parent(&path)?;
         fs::write(&path, content).with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
 }
 
-fn create_parent(path: &Path) -> Result<()> {
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
+/// Creates, under `root`, every directory the files go in, each once.
+fn create_parents(root: &Path, files: &[(String, String)]) -> Result<()> {
+    let parents: BTreeSet<&Path> = files
+        .iter()
+        .filter_map(|(name, _)| Path::new(name).parent())
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .collect();
+    for parent in parents {
+        let path = root.join(parent);
+        fs::create_dir_all(&path).with_context(|| format!("cannot create {}", path.display()))?;
     }
     Ok(())
 }
@@ -184,6 +217,28 @@ mod tests {
             fs::read_to_string(dir.join("a-service.yaml")).unwrap(),
             "hand written"
         );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_foreign_file_in_a_subdirectory_is_never_overwritten() {
+        let dir = temp_dir("foreign-nested");
+        fs::create_dir_all(dir.join("base")).unwrap();
+        fs::write(dir.join("base/b-service.yaml"), "hand written").unwrap();
+        let error = write_directory(&dir, &files(&["a.yaml", "base/b-service.yaml"])).unwrap_err();
+        assert!(error.to_string().contains("base/b-service.yaml exists"));
+        assert!(!dir.join("a.yaml").exists());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn files_in_new_subdirectories_are_written() {
+        let dir = temp_dir("nested");
+        let written = files(&["base/a.yaml", "overlays/prod/b.yaml", "c.yaml"]);
+        write_directory(&dir, &written).unwrap();
+        for (name, content) in &written {
+            assert_eq!(&fs::read_to_string(dir.join(name)).unwrap(), content);
+        }
         fs::remove_dir_all(&dir).unwrap();
     }
 }

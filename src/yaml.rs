@@ -89,11 +89,16 @@ fn is_nonempty_collection(value: &serde_json::Value) -> bool {
     }
 }
 
+/// `indent` spaces, without a string of them made for each line.
+fn push_indent(out: &mut String, indent: usize) {
+    out.extend(std::iter::repeat_n(' ', indent));
+}
+
 /// A mapping at `indent`; `indent_first` is false when `- ` already stands before it.
 fn write_map(out: &mut String, map: &JsonMap, indent: usize, indent_first: bool) {
     for (i, (key, value)) in map.iter().enumerate() {
         if i > 0 || indent_first {
-            out.push_str(&" ".repeat(indent));
+            push_indent(out, indent);
         }
         write_string(out, key, indent, true);
         match value {
@@ -118,7 +123,7 @@ fn write_map(out: &mut String, map: &JsonMap, indent: usize, indent_first: bool)
 fn write_seq(out: &mut String, items: &[serde_json::Value], indent: usize, indent_first: bool) {
     for (i, item) in items.iter().enumerate() {
         if i > 0 || indent_first {
-            out.push_str(&" ".repeat(indent));
+            push_indent(out, indent);
         }
         out.push_str("- ");
         match item {
@@ -180,7 +185,7 @@ fn write_literal_block(out: &mut String, text: &str, indent: usize) {
     for line in body.split('\n') {
         out.push('\n');
         if !line.is_empty() {
-            out.push_str(&" ".repeat(indent));
+            push_indent(out, indent);
             out.push_str(line);
         }
     }

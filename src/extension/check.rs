@@ -1,12 +1,12 @@
 //! Reading and checking `x-kubernetes`: one diagnostic per problem, with its key path.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::de::DeserializeOwned;
 
 use super::types::*;
 use super::{kompose, XKubernetes};
-use crate::compose::model::{Extensions, Project};
+use crate::compose::model::{Condition, Extensions, Project};
 use crate::diagnostic::Diagnostic;
 use crate::translate::names::is_qualified_name;
 use crate::value::{KeyPath, Value};
@@ -354,28 +354,41 @@ fn check_service(
 /// The kind a service becomes: `workload`, else DaemonSet for `deploy.mode: global`, Job for
 /// the job modes and for a service another waits on with `service_completed_successfully`.
 pub fn effective_kind(project: &Project, name: &str, ext: &ServiceExtension) -> WorkloadKind {
+    kind_given(project, name, ext, &awaited_services(project))
+}
+
+/// The services another service waits on with `service_completed_successfully`. Computed
+/// once, it lets a caller that asks for every service's kind stay linear in their number.
+pub fn awaited_services(project: &Project) -> HashSet<&str> {
+    project
+        .services
+        .values()
+        .flat_map(|service| service.depends_on.iter())
+        .filter(|(_, how)| how.condition == Condition::ServiceCompletedSuccessfully)
+        .map(|(dependency, _)| dependency.as_str())
+        .collect()
+}
+
+/// [`effective_kind`], given the [`awaited_services`] of the project.
+pub fn kind_given(
+    project: &Project,
+    name: &str,
+    ext: &ServiceExtension,
+    awaited: &HashSet<&str>,
+) -> WorkloadKind {
     if let Some(kind) = ext.workload {
         return kind;
     }
-    let mode = project.services[name]
-        .deploy
-        .as_ref()
+    let mode = project
+        .services
+        .get(name)
+        .and_then(|service| service.deploy.as_ref())
         .and_then(|d| d.mode.as_deref());
     match mode {
-        Some("global") => return WorkloadKind::Daemonset,
-        Some("replicated-job" | "global-job") => return WorkloadKind::Job,
-        _ => {}
-    }
-    let awaited = project.services.values().any(|other| {
-        other.depends_on.iter().any(|(dependency, how)| {
-            dependency == name
-                && how.condition == crate::compose::model::Condition::ServiceCompletedSuccessfully
-        })
-    });
-    if awaited {
-        WorkloadKind::Job
-    } else {
-        WorkloadKind::Deployment
+        Some("global") => WorkloadKind::Daemonset,
+        Some("replicated-job" | "global-job") => WorkloadKind::Job,
+        _ if awaited.contains(name) => WorkloadKind::Job,
+        _ => WorkloadKind::Deployment,
     }
 }
 

@@ -14,7 +14,7 @@ mod check;
 mod kompose;
 mod types;
 
-pub use check::{check, effective_kind};
+pub use check::{awaited_services, check, effective_kind, kind_given};
 pub use kompose::KomposeLabels;
 pub use types::*;
 

@@ -11,7 +11,7 @@ use super::names::{dns_label, joined};
 use super::network::reachable_port;
 use super::Context;
 use crate::compose::model::{Condition, Dependency, Service};
-use crate::extension::{effective_kind, WorkloadKind};
+use crate::extension::WorkloadKind;
 
 /// Seconds between two attempts, and the most one attempt may take.
 const RETRY_SECONDS: u32 = 2;
@@ -59,11 +59,7 @@ fn wait_container(
     }
     let runs_once = known
         && matches!(
-            effective_kind(
-                cx.input.project,
-                dependency,
-                cx.input.extensions.service(dependency)
-            ),
+            cx.workload_kind(dependency),
             WorkloadKind::Job | WorkloadKind::Cronjob
         );
     if runs_once {

@@ -7,7 +7,7 @@
 //! The values were checked before translation (`crate::extension::check`); here they are
 //! only carried over.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use k8s_openapi::api::autoscaling::v2::{
     CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec,
@@ -31,8 +31,8 @@ use super::names::{dns_label, labels, selector};
 use super::Context;
 use crate::compose::model::Service;
 use crate::extension::{
-    effective_kind, CountOrPercent, Probe, ServiceExtension, ServiceType, TaintEffect,
-    TolerationOperator, WorkloadKind,
+    CountOrPercent, Probe, ServiceExtension, ServiceType, TaintEffect, TolerationOperator,
+    WorkloadKind,
 };
 use crate::manifest::Manifest;
 
@@ -171,7 +171,7 @@ pub fn finish_service(
 ) {
     let extensions = cx.input.extensions;
     let ext = extensions.service(name);
-    let kind = effective_kind(cx.input.project, name, ext);
+    let kind = cx.workload_kind(name);
     let project = cx.project_name().to_string();
     if let Some(kompose) = extensions.kompose.get(name) {
         for (label, equivalent) in &kompose.honoured {
@@ -465,22 +465,31 @@ fn ingress(
     })
 }
 
+/// The top-level volume each claim name comes from (the first, should two give one name).
+fn volumes_by_claim_name<'a>(cx: &Context<'a>) -> HashMap<String, &'a str> {
+    let mut by_name = HashMap::new();
+    for key in cx.input.project.volumes.keys() {
+        by_name.entry(dns_label(key)).or_insert(key.as_str());
+    }
+    by_name
+}
+
 /// Project-wide settings: claim sizes, classes and access modes, then the top-level labels
 /// and annotations on every object (and its pod template).
 pub fn finish_project(cx: &Context<'_>, manifests: &mut [Manifest]) {
     let extensions = cx.input.extensions;
     let defaults = &extensions.project;
+    let volume_by_claim = volumes_by_claim_name(cx);
     for manifest in manifests.iter_mut() {
         let Manifest::PersistentVolumeClaim(claim) = manifest else {
             continue;
         };
-        let volume = cx
-            .input
-            .project
-            .volumes
-            .keys()
-            .find(|key| claim.metadata.name.as_deref() == Some(&dns_label(key)))
-            .and_then(|key| extensions.volumes.get(key));
+        let volume = claim
+            .metadata
+            .name
+            .as_deref()
+            .and_then(|claim_name| volume_by_claim.get(claim_name))
+            .and_then(|key| extensions.volumes.get(*key));
         let spec = claim.spec.get_or_insert_with(Default::default);
         let size = volume
             .and_then(|v| v.size.clone())

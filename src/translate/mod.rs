@@ -15,6 +15,7 @@ pub mod config;
 pub mod container;
 pub mod dependencies;
 pub mod extension;
+pub mod index;
 pub mod keys;
 pub mod kinds;
 pub mod names;
@@ -39,7 +40,7 @@ use crate::compose::env_file::ServiceEnvFiles;
 use crate::compose::host_files::HostFiles;
 use crate::compose::load::Environment;
 use crate::compose::model::{Project, Service};
-use crate::extension::XKubernetes;
+use crate::extension::{WorkloadKind, XKubernetes};
 use crate::manifest::{self, Identity, Manifest};
 pub use report::Report;
 
@@ -136,25 +137,42 @@ pub struct Context<'a> {
     pub sources: Vec<(&'static str, String, DataSource)>,
     /// Which pod each service runs in (`network_mode: service:…`, kompose groups).
     pub pods: shared_pod::Pods<'a>,
+    /// Lookups across services, computed once.
+    pub index: index::ProjectIndex<'a>,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    pub fn new(input: Input<'a>, options: &'a Options) -> Self {
+        Context {
+            input,
+            options,
+            report: Report::default(),
+            config_map_names: names::UniqueNames::default(),
+            sources: Vec::new(),
+            index: index::ProjectIndex::new(input.project),
+            pods: shared_pod::Pods::new(input.project),
+        }
+    }
+
     pub fn project_name(&self) -> &str {
         self.input.project.name.as_deref().unwrap_or_default()
+    }
+
+    /// The kind of workload `service` becomes (see [`crate::extension::effective_kind`]).
+    pub fn workload_kind(&self, service: &str) -> WorkloadKind {
+        crate::extension::kind_given(
+            self.input.project,
+            service,
+            self.input.extensions.service(service),
+            &self.index.awaited,
+        )
     }
 }
 
 /// Translates a project. Deterministic: the same input gives the same objects in the same
 /// order.
 pub fn translate(input: Input<'_>, options: &Options) -> Translation {
-    let mut cx = Context {
-        input,
-        options,
-        report: Report::default(),
-        config_map_names: names::UniqueNames::default(),
-        sources: Vec::new(),
-        pods: shared_pod::Pods::new(input.project),
-    };
+    let mut cx = Context::new(input, options);
     let mut manifests = Vec::new();
     manifests.extend(storage::claims(&mut cx));
     manifests.extend(config::project_objects(&mut cx));
@@ -290,20 +308,14 @@ pub(crate) mod test_support {
         let project = Project::deserialize(&Value::from_json(&project))
             .unwrap_or_else(|e| panic!("test project: {e}"));
         let options = Options::default();
-        let mut cx = Context {
-            input: Input {
-                project: &project,
-                env_files: &surroundings.env_files,
-                host_files: &surroundings.host_files,
-                environment: &surroundings.environment,
-                extensions: &surroundings.extensions,
-            },
-            options: &options,
-            report: Report::default(),
-            config_map_names: names::UniqueNames::default(),
-            sources: Vec::new(),
-            pods: shared_pod::Pods::new(&project),
+        let input = Input {
+            project: &project,
+            env_files: &surroundings.env_files,
+            host_files: &surroundings.host_files,
+            environment: &surroundings.environment,
+            extensions: &surroundings.extensions,
         };
+        let mut cx = Context::new(input, &options);
         let mut parts = PodParts::default();
         let definition = project.services.get(service).cloned().unwrap_or_default();
         let objects = attach(&mut cx, service, &definition, &mut parts);

@@ -131,7 +131,10 @@ impl<'p> Pods<'p> {
     }
 
     /// The service whose pod runs `name` (`name` itself when it has its own pod).
-    pub fn owner<'a>(&'a self, name: &'a str) -> &'a str {
+    pub fn owner<'n>(&self, name: &'n str) -> &'n str
+    where
+        'p: 'n,
+    {
         self.owners.get(name).copied().unwrap_or(name)
     }
 

@@ -2,7 +2,6 @@
 //! ConfigMaps, tmpfs and shm_size as memory emptyDirs. Also the pod-volume bookkeeping that
 //! `config` shares: unique volume names and one mount per container path.
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
 use k8s_openapi::api::core::v1::{
@@ -17,7 +16,7 @@ use super::config::{config_key, config_map};
 use super::names::{dns_label, joined, labels, project_labels, unique, MAX_NAME};
 use super::{Context, PodParts};
 use crate::compose::host_files::HostFile;
-use crate::compose::model::{ByteSize, MountKind, Project, Service, ServiceVolume, Volume};
+use crate::compose::model::{ByteSize, MountKind, Service, ServiceVolume, Volume};
 use crate::manifest::Manifest;
 
 /// The size of a claim: Compose volumes have none.
@@ -108,47 +107,29 @@ impl AccessMode {
     }
 }
 
-/// The services that mount the top-level volume `key`.
-fn mounting_services<'p>(project: &'p Project, key: &str) -> Vec<&'p str> {
-    project
-        .services
-        .iter()
-        .filter(|(_, service)| {
-            service
-                .volumes
-                .iter()
-                .any(|m| m.kind == MountKind::Volume && m.source.as_deref() == Some(key))
-        })
-        .map(|(name, _)| name.as_str())
-        .collect()
-}
-
 /// The services whose pods mount the top-level volume `key`: those that mount it, or, for
-/// a service in another's pod (`network_mode: service:…`), that pod's service.
-fn mounting_pods<'p>(cx: &Context<'p>, key: &str) -> Vec<&'p str> {
-    let project = cx.input.project;
-    let pods: BTreeSet<&str> = mounting_services(project, key)
-        .into_iter()
-        .map(|name| cx.pods.owner(name))
-        .collect();
-    project
-        .services
-        .keys()
-        .map(String::as_str)
-        .filter(|name| pods.contains(name))
-        .collect()
+/// a service in another's pod (`network_mode: service:…`, a kompose group), that pod's
+/// service; each once, in the order of their first user.
+fn mounting_pods<'a>(cx: &Context<'a>, key: &str) -> Vec<&'a str> {
+    let mut pods: Vec<&'a str> = Vec::new();
+    for &user in cx.index.mounting_services(key) {
+        let owner = cx.pods.owner(user);
+        if !pods.contains(&owner) {
+            pods.push(owner);
+        }
+    }
+    pods
 }
 
 /// ReadWriteMany when several pods share the volume: several services (unless they run in
 /// one pod), or one service with several replicas (Compose shares a volume between all of
 /// them).
 fn access_mode(cx: &Context<'_>, key: &str) -> AccessMode {
-    let project = cx.input.project;
     let pods = mounting_pods(cx, key);
     let several_pods = pods.len() > 1
         || pods
             .iter()
-            .filter_map(|name| project.services.get(*name))
+            .filter_map(|name| cx.input.project.services.get(*name))
             .any(runs_several_pods);
     if several_pods {
         AccessMode::ReadWriteMany

@@ -16,7 +16,7 @@ use super::dependencies::wait_containers;
 use super::names::{dns_label, is_qualified_name, labels, selector};
 use super::{extension, keys, kinds, placement, pod, policy, security, Context, PodParts};
 use crate::compose::model::{Mapping, Service};
-use crate::extension::{effective_kind, DependsOnMode, WorkloadKind};
+use crate::extension::{DependsOnMode, WorkloadKind};
 use crate::manifest::Manifest;
 
 /// The workload that runs `service`: a Deployment unless `x-kubernetes.workload`,
@@ -29,7 +29,7 @@ pub fn workload(
 ) -> Manifest {
     let extensions = cx.input.extensions;
     let extension = extensions.service(name);
-    let kind = effective_kind(cx.input.project, name, extension);
+    let kind = cx.workload_kind(name);
     let project = cx.project_name().to_string();
     let deploy_labels = service
         .deploy
