@@ -44,7 +44,7 @@ fn wait_container(
         );
     }
     let known = cx.input.project.services.contains_key(dependency);
-    if known && cx.pods.owner(dependency) == cx.pods.owner(name) {
+    if known && cx.index.pods.owner(dependency) == cx.index.pods.owner(name) {
         // An init container runs before any container of the pod: waiting for one of them
         // would wait forever.
         cx.report.info(

@@ -1,9 +1,10 @@
-//! Lookups across services, computed once per translation: which services mount each
-//! volume, and which are awaited to completion. Each service's translation asks them for
+//! Lookups across services, computed once per translation: which pod each service runs
+//! in, which pods mount each volume, and which services are awaited to completion. Each service's translation asks them for
 //! itself; scanning every service each time made a translation quadratic in their number.
 
 use std::collections::{HashMap, HashSet};
 
+use super::shared_pod::Pods;
 use crate::compose::model::{MountKind, Project};
 use crate::extension::awaited_services;
 
@@ -12,6 +13,10 @@ use crate::extension::awaited_services;
 pub struct ProjectIndex<'a> {
     /// Top-level volume → the services that mount it, in the project's order.
     volume_users: HashMap<&'a str, Vec<&'a str>>,
+    /// Top-level volume → the services whose pods mount it (see [`Self::mounting_pods`]).
+    volume_pods: HashMap<&'a str, Vec<&'a str>>,
+    /// Which pod each service runs in (`network_mode: service:…`, kompose groups).
+    pub pods: Pods<'a>,
     /// The services another waits on with `service_completed_successfully`.
     pub awaited: HashSet<&'a str>,
 }
@@ -33,10 +38,32 @@ impl<'a> ProjectIndex<'a> {
                 volume_users.entry(source).or_default().push(name);
             }
         }
+        let pods = Pods::new(project);
+        let volume_pods = volume_users
+            .iter()
+            .map(|(&volume, users)| {
+                let mut seen = HashSet::new();
+                let owners: Vec<&str> = users
+                    .iter()
+                    .map(|&user| pods.owner(user))
+                    .filter(|owner| seen.insert(*owner))
+                    .collect();
+                (volume, owners)
+            })
+            .collect();
         ProjectIndex {
             volume_users,
+            volume_pods,
+            pods,
             awaited: awaited_services(project),
         }
+    }
+
+    /// The services whose pods mount the top-level volume `key`: those that mount it, or,
+    /// for a service in another's pod, that pod's service; each once, in the order of their
+    /// first user.
+    pub fn mounting_pods(&self, key: &str) -> &[&'a str] {
+        self.volume_pods.get(key).map_or(&[], Vec::as_slice)
     }
 
     /// The services that mount the top-level volume `key`.

@@ -135,8 +135,6 @@ pub struct Context<'a> {
     /// Where ConfigMap and Secret data came from, by kind and name (namespaces are set at
     /// the end).
     pub sources: Vec<(&'static str, String, DataSource)>,
-    /// Which pod each service runs in (`network_mode: service:…`, kompose groups).
-    pub pods: shared_pod::Pods<'a>,
     /// Lookups across services, computed once.
     pub index: index::ProjectIndex<'a>,
 }
@@ -150,7 +148,6 @@ impl<'a> Context<'a> {
             config_map_names: names::UniqueNames::default(),
             sources: Vec::new(),
             index: index::ProjectIndex::new(input.project),
-            pods: shared_pod::Pods::new(input.project),
         }
     }
 
@@ -217,7 +214,7 @@ pub fn translate(input: Input<'_>, options: &Options) -> Translation {
 }
 
 fn translate_service(cx: &mut Context<'_>, name: &str, service: &Service) -> Vec<Manifest> {
-    if cx.pods.is_guest(name) {
+    if cx.index.pods.is_guest(name) {
         // Its container is built with the pod it joins.
         return Vec::new();
     }
@@ -226,7 +223,7 @@ fn translate_service(cx: &mut Context<'_>, name: &str, service: &Service) -> Vec
     objects.extend(network::attach(cx, name, service, &mut parts));
     objects.extend(storage::attach(cx, name, service, &mut parts));
     objects.extend(config::attach(cx, name, service, &mut parts));
-    let guests = cx.pods.guests(name).to_vec();
+    let guests = cx.index.pods.guests(name).to_vec();
     for (guest, definition) in guests {
         let (container, guest_objects) =
             shared_pod::guest_container(cx, name, guest, definition, &mut parts);

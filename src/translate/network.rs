@@ -69,7 +69,7 @@ fn pod_ports(
 ) -> (Vec<PlannedPort>, Vec<(String, Note)>) {
     let mut ports = own;
     let mut conflicts = Vec::new();
-    for &(guest, definition) in cx.pods.guests(owner) {
+    for &(guest, definition) in cx.index.pods.guests(owner) {
         for port in PortPlan::new(cx, guest, definition).ports {
             let served = ports
                 .iter()
@@ -103,7 +103,7 @@ fn pod_ports(
 pub fn reachable_port(cx: &Context<'_>, service: &str) -> Option<(String, u16)> {
     let project = cx.input.project;
     let definition = project.services.get(service)?;
-    let owner = cx.pods.owner(service);
+    let owner = cx.index.pods.owner(service);
     let own = PortPlan::new(cx, service, definition).ports;
     let first = match own.first() {
         Some(port) if owner != service => Some(port.port),
@@ -206,7 +206,7 @@ impl PortPlan {
         for (index, port) in service.ports.iter().enumerate() {
             plan.add_published(index, port);
         }
-        let owner = cx.pods.owner(name);
+        let owner = cx.index.pods.owner(name);
         if !reachable_from_outside(&cx.input, owner) {
             plan.note_host_publication(owner, service);
         }
@@ -218,7 +218,7 @@ impl PortPlan {
             plan.add_undeclared(cx, name, service);
         }
         plan.remove_duplicates();
-        let guest = cx.pods.is_guest(name);
+        let guest = cx.index.pods.is_guest(name);
         if !plan.ports.is_empty() && service_name(name) != name && !guest {
             plan.notes.push(renamed_host_note(name));
         }
@@ -357,7 +357,7 @@ impl PortPlan {
             ));
             return;
         }
-        if cx.pods.is_guest(name) || guests_have_ports(cx, name) {
+        if cx.index.pods.is_guest(name) || guests_have_ports(cx, name) {
             // A guest has no Service of its own (`shared_pod` says where it runs); an owner
             // whose guests have ports has a Service from theirs.
             return;
@@ -706,7 +706,8 @@ fn image_repository(image: &str) -> String {
 
 /// Whether a service that runs in `owner`'s pod has a port for its Service.
 fn guests_have_ports(cx: &Context<'_>, owner: &str) -> bool {
-    cx.pods
+    cx.index
+        .pods
         .guests(owner)
         .iter()
         .any(|&(guest, definition)| !PortPlan::new(cx, guest, definition).ports.is_empty())
@@ -717,13 +718,13 @@ fn guests_have_ports(cx: &Context<'_>, owner: &str) -> bool {
 /// pod reach it without a Service.
 fn references(cx: &Context<'_>, name: &str) -> Vec<String> {
     let input = &cx.input;
-    let pod = cx.pods.owner(name);
+    let pod = cx.index.pods.owner(name);
     input
         .project
         .services
         .iter()
         .filter(|(other, _)| other.as_str() != name)
-        .filter(|(other, _)| cx.pods.owner(other) != pod)
+        .filter(|(other, _)| cx.index.pods.owner(other) != pod)
         .filter_map(|(other, service)| {
             reference_key(input, other, service, name).map(|key| format!("{other} ({key})"))
         })

@@ -117,7 +117,7 @@ pub fn policies(cx: &mut Context<'_>, manifests: &[Manifest]) -> Vec<Manifest> {
         policies.push(network_policy(cx, &mut names, network));
     }
     for (name, service) in &project.services {
-        if cx.pods.is_guest(name) {
+        if cx.index.pods.is_guest(name) {
             continue;
         }
         policies.extend(open_ports_policy(cx, &mut names, name, service, manifests));
@@ -339,7 +339,7 @@ fn open_ports_policy(
     manifests: &[Manifest],
 ) -> Option<Manifest> {
     let mut open: Vec<(u16, Protocol)> = std::iter::once(service)
-        .chain(cx.pods.guests(name).iter().map(|&(_, s)| s))
+        .chain(cx.index.pods.guests(name).iter().map(|&(_, s)| s))
         .flat_map(|s| s.ports.iter().map(|p| (p.target, p.protocol)))
         .collect();
     let extension = cx.input.extensions.service(name);

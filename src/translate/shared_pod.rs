@@ -16,7 +16,7 @@ use serde_json::Value as Json;
 use super::container::main_container;
 use super::{extension, keys, network, storage, Context, PodParts};
 use crate::compose::model::{Project, Service};
-use crate::extension::{effective_kind, ServiceExtension};
+use crate::extension::ServiceExtension;
 use crate::manifest::Manifest;
 
 /// The service whose network `service` joins directly, if it joins one.
@@ -313,11 +313,7 @@ fn report_pod_settings(cx: &mut Context<'_>, owner: &str, name: &str, service: &
                 .warn(name, setting.key, pod_is_owners(setting.key));
         }
     }
-    let extensions = cx.input.extensions;
-    let (own_kind, owner_kind) = (
-        effective_kind(project, name, extensions.service(name)),
-        effective_kind(project, owner, extensions.service(owner)),
-    );
+    let (own_kind, owner_kind) = (cx.workload_kind(name), cx.workload_kind(owner));
     if own_kind != owner_kind {
         cx.report.warn(
             name,
@@ -331,7 +327,7 @@ fn report_pod_settings(cx: &mut Context<'_>, owner: &str, name: &str, service: &
     }
     let pod_level = ServiceExtension {
         probes: None,
-        ..extensions.service(name).clone()
+        ..cx.input.extensions.service(name).clone()
     };
     if pod_level != ServiceExtension::default() {
         cx.report.warn_with_hint(

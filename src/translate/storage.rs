@@ -31,7 +31,7 @@ pub fn claims(cx: &mut Context<'_>) -> Vec<Manifest> {
     let project = cx.input.project;
     let mut manifests = Vec::new();
     for (key, volume) in &project.volumes {
-        let users = mounting_pods(cx, key);
+        let users = cx.index.mounting_pods(key).to_vec();
         if users.is_empty() {
             continue;
         }
@@ -107,25 +107,11 @@ impl AccessMode {
     }
 }
 
-/// The services whose pods mount the top-level volume `key`: those that mount it, or, for
-/// a service in another's pod (`network_mode: service:…`, a kompose group), that pod's
-/// service; each once, in the order of their first user.
-fn mounting_pods<'a>(cx: &Context<'a>, key: &str) -> Vec<&'a str> {
-    let mut pods: Vec<&'a str> = Vec::new();
-    for &user in cx.index.mounting_services(key) {
-        let owner = cx.pods.owner(user);
-        if !pods.contains(&owner) {
-            pods.push(owner);
-        }
-    }
-    pods
-}
-
 /// ReadWriteMany when several pods share the volume: several services (unless they run in
 /// one pod), or one service with several replicas (Compose shares a volume between all of
 /// them).
 fn access_mode(cx: &Context<'_>, key: &str) -> AccessMode {
-    let pods = mounting_pods(cx, key);
+    let pods = cx.index.mounting_pods(key);
     let several_pods = pods.len() > 1
         || pods
             .iter()
