@@ -261,9 +261,11 @@ fn execute(command: Command) -> Result<(), Failure> {
                     }
                 }
                 Some(dir) => {
+                    print_report(&translation.report, report);
+                    // A run that fails leaves DIR as it was, a --strict failure included.
+                    strict_check(strict, translation.report.warnings())?;
                     let files = emit::render_files(&translation.manifests, emit_format);
                     emit::write_directory(dir, &files).map_err(Failure::Io)?;
-                    print_report(&translation.report, report);
                 }
                 None if dry_run => {
                     return Err(Failure::Io(anyhow::anyhow!("--dry-run needs -o DIR")));
@@ -273,10 +275,7 @@ fn execute(command: Command) -> Result<(), Failure> {
                     print_report(&translation.report, report);
                 }
             }
-            if strict && translation.report.warnings() > 0 {
-                return Err(Failure::Strict(translation.report.warnings()));
-            }
-            Ok(())
+            strict_check(strict, translation.report.warnings())
         }
         Command::Diff {
             input,
@@ -356,7 +355,6 @@ fn write_kustomize(
     let out_dir = std::path::absolute(dir)
         .map_err(|e| Failure::Io(anyhow::anyhow!("cannot resolve {}: {e}", dir.display())))?;
     let files = crate::kustomize::render_tree(&base, &rendered_overlays, &out_dir, format);
-    emit::write_directory(dir, &files).map_err(Failure::Io)?;
     let translations: Vec<&translate::Translation> = std::iter::once(&base)
         .chain(rendered_overlays.iter().map(|(_, t)| t))
         .collect();
@@ -370,10 +368,18 @@ fn write_kustomize(
         );
         warnings += 1;
     }
+    // A run that fails leaves DIR as it was, a --strict failure included.
+    strict_check(strict, warnings)?;
+    emit::write_directory(dir, &files).map_err(Failure::Io)
+}
+
+/// `--strict` fails the run when the report has warnings.
+fn strict_check(strict: bool, warnings: usize) -> Result<(), Failure> {
     if strict && warnings > 0 {
-        return Err(Failure::Strict(warnings));
+        Err(Failure::Strict(warnings))
+    } else {
+        Ok(())
     }
-    Ok(())
 }
 
 /// Env files become `envs:` generators only where kustomize reads them as Compose did;
@@ -426,22 +432,7 @@ fn translate_with_files(
 ) -> Result<(Vec<PathBuf>, translate::Translation), Failure> {
     let loaded = compose::load_project(&load_options(input)?).map_err(Failure::Input)?;
     print_diagnostics(&loaded.warnings);
-    let collisions = translate::names::check_collisions(&loaded.project);
-    if !collisions.is_empty() {
-        return Err(Failure::Input(collisions));
-    }
-    let extensions = crate::extension::check(&loaded.project).map_err(Failure::Input)?;
-    let host_files = compose::host_files::read_host_files(&loaded.project);
-    let translation = translate::translate(
-        translate::Input {
-            project: &loaded.project,
-            env_files: &loaded.env_files,
-            host_files: &host_files,
-            environment: &loaded.environment,
-            extensions: &extensions,
-        },
-        options,
-    );
+    let translation = crate::convert::translate_loaded(&loaded, options).map_err(Failure::Input)?;
     Ok((loaded.files, translation))
 }
 

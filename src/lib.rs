@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod compose;
+pub mod convert;
 pub mod diagnostic;
 pub mod diff;
 pub mod emit;

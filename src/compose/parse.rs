@@ -24,11 +24,27 @@ pub fn parse_project(document: &Value) -> Result<Project, Vec<Diagnostic>> {
 fn parse_one(document: &Value) -> Result<Project, Diagnostic> {
     serde_path_to_error::deserialize(document).map_err(|error| {
         let path = KeyPath::root().join_serde(error.path());
-        let node = document.locate(&path.0);
-        Diagnostic::error(friendly_message(&error.inner().0))
+        let message = &error.inner().0;
+        let mut node = document.locate(&path.0);
+        if node.span.line == 0 {
+            // The merged top level has no position of its own; an unknown key there is
+            // shown at its value.
+            if let Some(value) = unknown_key(message).and_then(|key| node.get(key)) {
+                node = value;
+            }
+        }
+        Diagnostic::error(friendly_message(message))
             .at_span(&node.span)
             .at_path(path)
     })
+}
+
+/// The key of serde's "unknown field `key`, expected …" message.
+fn unknown_key(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(key, _)| key)
 }
 
 /// Parses each service and each other top-level key alone, collecting their errors.
@@ -61,12 +77,10 @@ fn parse_parts(document: &Value) -> Vec<Diagnostic> {
 /// Serde's wording made into the project's: "unknown field" is an unknown key, and a
 /// near miss gets a suggestion instead of the list of every valid key.
 fn friendly_message(message: &str) -> String {
-    let Some(rest) = message.strip_prefix("unknown field `") else {
+    let Some(key) = unknown_key(message) else {
         return message.to_string();
     };
-    let Some((key, expected)) = rest.split_once('`') else {
-        return message.to_string();
-    };
+    let expected = &message["unknown field `".len() + key.len() + 1..];
     let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
     match closest(key, &candidates) {
         Some(suggestion) => format!("unknown key `{key}`; did you mean `{suggestion}`?"),
