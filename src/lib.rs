@@ -11,6 +11,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod emit;
 pub mod extension;
+pub mod fuzzing;
 pub mod kustomize;
 pub mod manifest;
 pub mod translate;
