@@ -277,9 +277,11 @@ fn execute(command: Command) -> Result<(), Failure> {
                     }
                 }
                 Some(dir) => {
+                    print_report(&translation.report, report);
+                    // A run that fails leaves DIR as it was, a --strict failure included.
+                    strict_check(strict, translation.report.warnings())?;
                     let files = emit::render_files(&translation.manifests, emit_format);
                     emit::write_directory(dir, &files).map_err(Failure::Io)?;
-                    print_report(&translation.report, report);
                 }
                 None if dry_run => {
                     return Err(Failure::Io(anyhow::anyhow!("--dry-run needs -o DIR")));
@@ -289,10 +291,7 @@ fn execute(command: Command) -> Result<(), Failure> {
                     print_report(&translation.report, report);
                 }
             }
-            if strict && translation.report.warnings() > 0 {
-                return Err(Failure::Strict(translation.report.warnings()));
-            }
-            Ok(())
+            strict_check(strict, translation.report.warnings())
         }
         Command::Diff { input, dir, layout } => {
             let as_diff_error = |f| match f {
@@ -406,12 +405,6 @@ fn convert_kustomize(
         Failure::Input(d) if dry_run => Failure::InputOfDiff(d),
         other => other,
     })?;
-    let changed = if dry_run {
-        show_tree_diff(dir, &tree.files)?
-    } else {
-        emit::write_directory(dir, &tree.files).map_err(Failure::Io)?;
-        false
-    };
     // The overlays' reports repeat the base's: the base's is the one shown.
     if let Some(base_report) = tree.reports.first() {
         print_report(base_report, report);
@@ -428,13 +421,24 @@ fn convert_kustomize(
             dir.join(file).display()
         );
     }
-    if changed {
-        return Err(Failure::Changed);
+    if dry_run {
+        if show_tree_diff(dir, &tree.files)? {
+            return Err(Failure::Changed);
+        }
+        return strict_check(strict, tree.warnings());
     }
-    if strict && tree.warnings() > 0 {
-        return Err(Failure::Strict(tree.warnings()));
+    // A run that fails leaves DIR as it was, a --strict failure included.
+    strict_check(strict, tree.warnings())?;
+    emit::write_directory(dir, &tree.files).map_err(Failure::Io)
+}
+
+/// `--strict` fails the run when the report has warnings.
+fn strict_check(strict: bool, warnings: usize) -> Result<(), Failure> {
+    if strict && warnings > 0 {
+        Err(Failure::Strict(warnings))
+    } else {
+        Ok(())
     }
-    Ok(())
 }
 
 /// Env files become `envs:` generators only where kustomize reads them as Compose did;
@@ -487,28 +491,7 @@ fn translate_with_files(
 ) -> Result<(Vec<PathBuf>, translate::Translation), Failure> {
     let loaded = compose::load_project(&load_options(input)?).map_err(Failure::Input)?;
     print_diagnostics(&loaded.warnings);
-    let located = |diagnostics: Vec<Diagnostic>| {
-        Failure::Input(diagnostics.into_iter().map(|d| loaded.locate(d)).collect())
-    };
-    let mut collisions = translate::names::check_collisions(&loaded.project);
-    if options.network_policies {
-        collisions.extend(translate::policy::check_collisions(&loaded.project));
-    }
-    if !collisions.is_empty() {
-        return Err(located(collisions));
-    }
-    let extensions = crate::extension::check(&loaded.project).map_err(located)?;
-    let host_files = compose::host_files::read_host_files(&loaded.project);
-    let translation = translate::translate(
-        translate::Input {
-            project: &loaded.project,
-            env_files: &loaded.env_files,
-            host_files: &host_files,
-            environment: &loaded.environment,
-            extensions: &extensions,
-        },
-        options,
-    );
+    let translation = crate::convert::translate_loaded(&loaded, options).map_err(Failure::Input)?;
     Ok((loaded.files, translation))
 }
 

@@ -122,7 +122,13 @@ impl Diagnostic {
             .take(self.column.saturating_sub(1) as usize)
             .map(|c| if c == '\t' { 4 } else { 1 })
             .sum();
-        let shown: String = text.replace('\t', "    ");
+        // Control characters (a binary file) would garble the terminal; one replacement
+        // character each keeps the caret in place.
+        let shown: String = text
+            .replace('\t', "    ")
+            .chars()
+            .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
+            .collect();
         Some(format!(
             "{gutter} |\n{number} | {shown}\n{gutter} | {}^",
             " ".repeat(caret_offset)

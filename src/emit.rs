@@ -61,7 +61,8 @@ pub fn render_files(manifests: &[Manifest], format: Format) -> Vec<(String, Stri
 /// Writes `files` (paths relative to `dir`) into `dir`, replacing compose2k8s's earlier
 /// output there.
 pub fn write_directory(dir: &Path, files: &[(String, String)]) -> Result<()> {
-    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the output directory {}", dir.display()))?;
     let previous = read_index(dir)?;
     let new_names: BTreeSet<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
     refuse_foreign_files(dir, &new_names, &previous)?;

@@ -6,10 +6,12 @@
 
 pub mod cli;
 pub mod compose;
+pub mod convert;
 pub mod diagnostic;
 pub mod diff;
 pub mod emit;
 pub mod extension;
+pub mod fuzzing;
 pub mod kustomize;
 pub mod manifest;
 pub mod translate;

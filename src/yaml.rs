@@ -7,7 +7,7 @@
 //! `yes` and `on` are strings, `0x1F` and `0o17` are integers). Anchors, aliases and `<<`
 //! merge keys are expanded while the tree is built; Compose's `!reset` and `!override`
 //! tags are kept on the node for the merge stage. The builder refuses alias bombs (a
-//! document that expands beyond a node budget), nesting deeper than [`MAX_DEPTH`], duplicate
+//! document whose aliases add more than [`MAX_ALIAS_NODES`] nodes), nesting deeper than [`MAX_DEPTH`], duplicate
 //! keys and non-scalar keys, each with the position of the offending node.
 
 use std::collections::HashMap;
@@ -24,8 +24,11 @@ use crate::value::{Kind, Map, MergeTag, Span, Value};
 /// recursive walk of the tree later on.
 pub const MAX_DEPTH: usize = 128;
 
-/// The most nodes one file may expand to (aliases included).
-pub const MAX_NODES: usize = 5_000_000;
+/// The most nodes aliases may add to one file. Nodes written out are bounded by the
+/// file's size; aliases are not, so they are budgeted. The budget is far above what real
+/// files use (`<<: *defaults` on thousands of services) and keeps a refused bomb cheap:
+/// every later stage walks the expanded tree.
+pub const MAX_ALIAS_NODES: usize = 1_000_000;
 
 /// A YAML problem with the position where it was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +46,7 @@ impl fmt::Display for YamlError {
 
 /// Parses every document of a YAML stream. `file` is recorded in each node's span.
 pub fn parse(source: &str, file: Option<Arc<Path>>) -> Result<Vec<Value>, YamlError> {
+    refuse_control_characters(source)?;
     let mut builder = TreeBuilder::new(file);
     let mut parser = Parser::new_from_str(source);
     loop {
@@ -57,6 +61,32 @@ pub fn parse(source: &str, file: Option<Arc<Path>>) -> Result<Vec<Value>, YamlEr
         builder.on_event(event, mark)?;
     }
     Ok(builder.documents)
+}
+
+/// YAML allows only printable characters (tab, line breaks and a byte order mark
+/// included), and Compose's YAML library refuses any other; the parser used here would
+/// instead end the stream at a NUL byte and silently drop the rest of the file.
+fn refuse_control_characters(source: &str) -> Result<(), YamlError> {
+    let Some((offset, character)) = source.char_indices().find(|&(_, c)| !is_printable(c)) else {
+        return Ok(());
+    };
+    let before = &source[..offset];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Err(YamlError {
+        message: format!(
+            "control character U+{:04X} is not allowed in YAML (is this a binary file?)",
+            u32::from(character)
+        ),
+        line: u32::try_from(before.matches('\n').count() + 1).unwrap_or(u32::MAX),
+        column: u32::try_from(before[line_start..].chars().count() + 1).unwrap_or(u32::MAX),
+    })
+}
+
+/// YAML 1.2's printable set (c-printable).
+fn is_printable(c: char) -> bool {
+    matches!(c,
+        '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}'
+        | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
 /// Prints a serializable value as a YAML document.
@@ -229,15 +259,19 @@ fn is_plain_safe(text: &str) -> bool {
         && !text.contains(['{', '}', '[', ']', ','])
 }
 
+/// A collection being built. `size` counts its nodes so far, itself included, so that an
+/// anchor's size is known without walking it.
 enum Frame {
     Seq {
         items: Vec<Value>,
+        size: usize,
         span: Span,
         anchor: usize,
         tag: Option<MergeTag>,
     },
     Map {
         entries: Map,
+        size: usize,
         /// Sources of `<<` merge keys, applied when the mapping ends (explicit keys win).
         merges: Vec<Value>,
         pending_key: Option<(String, Span)>,
@@ -252,7 +286,7 @@ struct TreeBuilder {
     file: Option<Arc<Path>>,
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Value, usize)>,
-    nodes: usize,
+    aliased_nodes: usize,
     documents: Vec<Value>,
 }
 
@@ -262,7 +296,7 @@ impl TreeBuilder {
             file,
             stack: Vec::new(),
             anchors: HashMap::new(),
-            nodes: 0,
+            aliased_nodes: 0,
             documents: Vec::new(),
         }
     }
@@ -287,7 +321,6 @@ impl TreeBuilder {
                     .map_err(|message| self.error(&mark, message))?;
                 let mut value = Value::new(kind, span);
                 value.tag = merge_tag;
-                self.count(1, &mark)?;
                 self.complete(value, anchor, 1, &mark)
             }
             Event::Alias(id) => {
@@ -296,7 +329,7 @@ impl TreeBuilder {
                     None => return Err(self.error(&mark, "alias refers to an unknown anchor")),
                 };
                 // Counted before cloning, so an alias bomb is refused before it is built.
-                self.count(size, &mark)?;
+                self.count_aliased(size, &mark)?;
                 let value = self
                     .anchors
                     .get(&id)
@@ -309,6 +342,7 @@ impl TreeBuilder {
                 let tag = collection_tag(tag.as_ref()).map_err(|m| self.error(&mark, m))?;
                 self.stack.push(Frame::Seq {
                     items: Vec::new(),
+                    size: 1,
                     span: self.span(&mark),
                     anchor,
                     tag,
@@ -320,6 +354,7 @@ impl TreeBuilder {
                 let tag = collection_tag(tag.as_ref()).map_err(|m| self.error(&mark, m))?;
                 self.stack.push(Frame::Map {
                     entries: Map::new(),
+                    size: 1,
                     merges: Vec::new(),
                     pending_key: None,
                     merge_pending: false,
@@ -345,16 +380,16 @@ impl TreeBuilder {
                 format!("nesting deeper than {MAX_DEPTH} levels is not supported"),
             ));
         }
-        self.count(1, mark)
+        Ok(())
     }
 
-    fn count(&mut self, nodes: usize, mark: &Marker) -> Result<(), YamlError> {
-        self.nodes = self.nodes.saturating_add(nodes);
-        if self.nodes > MAX_NODES {
+    fn count_aliased(&mut self, nodes: usize, mark: &Marker) -> Result<(), YamlError> {
+        self.aliased_nodes = self.aliased_nodes.saturating_add(nodes);
+        if self.aliased_nodes > MAX_ALIAS_NODES {
             return Err(self.error(
                 mark,
                 format!(
-                    "the document expands to more than {MAX_NODES} nodes (aliases expanded); \
+                    "aliases add more than {MAX_ALIAS_NODES} nodes to the document; \
                      refusing it as an alias bomb"
                 ),
             ));
@@ -367,19 +402,21 @@ impl TreeBuilder {
             .stack
             .pop()
             .ok_or_else(|| self.error(mark, "unbalanced end of collection"))?;
-        let (value, anchor) = match frame {
+        let (value, anchor, size) = match frame {
             Frame::Seq {
                 items,
+                size,
                 span,
                 anchor,
                 tag,
             } => {
                 let mut value = Value::new(Kind::Seq(items), span);
                 value.tag = tag;
-                (value, anchor)
+                (value, anchor, size)
             }
             Frame::Map {
                 mut entries,
+                size,
                 merges,
                 span,
                 anchor,
@@ -391,10 +428,9 @@ impl TreeBuilder {
                 }
                 let mut value = Value::new(Kind::Map(entries), span);
                 value.tag = tag;
-                (value, anchor)
+                (value, anchor, size)
             }
         };
-        let size = node_count(&value);
         self.complete(value, anchor, size, mark)
     }
 
@@ -420,17 +456,26 @@ impl TreeBuilder {
                 self.documents.push(value);
                 Ok(())
             }
-            Some(Frame::Seq { items, .. }) => {
+            Some(Frame::Seq {
+                items,
+                size: frame_size,
+                ..
+            }) => {
+                *frame_size = frame_size.saturating_add(size);
                 items.push(value);
                 Ok(())
             }
             Some(Frame::Map {
                 entries,
+                size: frame_size,
                 merges,
                 pending_key,
                 merge_pending,
                 ..
             }) => {
+                // Keys count too: an overestimate where a merge key's value is replaced,
+                // which only makes the alias budget stricter.
+                *frame_size = frame_size.saturating_add(size);
                 if *merge_pending {
                     *merge_pending = false;
                     return merge_source(value, merges).map_err(error_at);
@@ -503,14 +548,6 @@ fn apply_merge_key(entries: &mut Map, source: Value) {
         for (key, value) in source {
             entries.entry(key).or_insert(value);
         }
-    }
-}
-
-fn node_count(value: &Value) -> usize {
-    match &value.kind {
-        Kind::Seq(items) => 1 + items.iter().map(node_count).sum::<usize>(),
-        Kind::Map(entries) => 1 + entries.values().map(node_count).sum::<usize>(),
-        _ => 1,
     }
 }
 
@@ -725,6 +762,20 @@ mod tests {
     #[test]
     fn duplicate_keys_are_refused() {
         assert_eq!(err("a: 1\na: 2\n"), "2:1: duplicate key `a` in mapping");
+    }
+
+    #[test]
+    fn control_characters_are_refused_where_they_are() {
+        // A NUL would otherwise end the stream there and drop `b`.
+        assert_eq!(
+            err("a: 1\nxé\u{0}\nb: 2\n"),
+            "2:3: control character U+0000 is not allowed in YAML (is this a binary file?)"
+        );
+        assert_eq!(
+            err("a: \"\u{7f}\""),
+            "1:5: control character U+007F is not allowed in YAML (is this a binary file?)"
+        );
+        assert!(parse("\u{feff}a:\t'\u{85}\u{a0}'\r\n", None).is_ok());
     }
 
     #[test]

@@ -5,7 +5,11 @@
 //! PATH and HOME), and the expected `stdout`, `stderr` and `code`. The case directory's
 //! absolute path is written `$CASE` in the expected files. `UPDATE_GOLDEN=1 cargo test`
 //! rewrites the expected files; review the change in git.
+//!
+//! A run that fails (exit code not 0) must write nothing: every file under the case
+//! directory must be there afterwards with the same bytes, and no file may be added.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -66,7 +70,11 @@ fn check_area(area: &str) {
     let all = cases(area);
     assert!(!all.is_empty(), "no cases under testdata/{area}");
     for dir in all {
+        let before = snapshot(&dir);
         let outcome = run_case(&dir);
+        if outcome.code != "0\n" {
+            failures.extend(changes(&dir, &before, &snapshot(&dir)));
+        }
         for (file, actual) in [
             ("stdout", &outcome.stdout),
             ("stderr", &outcome.stderr),
@@ -92,6 +100,52 @@ fn check_area(area: &str) {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// Every file under `dir` (symbolic links not followed) with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        for entry in fs::read_dir(&current).expect("read the case directory") {
+            let path = entry.expect("a directory entry").path();
+            let kind = fs::symlink_metadata(&path).expect("metadata").file_type();
+            if kind.is_dir() {
+                pending.push(path);
+            } else {
+                let bytes = fs::read(&path).unwrap_or_default();
+                files.insert(path, bytes);
+            }
+        }
+    }
+    files
+}
+
+/// What a failed run wrote under its case directory, one line per file.
+fn changes(
+    dir: &Path,
+    before: &BTreeMap<PathBuf, Vec<u8>>,
+    after: &BTreeMap<PathBuf, Vec<u8>>,
+) -> Vec<String> {
+    let describe = |path: &Path, what: &str| {
+        format!(
+            "{}: the run failed but {what} {}",
+            dir.display(),
+            path.strip_prefix(dir).unwrap_or(path).display()
+        )
+    };
+    let mut found = Vec::new();
+    for (path, bytes) in after {
+        match before.get(path) {
+            None => found.push(describe(path, "created")),
+            Some(old) if old != bytes => found.push(describe(path, "changed")),
+            Some(_) => {}
+        }
+    }
+    for path in before.keys().filter(|p| !after.contains_key(*p)) {
+        found.push(describe(path, "removed"));
+    }
+    found
 }
 
 #[test]

@@ -17,10 +17,7 @@ pub fn check_document(document: &mut Value, profiles: &[String]) -> Result<(), V
         return Err(errors);
     }
     if let Some(cycle) = dependency_cycle(document) {
-        return Err(vec![Diagnostic::error(format!(
-            "dependency cycle detected: {}",
-            cycle.join(" -> ")
-        ))]);
+        return Err(vec![cycle_error(document, &cycle)]);
     }
     drop_unused_resources(document);
     Ok(())
@@ -323,6 +320,28 @@ fn dependency_cycle(document: &Value) -> Option<Vec<String>> {
     None
 }
 
+/// The cycle's error, at the `depends_on` of its first service that names the second.
+fn cycle_error(document: &Value, cycle: &[String]) -> Diagnostic {
+    let first = cycle.first().map(String::as_str).unwrap_or_default();
+    let second = cycle.get(1).map(String::as_str).unwrap_or_default();
+    let error = Diagnostic::error(format!("dependency cycle detected: {}", cycle.join(" -> ")))
+        .at_path(
+            KeyPath::root()
+                .key("services")
+                .key(first)
+                .key("depends_on")
+                .key(second),
+        );
+    match document
+        .get("services")
+        .and_then(|services| services.get(first))
+        .and_then(|service| service.get("depends_on"))
+    {
+        Some(depends_on) => error.at_span(&depends_on.span),
+        None => error,
+    }
+}
+
 /// Depth-first from `start`; `path` holds the services being visited with the index of
 /// the next dependency to look at.
 fn walk_from<'a>(
@@ -461,7 +480,7 @@ mod tests {
         let source = "services: {a: {image: x, depends_on: [b]}, b: {image: y, depends_on: [a]}}";
         assert_eq!(
             checked(source, &[]).unwrap_err(),
-            ["error: dependency cycle detected: a -> b -> a"]
+            ["error: services.a.depends_on.b: dependency cycle detected: a -> b -> a"]
         );
     }
 

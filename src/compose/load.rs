@@ -68,7 +68,49 @@ pub fn load_document(options: &LoadOptions) -> Result<LoadedDocument, Vec<Diagno
         working_dir: working_dir.clone(),
         environment: environment.clone(),
     };
-    let mut document = loader.load_files(&files, &context, &[])?;
+    let document = loader.load_files(&files, &context, &[])?;
+    finish_document(document, files, context, loader, options)
+}
+
+/// Like [`load_document`] for one compose file whose text is already in memory: nothing is
+/// read for the file itself and no `.env` is read (`options.environment` is the whole
+/// environment); what the file refers to (`include`, `extends`, env files) is still read
+/// from disk. `file` names the text in diagnostics and anchors its relative paths.
+pub fn load_document_from_text(
+    text: &str,
+    file: &Path,
+    options: &LoadOptions,
+) -> Result<LoadedDocument, Vec<Diagnostic>> {
+    let file = paths::clean(&options.current_dir.join(file));
+    let working_dir = match &options.project_directory {
+        Some(dir) => paths::clean(&options.current_dir.join(dir)),
+        None => file
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| options.current_dir.clone()),
+    };
+    let mut loader = Loader::new(&options.environment);
+    let context = FileContext {
+        working_dir,
+        environment: options.environment.clone(),
+    };
+    let document = loader.load_source(text, &file, &context, &[], Value::map(Map::new()))?;
+    finish_document(document, vec![file], context, loader, options)
+}
+
+/// What follows the merge of the files: the empty-project check, relative paths, profiles
+/// and the project name from the environment.
+fn finish_document(
+    mut document: Value,
+    files: Vec<PathBuf>,
+    context: FileContext,
+    loader: Loader,
+    options: &LoadOptions,
+) -> Result<LoadedDocument, Vec<Diagnostic>> {
+    let FileContext {
+        working_dir,
+        environment,
+    } = context;
     if document.as_map().is_none_or(Map::is_empty) {
         let file = files.first().cloned().unwrap_or_default();
         return Err(vec![Diagnostic::error("empty compose file").in_file(&file)]);
@@ -275,12 +317,27 @@ impl Loader {
     ) -> Result<Value, Vec<Diagnostic>> {
         let mut merged = Value::map(Map::new());
         for file in files {
-            for document in self.read_documents(file, context)? {
-                let document = self.process_document(document, file, context, included)?;
-                merged = merge::merge_documents(merged, document)
-                    .map_err(|m| vec![Diagnostic::error(m).in_file(file)])?;
-                unicity::enforce_unicity(&mut merged);
-            }
+            let source = read_text(file).map_err(|d| vec![d])?;
+            merged = self.load_source(&source, file, context, included, merged)?;
+        }
+        Ok(merged)
+    }
+
+    /// Parses, interpolates and resolves the documents of one file's text (`source`), each
+    /// merged over `merged`.
+    pub fn load_source(
+        &mut self,
+        source: &str,
+        file: &Path,
+        context: &FileContext,
+        included: &[PathBuf],
+        mut merged: Value,
+    ) -> Result<Value, Vec<Diagnostic>> {
+        for document in self.parse_documents(source, file, context)? {
+            let document = self.process_document(document, file, context, included)?;
+            merged = merge::merge_documents(merged, document)
+                .map_err(|m| vec![Diagnostic::error(m).in_file(file)])?;
+            unicity::enforce_unicity(&mut merged);
         }
         Ok(merged)
     }
@@ -292,8 +349,18 @@ impl Loader {
         context: &FileContext,
     ) -> Result<Vec<Value>, Vec<Diagnostic>> {
         let source = read_text(file).map_err(|d| vec![d])?;
+        self.parse_documents(&source, file, context)
+    }
+
+    /// [`Loader::read_documents`] for text already read.
+    fn parse_documents(
+        &mut self,
+        source: &str,
+        file: &Path,
+        context: &FileContext,
+    ) -> Result<Vec<Value>, Vec<Diagnostic>> {
         let shared: Arc<Path> = Arc::from(file);
-        let documents = yaml::parse(&source, Some(shared)).map_err(|e| {
+        let documents = yaml::parse(source, Some(shared)).map_err(|e| {
             vec![Diagnostic::error(e.message)
                 .in_file(file)
                 .at_position(e.line, e.column)]

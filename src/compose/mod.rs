@@ -34,26 +34,44 @@ pub struct LoadedProject {
     /// The compose files that made the project, in order.
     pub files: Vec<std::path::PathBuf>,
     pub warnings: Vec<Diagnostic>,
-    /// The resolved document the project was read from, with every node's source position:
-    /// later stages find where a key path of theirs was written.
+    /// The resolved document the project was parsed from, with source positions: checks
+    /// after loading find the file, line and column of a key path here.
     pub document: crate::value::Value,
 }
 
 impl LoadedProject {
-    /// Gives a diagnostic that names only a key path the file, line and column where that
-    /// key (or the nearest enclosing one) was written.
-    pub fn locate(&self, diagnostic: Diagnostic) -> Diagnostic {
-        if diagnostic.file.is_some() || diagnostic.path.is_root() {
-            return diagnostic;
-        }
-        let span = self.document.locate(&diagnostic.path.0).span.clone();
-        diagnostic.at_span(&span)
+    /// Points diagnostics that know only their key path at the source of that key.
+    pub fn locate(&self, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+        diagnostics
+            .into_iter()
+            .map(|d| match d.file {
+                None if !d.path.is_root() => {
+                    let span = self.document.locate(&d.path.0).span.clone();
+                    d.at_span(&span)
+                }
+                _ => d,
+            })
+            .collect()
     }
 }
 
 /// Loads a project exactly as Docker Compose resolves it. On failure, every problem found.
 pub fn load_project(options: &LoadOptions) -> Result<LoadedProject, Vec<Diagnostic>> {
-    let mut loaded = load::load_document(options)?;
+    resolve_project(load::load_document(options)?)
+}
+
+/// [`load_project`] for one compose file whose text is in memory (see
+/// [`load::load_document_from_text`]); the fuzz targets load through it.
+pub fn load_project_from_text(
+    text: &str,
+    file: &std::path::Path,
+    options: &LoadOptions,
+) -> Result<LoadedProject, Vec<Diagnostic>> {
+    resolve_project(load::load_document_from_text(text, file, options)?)
+}
+
+/// The stages after the merge: name, normalize, parse, check, env files.
+fn resolve_project(mut loaded: load::LoadedDocument) -> Result<LoadedProject, Vec<Diagnostic>> {
     let name = project_name(&loaded).map_err(|d| vec![d])?;
     normalize::normalize_document(&mut loaded.document, &name, &loaded.environment);
     // The whole document is validated before profiles set services aside, as Compose does.

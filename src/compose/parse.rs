@@ -25,7 +25,7 @@ fn parse_one(document: &Value) -> Result<Project, Diagnostic> {
     serde_path_to_error::deserialize(document).map_err(|error| {
         let path = KeyPath::root().join_serde(error.path());
         // An unknown key is shown where it is written, not where its mapping starts.
-        let node = match unknown_field(&error.inner().0) {
+        let node = match unknown_key(&error.inner().0) {
             Some(key) => document.locate(&path.key(key).0),
             None => document.locate(&path.0),
         };
@@ -33,6 +33,14 @@ fn parse_one(document: &Value) -> Result<Project, Diagnostic> {
             .at_span(&node.span)
             .at_path(path)
     })
+}
+
+/// The key of serde's "unknown field `key`, expected …" message.
+fn unknown_key(message: &str) -> Option<&str> {
+    message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(key, _)| key)
 }
 
 /// Parses each service and each other top-level key alone, collecting their errors.
@@ -62,23 +70,13 @@ fn parse_parts(document: &Value) -> Vec<Diagnostic> {
     errors
 }
 
-/// The key of serde's "unknown field `key`, expected …".
-fn unknown_field(message: &str) -> Option<&str> {
-    message
-        .strip_prefix("unknown field `")?
-        .split_once('`')
-        .map(|(key, _)| key)
-}
-
 /// Serde's wording made into the project's: "unknown field" is an unknown key, and a
 /// near miss gets a suggestion instead of the list of every valid key.
 fn friendly_message(message: &str) -> String {
-    let Some(rest) = message.strip_prefix("unknown field `") else {
+    let Some(key) = unknown_key(message) else {
         return message.to_string();
     };
-    let Some((key, expected)) = rest.split_once('`') else {
-        return message.to_string();
-    };
+    let expected = &message["unknown field `".len() + key.len() + 1..];
     let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
     match closest(key, &candidates) {
         Some(suggestion) => format!("unknown key `{key}`; did you mean `{suggestion}`?"),

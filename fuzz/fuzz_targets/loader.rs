@@ -1,0 +1,6 @@
+//! Fuzz target: see `compose2k8s::fuzzing::load_and_convert`.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| compose2k8s::fuzzing::load_and_convert(data));

@@ -1,0 +1,33 @@
+//! From a loaded project to Kubernetes objects: the checks that must pass before the pure
+//! translation (name collisions, `x-kubernetes`), the host files it needs, then
+//! `translate`. Shared by `convert`, `diff` and the fuzz targets.
+
+use crate::compose::{host_files, LoadedProject};
+use crate::diagnostic::Diagnostic;
+use crate::translate;
+
+/// Translates a loaded project, or gives every problem that forbids it.
+pub fn translate_loaded(
+    loaded: &LoadedProject,
+    options: &translate::Options,
+) -> Result<translate::Translation, Vec<Diagnostic>> {
+    let mut collisions = translate::names::check_collisions(&loaded.project);
+    if options.network_policies {
+        collisions.extend(translate::policy::check_collisions(&loaded.project));
+    }
+    if !collisions.is_empty() {
+        return Err(loaded.locate(collisions));
+    }
+    let extensions = crate::extension::check(&loaded.project).map_err(|d| loaded.locate(d))?;
+    let host_files = host_files::read_host_files(&loaded.project);
+    Ok(translate::translate(
+        translate::Input {
+            project: &loaded.project,
+            env_files: &loaded.env_files,
+            host_files: &host_files,
+            environment: &loaded.environment,
+            extensions: &extensions,
+        },
+        options,
+    ))
+}
