@@ -4,6 +4,7 @@
 
 use std::collections::HashSet;
 use std::fs;
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -266,11 +267,25 @@ pub fn read_env_files(
     Ok(variables)
 }
 
+/// The largest compose or env file read. A 10,000-service project is about 1 MiB; the
+/// bound keeps `-f /dev/zero` (or an env file pointing at a device) from reading forever.
+pub const MAX_TEXT_BYTES: u64 = 64 * 1024 * 1024;
+
 /// Reads a file as UTF-8 text, with a message that names it.
 pub fn read_text(file: &Path) -> Result<String, Diagnostic> {
-    let bytes = fs::read(file).map_err(|e| {
-        Diagnostic::error(format!("cannot read file: {}", io_reason(&e))).in_file(file)
-    })?;
+    let cannot_read =
+        |e: std::io::Error| Diagnostic::error(format!("cannot read file: {}", io_reason(&e)));
+    let mut bytes = Vec::new();
+    fs::File::open(file)
+        .and_then(|f| f.take(MAX_TEXT_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| cannot_read(e).in_file(file))?;
+    if bytes.len() as u64 > MAX_TEXT_BYTES {
+        return Err(Diagnostic::error(format!(
+            "the file is larger than {} MiB; refusing to read it",
+            MAX_TEXT_BYTES / (1024 * 1024)
+        ))
+        .in_file(file));
+    }
     String::from_utf8(bytes).map_err(|e| {
         Diagnostic::error(format!(
             "the file is not valid UTF-8 (invalid byte at offset {})",
