@@ -73,16 +73,10 @@ pub fn write_directory(dir: &Path, files: &[(String, String)]) -> Result<()> {
         return Err(error);
     }
     let index: String = new_names.iter().map(|n| format!("{n}\n")).collect();
-    let moved = (|| -> Result<()> {
-        fs::write(staging.join(INDEX_FILE), index)?;
-        create_parents(dir, files)?;
-        for (name, _) in files {
-            fs::rename(staging.join(name), dir.join(name))
-                .with_context(|| format!("cannot write {}", dir.join(name).display()))?;
-        }
-        fs::rename(staging.join(INDEX_FILE), dir.join(INDEX_FILE))?;
-        Ok(())
-    })();
+    let moved = fs::write(staging.join(INDEX_FILE), index)
+        .map_err(anyhow::Error::from)
+        .and_then(|()| create_parents(dir, files))
+        .and_then(|()| move_into_place(dir, &staging, files, &mut |from, to| fs::rename(from, to)));
     let _ = fs::remove_dir_all(&staging);
     moved?;
     for stale in previous.iter().filter(|n| !new_names.contains(n.as_str())) {
@@ -92,6 +86,60 @@ pub fn write_directory(dir: &Path, files: &[(String, String)]) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Moves the staged files, then the index, from `staging` into `dir`. An earlier file of
+/// ours that a new one replaces is first set aside in `staging`, so that when a move fails
+/// part way every file moved so far is taken back and `dir` is left as it was. `rename` is
+/// `fs::rename`, or a failing one in tests.
+fn move_into_place(
+    dir: &Path,
+    staging: &Path,
+    files: &[(String, String)],
+    rename: &mut dyn FnMut(&Path, &Path) -> std::io::Result<()>,
+) -> Result<()> {
+    let replaced_dir = staging.join(".replaced");
+    fs::create_dir_all(&replaced_dir)
+        .with_context(|| format!("cannot create {}", replaced_dir.display()))?;
+    create_parents(&replaced_dir, files)?;
+    let names = files
+        .iter()
+        .map(|(name, _)| name.as_str())
+        .chain(std::iter::once(INDEX_FILE));
+    // Each name moved so far, and whether it replaced an earlier file (now set aside).
+    let mut moved: Vec<(&str, bool)> = Vec::new();
+    for name in names {
+        let (target, set_aside) = (dir.join(name), replaced_dir.join(name));
+        let replaced = match rename(&target, &set_aside) {
+            Ok(()) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
+            Err(e) => {
+                undo_moves(dir, &replaced_dir, &moved);
+                return Err(e).with_context(|| format!("cannot replace {}", target.display()));
+            }
+        };
+        if let Err(e) = rename(&staging.join(name), &target) {
+            if replaced {
+                let _ = fs::rename(&set_aside, &target);
+            }
+            undo_moves(dir, &replaced_dir, &moved);
+            return Err(e).with_context(|| format!("cannot write {}", target.display()));
+        }
+        moved.push((name, replaced));
+    }
+    Ok(())
+}
+
+/// Takes back the files [`move_into_place`] moved, newest first, restoring what they
+/// replaced.
+fn undo_moves(dir: &Path, replaced_dir: &Path, moved: &[(&str, bool)]) {
+    for &(name, replaced) in moved.iter().rev() {
+        let target = dir.join(name);
+        let _ = fs::remove_file(&target);
+        if replaced {
+            let _ = fs::rename(replaced_dir.join(name), &target);
+        }
+    }
 }
 
 /// Fails when a file about to be written exists and is not compose2k8s's own. Each directory
@@ -230,6 +278,46 @@ mod tests {
         assert!(error.to_string().contains("base/b-service.yaml exists"));
         assert!(!dir.join("a.yaml").exists());
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_move_that_fails_part_way_leaves_the_directory_as_it_was() {
+        let dir = temp_dir("undo");
+        write_directory(&dir, &files(&["a.yaml", "b.yaml"])).unwrap();
+        let before = snapshot(&dir);
+        let staging = dir.join(".staging-test");
+        let rewritten: Vec<(String, String)> = ["a.yaml", "b.yaml", "c.yaml"]
+            .iter()
+            .map(|n| (n.to_string(), format!("{n} v2\n")))
+            .collect();
+        stage(&staging, &rewritten).unwrap();
+        fs::write(staging.join(INDEX_FILE), "a.yaml\nb.yaml\nc.yaml\n").unwrap();
+        // The third file's move into place fails, after a.yaml and b.yaml were replaced.
+        let mut rename = |from: &Path, to: &Path| {
+            if to == dir.join("c.yaml") {
+                Err(std::io::Error::other("disk full"))
+            } else {
+                fs::rename(from, to)
+            }
+        };
+        let error = move_into_place(&dir, &staging, &rewritten, &mut rename).unwrap_err();
+        assert!(format!("{error:#}").contains("disk full"), "{error:#}");
+        fs::remove_dir_all(&staging).unwrap();
+        assert_eq!(snapshot(&dir), before);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    fn snapshot(dir: &Path) -> Vec<(String, String)> {
+        let mut entries: Vec<(String, String)> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                let path = e.unwrap().path();
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                (name, fs::read_to_string(&path).unwrap())
+            })
+            .collect();
+        entries.sort();
+        entries
     }
 
     #[test]
