@@ -17,7 +17,14 @@ use divan::Bencher;
 
 fn main() {
     divan::main();
+    if let Some(generated) = GENERATED.get() {
+        let _ = std::fs::remove_dir_all(generated);
+    }
 }
+
+/// The projects generated for this run (none when COMPOSE2K8S_BENCH_DIR names them), removed
+/// at the end.
+static GENERATED: OnceLock<PathBuf> = OnceLock::new();
 
 /// The directory of generated projects, one subdirectory per size.
 fn projects_dir() -> &'static Path {
@@ -39,6 +46,7 @@ fn projects_dir() -> &'static Path {
                 dir.display()
             ));
         }
+        let _ = GENERATED.set(dir.clone());
         dir
     })
 }

@@ -252,11 +252,23 @@ fn is_plain_safe(text: &str) -> bool {
     if (indicator && !dash_word) || first.is_whitespace() {
         return false;
     }
-    if text.ends_with([' ', ':']) || text.contains(": ") || text.contains(" #") {
+    if text.ends_with([' ', ':']) {
         return false;
     }
-    !text.chars().any(|c| c.is_control() || c == '\u{feff}')
-        && !text.contains(['{', '}', '[', ']', ','])
+    // One pass for what may not appear anywhere: this runs on every string of the output,
+    // and a search per pattern made it several percent of a whole conversion.
+    let mut previous = '\0';
+    for c in text.chars() {
+        let breaks_plain = c.is_control()
+            || matches!(c, '\u{feff}' | '{' | '}' | '[' | ']' | ',')
+            || (previous == ':' && c == ' ')
+            || (previous == ' ' && c == '#');
+        if breaks_plain {
+            return false;
+        }
+        previous = c;
+    }
+    true
 }
 
 /// A collection being built. `size` counts its nodes so far, itself included, so that an
@@ -826,6 +838,33 @@ mod tests {
         );
         let back = parse(&text, None).unwrap().remove(0).to_json();
         assert_eq!(back, value);
+    }
+
+    #[test]
+    fn strings_with_a_character_that_breaks_a_plain_scalar_are_quoted() {
+        for text in [
+            "a: b",
+            "a #b",
+            "a,b",
+            "a[0]",
+            "{x}",
+            "bell\u{7}",
+            "next\u{85}line",
+            "bom\u{feff}",
+        ] {
+            assert!(!is_plain_safe(text), "{text:?} is not plain-safe");
+        }
+        for text in [
+            "a:b",
+            "a#b",
+            "url: ",
+            "http://x/y?z=1#top",
+            "app.kubernetes.io/name",
+            "é",
+        ] {
+            let expected = !text.ends_with(' ');
+            assert_eq!(is_plain_safe(text), expected, "{text:?}");
+        }
     }
 
     #[test]
