@@ -212,6 +212,20 @@ def measure_convert(binary, project, runs):
     return best, memory, out
 
 
+def measure_config(binary, project, runs):
+    """Fastest `compose2k8s config`: the same job as the reference, loading and printing."""
+    best = None
+    for run in range(runs):
+        printed = project / f"config-{run}.yaml"
+        seconds, code, message = timed(
+            [binary, "config", "-f", "compose.yaml"], cwd=project, stdout_path=printed
+        )
+        if code != 0:
+            raise Failure(f"config failed on {project} (exit {code}):\n{message}")
+        best = seconds if best is None else min(best, seconds)
+    return best
+
+
 def measure_floor(floor, project, out, runs):
     """The floor's fastest parse + print, plus the cost of starting a process."""
     start_cost = min(timed([floor, "--startup"], cwd=project)[0] for _ in range(runs))
@@ -318,15 +332,17 @@ def benchmark(args, sizes, work):
         project = work / str(services)
         seconds, memory, out = measure_convert(binary, project, args.runs)
         floor_seconds = measure_floor(floor, project, out, args.runs)
+        config_seconds = measure_config(binary, project, args.runs)
         reference = None
         if services <= args.reference_up_to:
             reference = measure_reference(project, min(args.runs, 3))
         # The outputs of a size are not needed any more; in memory, they would add up.
-        for output in list(project.glob("out-*")) + list(project.glob("reference-*")):
+        outputs = [*project.glob("out-*"), *project.glob("reference-*"), *project.glob("config-*")]
+        for output in outputs:
             shutil.rmtree(output) if output.is_dir() else output.unlink()
         rows.append({
             "services": services, "convert": seconds, "memory": memory,
-            "floor": floor_seconds, "reference": reference,
+            "floor": floor_seconds, "reference": reference, "config": config_seconds,
             **{stage: stage_times.get((stage, services)) for stage in STAGES},
         })
     print_table(rows)
@@ -340,7 +356,7 @@ def benchmark(args, sizes, work):
 
 def print_table(rows):
     header = ["services", "convert", "peak MiB", "floor", "/floor", "reference", "ref/convert",
-              "yaml", "load", "translate", "render", "write"]
+              "config", "ref/config", "yaml", "load", "translate", "render", "write"]
     table = [header]
     for row in rows:
         reference = row["reference"]
@@ -352,12 +368,15 @@ def print_table(rows):
             f"{row['convert'] / row['floor']:.2f}x",
             human_seconds(reference),
             f"{reference / row['convert']:.1f}x" if reference else "-",
+            human_seconds(row["config"]),
+            f"{reference / row['config']:.1f}x" if reference else "-",
             *(human_seconds(row[stage]) for stage in STAGES),
         ])
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     for line in table:
         print("  ".join(cell.rjust(width) for cell, width in zip(line, widths)))
-    print("convert, floor, reference: fastest run, end to end; peak MiB: largest resident set; "
+    print("convert, floor, reference, config (compose2k8s config, the reference's job): fastest "
+          "run, end to end; peak MiB: largest resident set; "
           "yaml..write: fastest sample of each stage in-process (load includes yaml)")
 
 

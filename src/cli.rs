@@ -489,9 +489,10 @@ fn translate_with_files(
     input: &InputArgs,
     options: &translate::Options,
 ) -> Result<(Vec<PathBuf>, translate::Translation), Failure> {
-    let loaded = compose::load_project(&load_options(input)?).map_err(Failure::Input)?;
+    let mut loaded = compose::load_project(&load_options(input)?).map_err(Failure::Input)?;
     print_diagnostics(&loaded.warnings);
-    let translation = crate::convert::translate_loaded(&loaded, options).map_err(Failure::Input)?;
+    let translation =
+        crate::convert::translate_loaded(&mut loaded, options).map_err(Failure::Input)?;
     Ok((loaded.files, translation))
 }
 

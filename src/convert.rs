@@ -6,9 +6,11 @@ use crate::compose::{host_files, LoadedProject};
 use crate::diagnostic::Diagnostic;
 use crate::translate;
 
-/// Translates a loaded project, or gives every problem that forbids it.
+/// Translates a loaded project, or gives every problem that forbids it. The resolved
+/// document, kept to locate diagnostics, is freed once the checks have passed: translation
+/// does not need it, and it is a fifth of the peak memory.
 pub fn translate_loaded(
-    loaded: &LoadedProject,
+    loaded: &mut LoadedProject,
     options: &translate::Options,
 ) -> Result<translate::Translation, Vec<Diagnostic>> {
     let mut collisions = translate::names::check_collisions(&loaded.project);
@@ -24,6 +26,7 @@ pub fn translate_loaded(
     if !missing.is_empty() {
         return Err(loaded.locate(missing));
     }
+    loaded.document = crate::value::Value::null();
     Ok(translate::translate(
         translate::Input {
             project: &loaded.project,

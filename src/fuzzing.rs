@@ -38,12 +38,13 @@ pub fn load_and_convert(data: &[u8]) {
         environment: environment(),
         ..LoadOptions::default()
     };
-    let Ok(loaded) = compose::load_project_from_text(text, Path::new(COMPOSE_FILE), &options)
+    let Ok(mut loaded) = compose::load_project_from_text(text, Path::new(COMPOSE_FILE), &options)
     else {
         return;
     };
     let _ = compose::config_json(&loaded);
-    let Ok(translation) = convert::translate_loaded(&loaded, &translate::Options::default()) else {
+    let Ok(translation) = convert::translate_loaded(&mut loaded, &translate::Options::default())
+    else {
         return;
     };
     let _ = emit::render_stream(&translation.manifests, emit::Format::Yaml);
