@@ -240,11 +240,7 @@ fn internal_policy(
     );
     let dns = [Protocol::Udp, Protocol::Tcp]
         .into_iter()
-        .map(|protocol| NetworkPolicyPort {
-            port: Some(IntOrString::Int(53)),
-            protocol: Some(kube_protocol(protocol).to_string()),
-            ..Default::default()
-        })
+        .map(|protocol| policy_port(53, protocol))
         .collect();
     Some(policy(
         cx,
@@ -376,11 +372,7 @@ fn open_ports_policy(
     );
     let ports = open
         .into_iter()
-        .map(|(port, protocol)| NetworkPolicyPort {
-            port: Some(IntOrString::Int(i32::from(port))),
-            protocol: Some(kube_protocol(protocol).to_string()),
-            ..Default::default()
-        })
+        .map(|(port, protocol)| policy_port(port, protocol))
         .collect();
     Some(policy(
         cx,
@@ -462,6 +454,15 @@ fn network_mode_policy(
             ..Default::default()
         },
     ))
+}
+
+/// One port of a policy rule.
+fn policy_port(port: u16, protocol: Protocol) -> NetworkPolicyPort {
+    NetworkPolicyPort {
+        port: Some(IntOrString::Int(i32::from(port))),
+        protocol: Some(kube_protocol(protocol).to_string()),
+        ..Default::default()
+    }
 }
 
 #[cfg(test)]
