@@ -61,6 +61,9 @@ pub fn render_files(manifests: &[Manifest], format: Format) -> Vec<(String, Stri
 /// Writes `files` (paths relative to `dir`) into `dir`, replacing compose2k8s's earlier
 /// output there.
 pub fn write_directory(dir: &Path, files: &[(String, String)]) -> Result<()> {
+    if matches!(fs::symlink_metadata(dir), Err(e) if e.kind() == std::io::ErrorKind::NotFound) {
+        return write_new_directory(dir, files);
+    }
     fs::create_dir_all(dir)
         .with_context(|| format!("cannot create the output directory {}", dir.display()))?;
     let previous = read_index(dir)?;
@@ -176,11 +179,33 @@ fn list_names(dir: &Path) -> HashSet<OsString> {
         .unwrap_or_default()
 }
 
+/// A directory that did not exist holds nothing to keep: the files and the index are
+/// written in place, without staging, and a failure removes the directory again.
+fn write_new_directory(dir: &Path, files: &[(String, String)]) -> Result<()> {
+    fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the output directory {}", dir.display()))?;
+    let names: BTreeSet<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+    let index: String = names.iter().map(|name| format!("{name}\n")).collect();
+    let written = write_files(dir, files).and_then(|()| {
+        fs::write(dir.join(INDEX_FILE), index)
+            .with_context(|| format!("cannot write {}", dir.join(INDEX_FILE).display()))
+    });
+    if written.is_err() {
+        let _ = fs::remove_dir_all(dir);
+    }
+    written
+}
+
 fn stage(staging: &Path, files: &[(String, String)]) -> Result<()> {
     fs::create_dir(staging).with_context(|| format!("cannot create {}", staging.display()))?;
-    create_parents(staging, files)?;
+    write_files(staging, files)
+}
+
+/// Writes each file under `root`, creating the directories they go in.
+fn write_files(root: &Path, files: &[(String, String)]) -> Result<()> {
+    create_parents(root, files)?;
     for (name, content) in files {
-        let path = staging.join(name);
+        let path = root.join(name);
         fs::write(&path, content).with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(())
@@ -318,6 +343,15 @@ mod tests {
             .collect();
         entries.sort();
         entries
+    }
+
+    #[test]
+    fn a_new_directory_that_fails_part_way_is_removed() {
+        let dir = temp_dir("new-fails");
+        // `a.yaml` is made a directory for `a.yaml/b.yaml`, so writing the file `a.yaml` fails.
+        let error = write_directory(&dir, &files(&["a.yaml", "a.yaml/b.yaml"])).unwrap_err();
+        assert!(format!("{error:#}").contains("cannot write"), "{error:#}");
+        assert!(!dir.exists());
     }
 
     #[test]
