@@ -19,6 +19,7 @@ import argparse
 import difflib
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -47,13 +48,20 @@ def prune(value):
 
 
 def run(command, cwd, env):
+    # In a session of its own, so that a timeout ends the whole process group: the
+    # docker-compose wrapper starts the real binary as a child, which would otherwise go on
+    # (on an alias bomb, for ever).
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, start_new_session=True,
+    )
     try:
-        done = subprocess.run(
-            command, cwd=cwd, env=env, capture_output=True, text=True, timeout=60
-        )
+        stdout, stderr = process.communicate(timeout=60)
     except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
         return None, "timed out", -1
-    return done.stdout, done.stderr, done.returncode
+    return stdout, stderr, process.returncode
 
 
 def environment():
