@@ -129,12 +129,23 @@ impl Manifest {
     }
 }
 
-/// The fixed order of the output: by kind, then by name.
-pub fn sort(manifests: &mut [Manifest]) {
-    manifests.sort_by(|a, b| match a.rank().cmp(&b.rank()) {
-        Ordering::Equal => a.name().cmp(b.name()),
-        other => other,
+/// The fixed order of the output: by kind, then by name. The objects are large, so their
+/// positions are sorted and each object is moved once, not at every step of the sort.
+pub fn sort(manifests: &mut Vec<Manifest>) {
+    let mut order: Vec<usize> = (0..manifests.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (a, b) = (&manifests[a], &manifests[b]);
+        match a.rank().cmp(&b.rank()) {
+            Ordering::Equal => a.name().cmp(b.name()),
+            other => other,
+        }
     });
+    let mut slots: Vec<Option<Manifest>> =
+        std::mem::take(manifests).into_iter().map(Some).collect();
+    *manifests = order
+        .into_iter()
+        .filter_map(|index| slots[index].take())
+        .collect();
 }
 
 /// One YAML document.
