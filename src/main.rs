@@ -3,7 +3,20 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Valid input can nest deeply where the loader recurses (a long `extends` chain resolves
+/// link by link); the main thread's 8 MiB would overflow long before the loader's own
+/// limits are reached.
+const STACK_BYTES: usize = 256 * 1024 * 1024;
+
 fn main() {
-    let code = compose2k8s::run(std::env::args_os());
+    let args: Vec<_> = std::env::args_os().collect();
+    let worker = std::thread::Builder::new()
+        .stack_size(STACK_BYTES)
+        .spawn(move || compose2k8s::run(args));
+    let code = match worker {
+        Ok(handle) => handle.join().unwrap_or(101),
+        // No thread to be had: run here, with the ordinary stack.
+        Err(_) => compose2k8s::run(std::env::args_os()),
+    };
     std::process::exit(code);
 }

@@ -3,12 +3,16 @@
 //! a base from another file has its relative paths resolved against that file's directory
 //! first, so they keep pointing where its author meant. Cycles are refused.
 
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::compose::load::{FileContext, Loader};
 use crate::compose::{merge, paths};
 use crate::diagnostic::Diagnostic;
 use crate::value::{KeyPath, Kind, Map, Value};
+
+/// The longest `extends` chain resolved; each link is a level of recursion.
+const MAX_CHAIN: usize = 10_000;
 
 /// One link of an extends chain: a service in a file.
 type Link = (PathBuf, String);
@@ -35,7 +39,12 @@ pub fn apply_extends(
     }
     // Every service resolves against the services as written, before any is replaced.
     let services = services.clone();
-    let mut resolver = Resolver { loader, context };
+    let mut resolver = Resolver {
+        loader,
+        context,
+        resolved: HashMap::new(),
+        in_chain: HashSet::new(),
+    };
     let mut resolved = Vec::with_capacity(extending.len());
     for name in extending {
         let service = resolver
@@ -53,6 +62,11 @@ pub fn apply_extends(
 struct Resolver<'a> {
     loader: &'a mut Loader,
     context: &'a FileContext,
+    /// Services already resolved: in a chain, each link is resolved once, not once per
+    /// service built on it (which made long chains cubic).
+    resolved: HashMap<Link, Value>,
+    /// The links of `chain`, for a cycle check that does not walk the chain.
+    in_chain: HashSet<Link>,
 }
 
 impl Resolver<'_> {
@@ -72,7 +86,17 @@ impl Resolver<'_> {
         };
         let target = ExtendsTarget::read(extends, &path.key("extends"))?;
         let link = (file.to_path_buf(), name.to_string());
-        if chain.contains(&link) {
+        if let Some(done) = self.resolved.get(&link) {
+            return Ok(done.clone());
+        }
+        if chain.len() >= MAX_CHAIN {
+            return Err(Diagnostic::error(format!(
+                "the extends chain is longer than {MAX_CHAIN} services"
+            ))
+            .at_span(&extends.span)
+            .at_path(path.key("extends")));
+        }
+        if self.in_chain.contains(&link) {
             let mut names: Vec<String> = chain.iter().map(|(_, n)| n.clone()).collect();
             names.push(name.to_string());
             return Err(Diagnostic::error(format!(
@@ -82,7 +106,8 @@ impl Resolver<'_> {
             .at_span(&extends.span)
             .at_path(path.key("extends")));
         }
-        chain.push(link);
+        chain.push(link.clone());
+        self.in_chain.insert(link.clone());
         let base = match &target.file {
             None => {
                 if !services.contains_key(&target.service) {
@@ -100,6 +125,7 @@ impl Resolver<'_> {
             }
         };
         chain.pop();
+        self.in_chain.remove(&link);
         let mut own = service.clone();
         if let Some(map) = own.as_map_mut() {
             map.shift_remove("extends");
@@ -108,11 +134,13 @@ impl Resolver<'_> {
         if let Some(map) = base.as_map_mut() {
             map.shift_remove("extends");
         }
-        merge::extend_service(base, own).map_err(|m| {
+        let merged = merge::extend_service(base, own).map_err(|m| {
             Diagnostic::error(m.replace("services.x", &format!("services.{name}")))
                 .in_file(file)
                 .at_path(path)
-        })
+        })?;
+        self.resolved.insert(link, merged.clone());
+        Ok(merged)
     }
 
     fn resolve_from_file(
