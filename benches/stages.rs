@@ -94,14 +94,10 @@ fn translation(loaded: &LoadedProject) -> translate::Translation {
     let extensions = extension::check(&loaded.project)
         .unwrap_or_else(|errors| fail(&format!("the generated x-kubernetes: {errors:?}")));
     let host_files = compose::host_files::read_host_files(&loaded.project);
-    translate::translate(
-        translate::Input {
-            project: &loaded.project,
-            env_files: &loaded.env_files,
-            host_files: &host_files,
-            environment: &loaded.environment,
-            extensions: &extensions,
-        },
+    compose2k8s::convert::translate_checked(
+        loaded,
+        &extensions,
+        &host_files,
         &translate::Options::default(),
     )
 }

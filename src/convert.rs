@@ -2,8 +2,10 @@
 //! translation (name collisions, `x-kubernetes`), the host files it needs, then
 //! `translate`. Shared by `convert`, `diff` and the fuzz targets.
 
-use crate::compose::{host_files, LoadedProject};
+use crate::compose::host_files::{self, HostFiles};
+use crate::compose::LoadedProject;
 use crate::diagnostic::Diagnostic;
+use crate::extension::XKubernetes;
 use crate::translate;
 
 /// Translates a loaded project, or gives every problem that forbids it. The resolved
@@ -27,14 +29,25 @@ pub fn translate_loaded(
         return Err(loaded.locate(missing));
     }
     loaded.document = crate::value::Value::null();
-    Ok(translate::translate(
+    Ok(translate_checked(loaded, &extensions, &host_files, options))
+}
+
+/// The pure translation of a project whose checks passed, with what it needs from the load
+/// stage. The benchmark times it alone.
+pub fn translate_checked(
+    loaded: &LoadedProject,
+    extensions: &XKubernetes,
+    host_files: &HostFiles,
+    options: &translate::Options,
+) -> translate::Translation {
+    translate::translate(
         translate::Input {
             project: &loaded.project,
             env_files: &loaded.env_files,
-            host_files: &host_files,
+            host_files,
             environment: &loaded.environment,
-            extensions: &extensions,
+            extensions,
         },
         options,
-    ))
+    )
 }

@@ -71,19 +71,13 @@ pub fn adopt(
                     continue;
                 };
                 let settings = ext.service.get_or_insert_with(Default::default);
-                match settings.type_ {
-                    Some(set) if set != kind => cx.ignored(
-                        label,
-                        format!("x-kubernetes.service.type says {}", service_type_name(set)),
-                    ),
-                    _ => {
-                        settings.type_ = Some(kind);
-                        cx.honoured(
-                            label,
-                            format!("x-kubernetes.service.type: {}", service_type_name(kind)),
-                        );
-                    }
-                }
+                cx.choose(
+                    label,
+                    &mut settings.type_,
+                    kind,
+                    "service.type",
+                    service_type_name,
+                );
             }
             "kompose.service.nodeport.port" => {
                 let Ok(port) = value.parse::<u16>() else {
@@ -155,19 +149,7 @@ pub fn adopt(
                     cx.invalid(label, value, "one of deployment, daemonset, statefulset");
                     continue;
                 };
-                match ext.workload {
-                    Some(set) if set != kind => cx.ignored(
-                        label,
-                        format!("x-kubernetes.workload says {}", workload_name(set)),
-                    ),
-                    _ => {
-                        ext.workload = Some(kind);
-                        cx.honoured(
-                            label,
-                            format!("x-kubernetes.workload: {}", workload_name(kind)),
-                        );
-                    }
-                }
+                cx.choose(label, &mut ext.workload, kind, "workload", workload_name);
             }
             "kompose.cronjob.schedule" => {
                 if ext.workload.is_none() {
@@ -348,6 +330,26 @@ struct Adoption<'a> {
 impl Adoption<'_> {
     fn honoured(&mut self, label: &str, equivalent: String) {
         self.out.honoured.push((label.to_string(), equivalent));
+    }
+
+    /// Sets `slot` to the label's `choice`, unless x-kubernetes already says otherwise.
+    fn choose<T: Copy + PartialEq>(
+        &mut self,
+        label: &str,
+        slot: &mut Option<T>,
+        choice: T,
+        field: &str,
+        name: fn(T) -> &'static str,
+    ) {
+        match *slot {
+            Some(set) if set != choice => {
+                self.ignored(label, format!("x-kubernetes.{field} says {}", name(set)))
+            }
+            _ => {
+                *slot = Some(choice);
+                self.honoured(label, format!("x-kubernetes.{field}: {}", name(choice)));
+            }
+        }
     }
 
     fn ignored(&mut self, label: &str, reason: String) {
