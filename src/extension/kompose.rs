@@ -227,6 +227,16 @@ pub fn adopt(
                 }
                 cx.out.volume.size = Some(value.to_string());
             }
+            "kompose.service.group"
+                if crate::translate::shared_pod::group_of(service).is_none() =>
+            {
+                // `shared_pod` lets network_mode decide the pod of a service that has both.
+                cx.ignored(
+                    label,
+                    "`network_mode: service:…` already puts the service in another's pod"
+                        .to_string(),
+                );
+            }
             "kompose.service.group" => {
                 // The pod itself is made by translate (`shared_pod`), which reads the label.
                 cx.honoured(

@@ -160,6 +160,24 @@ fn probe(p: &Probe) -> KubeProbe {
         ..Default::default()
     }
 }
+/// One report line per `kompose.*` label of the service: what it was honoured as, or why
+/// it was not.
+pub fn report_kompose_labels(cx: &mut Context<'_>, name: &str) {
+    let Some(kompose) = cx.input.extensions.kompose.get(name) else {
+        return;
+    };
+    for (label, equivalent) in &kompose.honoured {
+        cx.report.info(
+            name,
+            &format!("labels.{label}"),
+            format!("honoured as {equivalent}, which says it without a label"),
+        );
+    }
+    for (label, reason) in &kompose.ignored {
+        cx.report
+            .warn(name, &format!("labels.{label}"), reason.clone());
+    }
+}
 
 /// The objects of one service after the others have built theirs: the Service's type, a
 /// StatefulSet's governing Service, the Ingress, the autoscaler and the disruption budget.
@@ -173,19 +191,7 @@ pub fn finish_service(
     let ext = extensions.service(name);
     let kind = cx.workload_kind(name);
     let project = cx.project_name().to_string();
-    if let Some(kompose) = extensions.kompose.get(name) {
-        for (label, equivalent) in &kompose.honoured {
-            cx.report.info(
-                name,
-                &format!("labels.{label}"),
-                format!("honoured as {equivalent}, which says it without a label"),
-            );
-        }
-        for (label, reason) in &kompose.ignored {
-            cx.report
-                .warn(name, &format!("labels.{label}"), reason.clone());
-        }
-    }
+    report_kompose_labels(cx, name);
     let service_name = dns_label(name);
     let own_service = objects.iter_mut().find_map(|m| match m {
         Manifest::Service(s) if s.metadata.name.as_deref() == Some(&service_name) => Some(s),

@@ -196,6 +196,7 @@ pub fn guest_container(
         ),
     );
     report_pod_settings(cx, owner, name, service);
+    extension::report_kompose_labels(cx, name);
     keys::report_unmapped(cx, name, service, &[]);
     (container, objects)
 }
