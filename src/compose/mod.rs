@@ -75,10 +75,10 @@ fn resolve_project(mut loaded: load::LoadedDocument) -> Result<LoadedProject, Ve
     let name = project_name(&loaded).map_err(|d| vec![d])?;
     normalize::normalize_document(&mut loaded.document, &name, &loaded.environment);
     // The whole document is validated before profiles set services aside, as Compose does.
-    parse::parse_project(&loaded.document)?;
+    let mut project = parse::parse_project(&loaded.document)?;
     check::check_document(&mut loaded.document, &loaded.profiles)?;
     let env_files = env_file::resolve_env_files(&mut loaded.document, &loaded.environment)?;
-    let mut project = parse::parse_project(&loaded.document)?;
+    parse::follow_document(&mut project, &loaded.document)?;
     dedupe_expanded_entries(&mut project);
     Ok(LoadedProject {
         project,
