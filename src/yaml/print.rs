@@ -1,0 +1,701 @@
+//! Printing: any serializable value becomes a YAML document, written straight from the
+//! serializer's calls, with no intermediate tree.
+//!
+//! The output is read by kubectl, whose YAML library follows YAML 1.1: there `on`, `yes`,
+//! `y`, `1_000`, `1:20` and `2001-12-14` are not strings. So any string that a YAML 1.1 or
+//! 1.2 reader could take for something else is quoted, which a general-purpose YAML 1.2
+//! printer does not do.
+//!
+//! The layout is block style throughout: a mapping's entries two spaces in from its key, a
+//! sequence's `- ` level with the key that holds it, empty collections as `{}` and `[]`,
+//! multi-line strings as literal blocks. Whether a collection is empty is only known at its
+//! first entry or at its end, so what goes between a key and its value (`:\n` or `: `) is
+//! written then: a [`Slot`] says where the value stands.
+
+use std::fmt;
+
+use serde::ser::{self, Serialize};
+
+/// Prints a serializable value as a YAML document.
+pub fn to_string<T: Serialize + ?Sized>(value: &T) -> std::result::Result<String, String> {
+    let mut out = String::new();
+    value
+        .serialize(ValuePrinter {
+            out: &mut out,
+            slot: Slot::Document,
+        })
+        .map_err(|e| e.0)?;
+    Ok(out)
+}
+
+/// Where a value is printed, which decides what precedes it and where its content goes.
+#[derive(Clone, Copy)]
+enum Slot {
+    /// The whole document.
+    Document,
+    /// After a mapping key written at `indent`; nothing follows the key yet.
+    MapValue { indent: usize },
+    /// After `- ` written at `indent`.
+    SeqItem { indent: usize },
+}
+
+impl Slot {
+    /// Where block content (a literal block's lines) of a scalar in this slot goes.
+    fn scalar_indent(self) -> usize {
+        match self {
+            Slot::Document => 0,
+            Slot::MapValue { indent } | Slot::SeqItem { indent } => indent + 2,
+        }
+    }
+
+    /// What goes before a scalar (or an empty collection) in this slot.
+    fn scalar_prefix(self) -> &'static str {
+        match self {
+            Slot::MapValue { .. } => ": ",
+            Slot::Document | Slot::SeqItem { .. } => "",
+        }
+    }
+}
+
+/// A printing failure: a value YAML output cannot hold (a map key that is not a scalar).
+#[derive(Debug)]
+pub struct PrintError(String);
+
+impl fmt::Display for PrintError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for PrintError {}
+
+impl ser::Error for PrintError {
+    fn custom<T: fmt::Display>(message: T) -> Self {
+        PrintError(message.to_string())
+    }
+}
+
+type Result<T> = std::result::Result<T, PrintError>;
+
+/// Prints one value into its slot.
+struct ValuePrinter<'a> {
+    out: &'a mut String,
+    slot: Slot,
+}
+
+impl<'a> ValuePrinter<'a> {
+    /// A scalar written as is (`true`, `42`, `null`, `{}`).
+    fn plain(self, text: &str) -> Result<()> {
+        self.out.push_str(self.slot.scalar_prefix());
+        self.out.push_str(text);
+        self.out.push('\n');
+        Ok(())
+    }
+
+    fn string(self, text: &str) -> Result<()> {
+        self.out.push_str(self.slot.scalar_prefix());
+        write_string(self.out, text, self.slot.scalar_indent(), false);
+        self.out.push('\n');
+        Ok(())
+    }
+
+    /// A number as JSON prints it, which YAML reads back as the same number.
+    fn number(self, number: impl Serialize) -> Result<()> {
+        let text = serde_json::to_value(number)
+            .map_err(|e| PrintError(e.to_string()))?
+            .to_string();
+        self.plain(&text)
+    }
+
+    fn collection(self, collection: Collection) -> CollectionPrinter<'a> {
+        CollectionPrinter {
+            out: self.out,
+            slot: self.slot,
+            collection,
+            entries: 0,
+        }
+    }
+
+    fn mapping(self) -> CollectionPrinter<'a> {
+        self.collection(Collection::Mapping)
+    }
+
+    /// `{variant: …}`, its value gathered into `inner` first.
+    fn variant<Inner>(self, variant: &str, inner: Inner) -> VariantPrinter<'a, Inner> {
+        let mut mapping = self.mapping();
+        mapping.key(variant);
+        VariantPrinter { mapping, inner }
+    }
+
+    fn sequence(self) -> CollectionPrinter<'a> {
+        self.collection(Collection::Sequence)
+    }
+}
+
+fn push_indent(out: &mut String, indent: usize) {
+    out.extend(std::iter::repeat_n(' ', indent));
+}
+
+/// Which collection a [`CollectionPrinter`] prints.
+#[derive(Clone, Copy)]
+enum Collection {
+    Mapping,
+    Sequence,
+}
+
+impl Collection {
+    /// Where the entries go in `slot`: their indent, and whether the first is indented
+    /// (not when `- ` already stands before it). A mapping's entries go two spaces in from
+    /// the key that holds it; a sequence's `- ` stand level with it.
+    fn layout(self, slot: Slot) -> (usize, bool) {
+        match (self, slot) {
+            (_, Slot::Document) => (0, true),
+            (Collection::Mapping, Slot::MapValue { indent }) => (indent + 2, true),
+            (Collection::Sequence, Slot::MapValue { indent }) => (indent, true),
+            (_, Slot::SeqItem { indent }) => (indent + 2, false),
+        }
+    }
+
+    fn empty(self) -> &'static str {
+        match self {
+            Collection::Mapping => "{}",
+            Collection::Sequence => "[]",
+        }
+    }
+}
+
+/// A mapping or a sequence being printed, entry by entry.
+struct CollectionPrinter<'a> {
+    out: &'a mut String,
+    slot: Slot,
+    collection: Collection,
+    entries: usize,
+}
+
+impl CollectionPrinter<'_> {
+    /// Starts an entry: the opener before the first, then the indent. Returns the
+    /// entries' indent.
+    fn start_entry(&mut self) -> usize {
+        let (indent, indent_first) = self.collection.layout(self.slot);
+        if self.entries == 0 && matches!(self.slot, Slot::MapValue { .. }) {
+            self.out.push_str(":\n");
+        }
+        if self.entries > 0 || indent_first {
+            push_indent(self.out, indent);
+        }
+        self.entries += 1;
+        indent
+    }
+
+    fn key(&mut self, key: &str) {
+        let indent = self.start_entry();
+        write_string(self.out, key, indent, true);
+    }
+
+    /// The value of the key written last.
+    fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        let (indent, _) = self.collection.layout(self.slot);
+        value.serialize(ValuePrinter {
+            out: self.out,
+            slot: Slot::MapValue { indent },
+        })
+    }
+
+    fn item<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        let indent = self.start_entry();
+        self.out.push_str("- ");
+        value.serialize(ValuePrinter {
+            out: self.out,
+            slot: Slot::SeqItem { indent },
+        })
+    }
+
+    fn finish(self) -> Result<()> {
+        if self.entries == 0 {
+            let empty = self.collection.empty();
+            return ValuePrinter {
+                out: self.out,
+                slot: self.slot,
+            }
+            .plain(empty);
+        }
+        Ok(())
+    }
+}
+
+impl ser::SerializeMap for CollectionPrinter<'_> {
+    type Ok = ();
+    type Error = PrintError;
+
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<()> {
+        let key = key_text(key)?;
+        self.key(&key);
+        Ok(())
+    }
+
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.value(value)
+    }
+
+    fn end(self) -> Result<()> {
+        self.finish()
+    }
+}
+
+impl ser::SerializeStruct for CollectionPrinter<'_> {
+    type Ok = ();
+    type Error = PrintError;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<()> {
+        self.key(key);
+        self.value(value)
+    }
+
+    fn end(self) -> Result<()> {
+        self.finish()
+    }
+}
+
+/// Sequences, tuples and tuple structs all print as sequences.
+macro_rules! print_as_sequence {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl ser::$trait for CollectionPrinter<'_> {
+            type Ok = ();
+            type Error = PrintError;
+
+            fn $method<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+                self.item(value)
+            }
+
+            fn end(self) -> Result<()> {
+                self.finish()
+            }
+        }
+    )*};
+}
+
+print_as_sequence!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field
+);
+
+/// An enum variant holding a value (`{variant: value}`), as JSON writes it.
+struct VariantPrinter<'a, Inner> {
+    mapping: CollectionPrinter<'a>,
+    inner: Inner,
+}
+
+impl<'a> ser::SerializeTupleVariant for VariantPrinter<'a, Vec<serde_json::Value>> {
+    type Ok = ();
+    type Error = PrintError;
+
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<()> {
+        self.inner.push(to_json(value)?);
+        Ok(())
+    }
+
+    fn end(mut self) -> Result<()> {
+        self.mapping.value(&self.inner)?;
+        self.mapping.finish()
+    }
+}
+
+impl<'a> ser::SerializeStructVariant
+    for VariantPrinter<'a, serde_json::Map<String, serde_json::Value>>
+{
+    type Ok = ();
+    type Error = PrintError;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<()> {
+        self.inner.insert(key.to_string(), to_json(value)?);
+        Ok(())
+    }
+
+    fn end(mut self) -> Result<()> {
+        self.mapping.value(&self.inner)?;
+        self.mapping.finish()
+    }
+}
+
+fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(value).map_err(|e| PrintError(e.to_string()))
+}
+
+/// Integers print as Rust (and JSON) writes them.
+macro_rules! print_integers {
+    ($($method:ident: $type:ty),*) => {$(
+        fn $method(self, v: $type) -> Result<()> {
+            self.plain(&v.to_string())
+        }
+    )*};
+}
+
+impl<'a> ser::Serializer for ValuePrinter<'a> {
+    type Ok = ();
+    type Error = PrintError;
+    type SerializeSeq = CollectionPrinter<'a>;
+    type SerializeTuple = CollectionPrinter<'a>;
+    type SerializeTupleStruct = CollectionPrinter<'a>;
+    type SerializeTupleVariant = VariantPrinter<'a, Vec<serde_json::Value>>;
+    type SerializeMap = CollectionPrinter<'a>;
+    type SerializeStruct = CollectionPrinter<'a>;
+    type SerializeStructVariant = VariantPrinter<'a, serde_json::Map<String, serde_json::Value>>;
+
+    fn serialize_bool(self, v: bool) -> Result<()> {
+        self.plain(if v { "true" } else { "false" })
+    }
+
+    print_integers!(
+        serialize_i8: i8,
+        serialize_i16: i16,
+        serialize_i32: i32,
+        serialize_i64: i64,
+        serialize_i128: i128,
+        serialize_u8: u8,
+        serialize_u16: u16,
+        serialize_u32: u32,
+        serialize_u64: u64,
+        serialize_u128: u128
+    );
+
+    /// Written as the shortest decimal that reads back as the same `f32` (`0.1`, not the
+    /// `0.10000000149011612` of its exact value).
+    fn serialize_f32(self, v: f32) -> Result<()> {
+        let shortest: f64 = v.to_string().parse().unwrap_or(f64::NAN);
+        self.number(shortest)
+    }
+
+    fn serialize_f64(self, v: f64) -> Result<()> {
+        self.number(v)
+    }
+
+    fn serialize_char(self, v: char) -> Result<()> {
+        self.string(v.encode_utf8(&mut [0; 4]))
+    }
+
+    fn serialize_str(self, v: &str) -> Result<()> {
+        self.string(v)
+    }
+
+    /// Bytes as JSON writes them: a sequence of numbers.
+    fn serialize_bytes(self, v: &[u8]) -> Result<()> {
+        v.serialize(self)
+    }
+
+    fn serialize_none(self) -> Result<()> {
+        self.plain("null")
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<()> {
+        value.serialize(self)
+    }
+
+    fn serialize_unit(self) -> Result<()> {
+        self.plain("null")
+    }
+
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<()> {
+        self.plain("null")
+    }
+
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<()> {
+        self.string(variant)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<()> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<()> {
+        let mut mapping = self.mapping();
+        mapping.key(variant);
+        mapping.value(value)?;
+        mapping.finish()
+    }
+
+    fn serialize_seq(self, _len: Option<usize>) -> Result<CollectionPrinter<'a>> {
+        Ok(self.sequence())
+    }
+
+    fn serialize_tuple(self, _len: usize) -> Result<CollectionPrinter<'a>> {
+        Ok(self.sequence())
+    }
+
+    fn serialize_tuple_struct(
+        self,
+        _name: &'static str,
+        _len: usize,
+    ) -> Result<CollectionPrinter<'a>> {
+        Ok(self.sequence())
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Self::SerializeTupleVariant> {
+        Ok(self.variant(variant, Vec::with_capacity(len)))
+    }
+
+    fn serialize_map(self, _len: Option<usize>) -> Result<CollectionPrinter<'a>> {
+        Ok(self.mapping())
+    }
+
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<CollectionPrinter<'a>> {
+        Ok(self.mapping())
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Self::SerializeStructVariant> {
+        Ok(self.variant(variant, serde_json::Map::new()))
+    }
+}
+
+/// A mapping key as text: a string, or a number or boolean as JSON writes it.
+fn key_text<T: Serialize + ?Sized>(key: &T) -> Result<String> {
+    let refuse = |what: &str| PrintError(format!("a mapping key must be a string, not {what}"));
+    match to_json(key)? {
+        serde_json::Value::String(text) => Ok(text),
+        serde_json::Value::Number(number) => Ok(number.to_string()),
+        serde_json::Value::Bool(flag) => Ok(flag.to_string()),
+        serde_json::Value::Null => Err(refuse("null")),
+        serde_json::Value::Array(_) => Err(refuse("a sequence")),
+        serde_json::Value::Object(_) => Err(refuse("a mapping")),
+    }
+}
+
+fn write_string(out: &mut String, text: &str, indent: usize, is_key: bool) {
+    if is_plain_safe(text) {
+        out.push_str(text);
+    } else if !is_key && fits_literal_block(text) {
+        write_literal_block(out, text, indent);
+    } else {
+        // A JSON string is a valid YAML double-quoted scalar.
+        out.push_str(&serde_json::Value::String(text.to_string()).to_string());
+    }
+}
+
+/// Multi-line text without characters a block scalar cannot hold.
+fn fits_literal_block(text: &str) -> bool {
+    text.contains('\n')
+        && !text.starts_with([' ', '\t', '\n'])
+        && !text
+            .chars()
+            .any(|c| (c.is_control() && c != '\n') || c == '\u{feff}')
+        && text.lines().all(|line| !line.ends_with([' ', '\t']))
+}
+
+fn write_literal_block(out: &mut String, text: &str, indent: usize) {
+    let trailing = text.len() - text.trim_end_matches('\n').len();
+    out.push_str(match trailing {
+        0 => "|-",
+        1 => "|",
+        _ => "|+",
+    });
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    for line in body.split('\n') {
+        out.push('\n');
+        if !line.is_empty() {
+            push_indent(out, indent);
+            out.push_str(line);
+        }
+    }
+}
+
+/// Words that a YAML 1.1 or 1.2 reader resolves to a boolean or null.
+const RESERVED_WORDS: &[&str] = &[
+    "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false",
+    "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~", "<<",
+    "=",
+];
+
+/// Whether `text` reads back as the same string when written without quotes, under YAML
+/// 1.1 and 1.2 alike.
+fn is_plain_safe(text: &str) -> bool {
+    let Some(first) = text.chars().next() else {
+        return false;
+    };
+    if RESERVED_WORDS.contains(&text) {
+        return false;
+    }
+    // Anything made only of digits, signs, dots, colons, underscores and exponent or base
+    // letters may be a number, a sexagesimal number or a timestamp somewhere: quote it.
+    if text.contains(|c: char| c.is_ascii_digit())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || "+-._:eExXoObB".contains(c))
+    {
+        return false;
+    }
+    // `-` starts a plain scalar when something other than a space follows it (`-c`, `--`).
+    let dash_word = first == '-' && text.len() > 1 && !text[1..].starts_with(' ') && text != "---";
+    let indicator = text.starts_with(|c: char| "-?:,[]{}#&*!|>'\"%@` .+".contains(c));
+    if (indicator && !dash_word) || first.is_whitespace() {
+        return false;
+    }
+    if text.ends_with([' ', ':']) {
+        return false;
+    }
+    // One pass for what may not appear anywhere: this runs on every string of the output,
+    // and a search per pattern made it several percent of a whole conversion.
+    let mut previous = '\0';
+    for c in text.chars() {
+        let breaks_plain = c.is_control()
+            || matches!(c, '\u{feff}' | '{' | '}' | '[' | ']' | ',')
+            || (previous == ':' && c == ' ')
+            || (previous == ' ' && c == '#');
+        if breaks_plain {
+            return false;
+        }
+        previous = c;
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::parse;
+
+    #[derive(serde::Serialize)]
+    enum Shape {
+        Dot,
+        Circle(u32),
+        Pair(i8, i8),
+        Box { width: f64 },
+    }
+
+    #[derive(serde::Serialize)]
+    struct Layout {
+        missing: Option<u8>,
+        empty_map: std::collections::BTreeMap<String, u8>,
+        empty_list: Vec<u8>,
+        nested: Vec<Vec<&'static str>>,
+        in_list: Vec<serde_json::Value>,
+        shapes: Vec<Shape>,
+        script: Vec<&'static str>,
+        ratio: f32,
+    }
+
+    #[test]
+    fn collections_are_laid_out_by_where_they_stand() {
+        let value = Layout {
+            missing: None,
+            empty_map: Default::default(),
+            empty_list: Vec::new(),
+            nested: vec![vec!["a", "b"], vec![]],
+            in_list: vec![
+                serde_json::json!({"k": {"deep": [1, 2]}, "e": {}}),
+                serde_json::json!({}),
+            ],
+            shapes: vec![
+                Shape::Dot,
+                Shape::Circle(3),
+                Shape::Pair(1, -1),
+                Shape::Box { width: 2.5 },
+            ],
+            script: vec!["set -e\nrun\n"],
+            ratio: 0.1,
+        };
+        assert_eq!(
+            to_string(&value).unwrap(),
+            "missing: null\nempty_map: {}\nempty_list: []\nnested:\n- - a\n  - b\n- []\n\
+             in_list:\n- k:\n    deep:\n    - 1\n    - 2\n  e: {}\n- {}\nshapes:\n- Dot\n\
+             - Circle: 3\n- Pair:\n  - 1\n  - -1\n- Box:\n    width: 2.5\nscript:\n- |\n  set -e\n  run\n\
+             ratio: 0.1\n"
+        );
+    }
+
+    #[test]
+    fn a_document_that_is_a_scalar_or_empty_is_one_line() {
+        assert_eq!(to_string(&7).unwrap(), "7\n");
+        assert_eq!(to_string("on").unwrap(), "\"on\"\n");
+        assert_eq!(to_string(&Vec::<u8>::new()).unwrap(), "[]\n");
+        assert_eq!(to_string(&serde_json::json!({})).unwrap(), "{}\n");
+    }
+
+    #[test]
+    fn a_key_that_is_not_a_scalar_is_refused() {
+        let map = std::collections::BTreeMap::from([(vec![1], 2)]);
+        assert_eq!(
+            to_string(&map).unwrap_err(),
+            "a mapping key must be a string, not a sequence"
+        );
+    }
+
+    #[test]
+    fn printed_strings_read_back_as_strings_under_yaml_1_1() {
+        let value = serde_json::json!({
+            "data": {"A": "on", "B": "1_000", "C": "1:20", "D": "2001-12-14", "E": "", "F": "512Mi",
+                     "G": "x: y", "H": "line one\nline two\n", "I": "- dash", "80": "~"},
+            "list": [{"name": "a", "value": "yes"}, [], {}],
+        });
+        let text = to_string(&value).unwrap();
+        assert_eq!(
+            text,
+            "data:\n  A: \"on\"\n  B: \"1_000\"\n  C: \"1:20\"\n  D: \"2001-12-14\"\n  E: \"\"\n  F: 512Mi\n  \
+             G: \"x: y\"\n  H: |\n    line one\n    line two\n  I: \"- dash\"\n  \"80\": \"~\"\nlist:\n- name: a\n  \
+             value: \"yes\"\n- []\n- {}\n"
+        );
+        let back = parse(&text, None).unwrap().remove(0).to_json();
+        assert_eq!(back, value);
+    }
+
+    #[test]
+    fn strings_with_a_character_that_breaks_a_plain_scalar_are_quoted() {
+        for text in [
+            "a: b",
+            "a #b",
+            "a,b",
+            "a[0]",
+            "{x}",
+            "bell\u{7}",
+            "next\u{85}line",
+            "bom\u{feff}",
+        ] {
+            assert!(!is_plain_safe(text), "{text:?} is not plain-safe");
+        }
+        for text in [
+            "a:b",
+            "a#b",
+            "url: ",
+            "http://x/y?z=1#top",
+            "app.kubernetes.io/name",
+            "é",
+        ] {
+            let expected = !text.ends_with(' ');
+            assert_eq!(is_plain_safe(text), expected, "{text:?}");
+        }
+    }
+}
