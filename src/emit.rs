@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context as _, Result};
 
 use crate::manifest::{self, Manifest};
+use crate::parallel;
 
 /// The file that lists what compose2k8s wrote in a directory.
 pub const INDEX_FILE: &str = ".compose2k8s-files";
@@ -52,10 +53,9 @@ pub fn render_one(manifest: &Manifest, format: Format) -> String {
 
 /// The files a directory output consists of: name → content, in output order.
 pub fn render_files(manifests: &[Manifest], format: Format) -> Vec<(String, String)> {
-    manifests
-        .iter()
-        .map(|m| (m.file_name(format.extension()), render_one(m, format)))
-        .collect()
+    parallel::map(manifests, |m| {
+        (m.file_name(format.extension()), render_one(m, format))
+    })
 }
 
 /// Writes `files` (paths relative to `dir`) into `dir`, replacing compose2k8s's earlier
@@ -204,11 +204,10 @@ fn stage(staging: &Path, files: &[(String, String)]) -> Result<()> {
 /// Writes each file under `root`, creating the directories they go in.
 fn write_files(root: &Path, files: &[(String, String)]) -> Result<()> {
     create_parents(root, files)?;
-    for (name, content) in files {
+    parallel::try_for_each(files, |(name, content)| {
         let path = root.join(name);
-        fs::write(&path, content).with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    Ok(())
+        fs::write(&path, content).with_context(|| format!("cannot write {}", path.display()))
+    })
 }
 
 /// Creates, under `root`, every directory the files go in, each once.

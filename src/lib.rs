@@ -14,6 +14,7 @@ pub mod extension;
 pub mod fuzzing;
 pub mod kustomize;
 pub mod manifest;
+pub mod parallel;
 pub mod translate;
 pub mod value;
 pub mod yaml;
