@@ -111,12 +111,12 @@ pub fn alias_services(
                 alias.network
             ),
         );
-        services.push(Manifest::Service(alias_service(
+        services.push(Manifest::Service(Box::new(alias_service(
             cx.project_name(),
             name,
             &alias_name,
             own,
-        )));
+        ))));
     }
     services
 }

@@ -346,15 +346,15 @@ fn project_object(
         None => false,
     };
     Some(match kind {
-        FileKind::Config => Manifest::ConfigMap(config_map(
+        FileKind::Config => Manifest::ConfigMap(Box::new(config_map(
             &name,
             project_labels(&project),
             &[(data_key, bytes)],
-        )),
+        ))),
         FileKind::Secret => {
             cx.report
                 .info_project(&path, secret_note(&name, by_reference));
-            Manifest::Secret(KubeSecret {
+            Manifest::Secret(Box::new(KubeSecret {
                 metadata: ObjectMeta {
                     name: Some(name),
                     labels: Some(project_labels(&project)),
@@ -363,7 +363,7 @@ fn project_object(
                 type_: Some("Opaque".to_string()),
                 data: Some(BTreeMap::from([(data_key, ByteString(bytes.to_vec()))])),
                 ..Default::default()
-            })
+            }))
         }
     })
 }
@@ -525,11 +525,11 @@ fn attach_env_file(
             DataSource::EnvFile(file.path.clone()),
         ));
     }
-    Some(Manifest::ConfigMap(config_map(
+    Some(Manifest::ConfigMap(Box::new(config_map(
         &name,
         labels(&project, service),
         &files,
-    )))
+    ))))
 }
 
 #[cfg(test)]

@@ -289,25 +289,27 @@ pub fn finish_service(
         .into_iter()
         .flatten()
         .collect();
-        objects.push(Manifest::HorizontalPodAutoscaler(HorizontalPodAutoscaler {
-            metadata: ObjectMeta {
-                name: Some(service_name.clone()),
-                labels: Some(labels(&project, name)),
+        objects.push(Manifest::HorizontalPodAutoscaler(Box::new(
+            HorizontalPodAutoscaler {
+                metadata: ObjectMeta {
+                    name: Some(service_name.clone()),
+                    labels: Some(labels(&project, name)),
+                    ..Default::default()
+                },
+                spec: Some(HorizontalPodAutoscalerSpec {
+                    scale_target_ref: CrossVersionObjectReference {
+                        api_version: Some("apps/v1".to_string()),
+                        kind: kind_name(kind).to_string(),
+                        name: service_name.clone(),
+                    },
+                    min_replicas: Some(i32::from(autoscale.min.unwrap_or(1))),
+                    max_replicas: i32::from(autoscale.max),
+                    metrics: Some(metrics),
+                    ..Default::default()
+                }),
                 ..Default::default()
             },
-            spec: Some(HorizontalPodAutoscalerSpec {
-                scale_target_ref: CrossVersionObjectReference {
-                    api_version: Some("apps/v1".to_string()),
-                    kind: kind_name(kind).to_string(),
-                    name: service_name.clone(),
-                },
-                min_replicas: Some(i32::from(autoscale.min.unwrap_or(1))),
-                max_replicas: i32::from(autoscale.max),
-                metrics: Some(metrics),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }));
+        )));
         let has_requests =
             service.deploy.as_ref().is_some_and(|d| {
                 d.resources.reservations.is_some() || d.resources.limits.is_some()
@@ -330,23 +332,25 @@ pub fn finish_service(
                 CountOrPercent::Percent(p) => IntOrString::String(p.clone()),
             })
         };
-        objects.push(Manifest::PodDisruptionBudget(PodDisruptionBudget {
-            metadata: ObjectMeta {
-                name: Some(service_name.clone()),
-                labels: Some(labels(&project, name)),
-                ..Default::default()
-            },
-            spec: Some(PodDisruptionBudgetSpec {
-                min_available: value(&disruption.min_available),
-                max_unavailable: value(&disruption.max_unavailable),
-                selector: Some(LabelSelector {
-                    match_labels: Some(selector(&project, name)),
+        objects.push(Manifest::PodDisruptionBudget(Box::new(
+            PodDisruptionBudget {
+                metadata: ObjectMeta {
+                    name: Some(service_name.clone()),
+                    labels: Some(labels(&project, name)),
+                    ..Default::default()
+                },
+                spec: Some(PodDisruptionBudgetSpec {
+                    min_available: value(&disruption.min_available),
+                    max_unavailable: value(&disruption.max_unavailable),
+                    selector: Some(LabelSelector {
+                        match_labels: Some(selector(&project, name)),
+                        ..Default::default()
+                    }),
                     ..Default::default()
                 }),
                 ..Default::default()
-            }),
-            ..Default::default()
-        }));
+            },
+        )));
     }
 }
 
@@ -397,7 +401,7 @@ fn headless_service(
         }
         _ => None,
     });
-    Manifest::Service(KubeService {
+    Manifest::Service(Box::new(KubeService {
         metadata: ObjectMeta {
             name: Some(governing.to_string()),
             labels: Some(labels(project, name)),
@@ -418,7 +422,7 @@ fn headless_service(
             ..Default::default()
         }),
         ..Default::default()
-    })
+    }))
 }
 
 fn ingress(
@@ -446,7 +450,7 @@ fn ingress(
             ..Default::default()
         },
     };
-    Manifest::Ingress(Ingress {
+    Manifest::Ingress(Box::new(Ingress {
         metadata: ObjectMeta {
             name: Some(dns_label(name)),
             labels: Some(labels(project, name)),
@@ -468,7 +472,7 @@ fn ingress(
             ..Default::default()
         }),
         ..Default::default()
-    })
+    }))
 }
 
 /// The top-level volume each claim name comes from (the first, should two give one name).

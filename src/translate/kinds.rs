@@ -81,7 +81,7 @@ pub fn build(
         );
     }
     match kind {
-        WorkloadKind::Deployment => Manifest::Deployment(Deployment {
+        WorkloadKind::Deployment => Manifest::Deployment(Box::new(Deployment {
             metadata,
             spec: Some(DeploymentSpec {
                 replicas,
@@ -94,8 +94,8 @@ pub fn build(
                 ..Default::default()
             }),
             ..Default::default()
-        }),
-        WorkloadKind::Statefulset => Manifest::StatefulSet(StatefulSet {
+        })),
+        WorkloadKind::Statefulset => Manifest::StatefulSet(Box::new(StatefulSet {
             metadata,
             spec: Some(StatefulSetSpec {
                 replicas,
@@ -105,8 +105,8 @@ pub fn build(
                 ..Default::default()
             }),
             ..Default::default()
-        }),
-        WorkloadKind::Daemonset => Manifest::DaemonSet(DaemonSet {
+        })),
+        WorkloadKind::Daemonset => Manifest::DaemonSet(Box::new(DaemonSet {
             metadata,
             spec: Some(DaemonSetSpec {
                 selector,
@@ -114,13 +114,13 @@ pub fn build(
                 ..Default::default()
             }),
             ..Default::default()
-        }),
-        WorkloadKind::Job => Manifest::Job(Job {
+        })),
+        WorkloadKind::Job => Manifest::Job(Box::new(Job {
             metadata,
             spec: Some(job_spec(cx, name, service, template)),
             ..Default::default()
-        }),
-        WorkloadKind::Cronjob => Manifest::CronJob(CronJob {
+        })),
+        WorkloadKind::Cronjob => Manifest::CronJob(Box::new(CronJob {
             metadata,
             spec: Some(CronJobSpec {
                 schedule: extension.schedule.clone().unwrap_or_default(),
@@ -132,7 +132,7 @@ pub fn build(
                 ..Default::default()
             }),
             ..Default::default()
-        }),
+        })),
     }
 }
 
@@ -281,7 +281,7 @@ pub fn claims_to_templates(manifests: &mut Vec<Manifest>) {
     let claims: Vec<PersistentVolumeClaim> = manifests
         .iter()
         .filter_map(|m| match m {
-            Manifest::PersistentVolumeClaim(c) => Some(c.clone()),
+            Manifest::PersistentVolumeClaim(c) => Some(c.as_ref().clone()),
             _ => None,
         })
         .collect();
@@ -349,13 +349,13 @@ mod tests {
     use super::*;
 
     fn claim(name: &str) -> Manifest {
-        Manifest::PersistentVolumeClaim(PersistentVolumeClaim {
+        Manifest::PersistentVolumeClaim(Box::new(PersistentVolumeClaim {
             metadata: ObjectMeta {
                 name: Some(name.to_string()),
                 ..Default::default()
             },
             ..Default::default()
-        })
+        }))
     }
 
     fn pod(claim: &str) -> PodTemplateSpec {
@@ -384,13 +384,13 @@ mod tests {
     }
 
     fn stateful_set(claim: &str) -> Manifest {
-        Manifest::StatefulSet(StatefulSet {
+        Manifest::StatefulSet(Box::new(StatefulSet {
             spec: Some(StatefulSetSpec {
                 template: pod(claim),
                 ..Default::default()
             }),
             ..Default::default()
-        })
+        }))
     }
 
     fn templates(manifest: &Manifest) -> Vec<String> {
@@ -420,13 +420,13 @@ mod tests {
 
     #[test]
     fn a_claim_another_workload_mounts_stays_shared() {
-        let deployment = Manifest::Deployment(Deployment {
+        let deployment = Manifest::Deployment(Box::new(Deployment {
             spec: Some(DeploymentSpec {
                 template: pod("shared"),
                 ..Default::default()
             }),
             ..Default::default()
-        });
+        }));
         let mut manifests = vec![claim("shared"), stateful_set("shared"), deployment];
         claims_to_templates(&mut manifests);
         assert_eq!(manifests.len(), 3);

@@ -42,11 +42,11 @@ pub fn attach(
     if ports.is_empty() {
         return Vec::new();
     }
-    vec![Manifest::Service(kube_service(
+    vec![Manifest::Service(Box::new(kube_service(
         cx.project_name(),
         name,
         service_ports(&ports),
-    ))]
+    )))]
 }
 
 /// Adds the container ports of a service that runs in another's pod; its Service ports

@@ -133,7 +133,7 @@ fn policy(
     pods: BTreeMap<String, String>,
     spec: NetworkPolicySpec,
 ) -> Manifest {
-    Manifest::NetworkPolicy(NetworkPolicy {
+    Manifest::NetworkPolicy(Box::new(NetworkPolicy {
         metadata: ObjectMeta {
             name: Some(name),
             labels: Some(project_labels(cx.project_name())),
@@ -146,7 +146,7 @@ fn policy(
             }),
             ..spec
         }),
-    })
+    }))
 }
 
 /// The policy of one network: its pods accept connections from its pods.

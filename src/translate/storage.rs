@@ -50,11 +50,11 @@ pub fn claims(cx: &mut Context<'_>) -> Vec<Manifest> {
         let access = access_mode(cx, key);
         let note = claim_note(cx, key, access, &users);
         cx.report.info_project(&format!("volumes.{key}"), note);
-        manifests.push(Manifest::PersistentVolumeClaim(claim(
+        manifests.push(Manifest::PersistentVolumeClaim(Box::new(claim(
             cx.project_name(),
             key,
             access,
-        )));
+        ))));
     }
     manifests
 }
@@ -352,11 +352,11 @@ fn attach_bind(
     );
     let data: Vec<(String, &[u8])> = files.into_iter().map(|f| (f.key, f.bytes)).collect();
     let project = cx.project_name().to_string();
-    Some(Manifest::ConfigMap(config_map(
+    Some(Manifest::ConfigMap(Box::new(config_map(
         &name,
         labels(&project, service),
         &data,
-    )))
+    ))))
 }
 
 /// A host file as it goes into a ConfigMap: under `key`, appearing as `path`.
