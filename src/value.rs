@@ -154,6 +154,14 @@ impl Value {
         }
     }
 
+    /// [`Value::scalar_to_string`], moving a string out rather than copying it.
+    pub fn into_scalar_string(self) -> Option<String> {
+        match self.kind {
+            Kind::String(s) => Some(s),
+            _ => self.scalar_to_string(),
+        }
+    }
+
     /// A short name of the node's type, for messages: "a mapping", "a string", ….
     pub fn type_name(&self) -> &'static str {
         match &self.kind {
@@ -237,6 +245,24 @@ pub fn format_float(f: f64) -> String {
 pub enum PathSegment {
     Key(String),
     Index(usize),
+}
+
+/// A key path built on the stack while a walk descends a tree, each step borrowing its
+/// key: nothing is allocated unless [`PathCrumb::to_path`] is called, for a message.
+pub enum PathCrumb<'a> {
+    Start(&'a KeyPath),
+    Key(&'a PathCrumb<'a>, &'a str),
+    Index(&'a PathCrumb<'a>, usize),
+}
+
+impl PathCrumb<'_> {
+    pub fn to_path(&self) -> KeyPath {
+        match self {
+            PathCrumb::Start(path) => (*path).clone(),
+            PathCrumb::Key(parent, key) => parent.to_path().key(key),
+            PathCrumb::Index(parent, index) => parent.to_path().index(*index),
+        }
+    }
 }
 
 /// A key path such as `services.web.ports[1]`.

@@ -12,7 +12,7 @@ use indexmap::IndexMap;
 
 use crate::compose::{dotenv, extends, include, interpolate, merge, paths, unicity};
 use crate::diagnostic::Diagnostic;
-use crate::value::{KeyPath, Kind, Map, Value};
+use crate::value::{KeyPath, Kind, Map, PathCrumb, Value};
 use crate::yaml;
 
 /// Variables for interpolation: the process environment plus `.env`/`--env-file`.
@@ -433,7 +433,14 @@ impl Loader {
         let lookup = |name: &str| environment.get(name).cloned();
         let mut errors = Vec::new();
         let mut unset = Vec::new();
-        interpolate_node(document, &KeyPath::root(), &lookup, &mut errors, &mut unset);
+        let root = KeyPath::root();
+        interpolate_node(
+            document,
+            &PathCrumb::Start(&root),
+            &lookup,
+            &mut errors,
+            &mut unset,
+        );
         for (name, span) in unset {
             if self.warned_variables.insert(name.clone()) {
                 self.warnings.push(
@@ -454,7 +461,7 @@ impl Loader {
 
 fn interpolate_node(
     node: &mut Value,
-    path: &KeyPath,
+    path: &PathCrumb<'_>,
     lookup: &dyn Fn(&str) -> Option<String>,
     errors: &mut Vec<Diagnostic>,
     unset: &mut Vec<(String, crate::value::Span)>,
@@ -472,18 +479,18 @@ fn interpolate_node(
                 Err(e) => errors.push(
                     Diagnostic::error(e.to_string())
                         .at_span(&node.span)
-                        .at_path(path.clone()),
+                        .at_path(path.to_path()),
                 ),
             }
         }
         Kind::Map(map) => {
             for (key, value) in map.iter_mut() {
-                interpolate_node(value, &path.key(key), lookup, errors, unset);
+                interpolate_node(value, &PathCrumb::Key(path, key), lookup, errors, unset);
             }
         }
         Kind::Seq(items) => {
             for (i, value) in items.iter_mut().enumerate() {
-                interpolate_node(value, &path.index(i), lookup, errors, unset);
+                interpolate_node(value, &PathCrumb::Index(path, i), lookup, errors, unset);
             }
         }
         _ => {}

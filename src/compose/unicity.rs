@@ -81,7 +81,11 @@ fn walk(value: &mut Value, path: &mut Vec<String>) {
         Kind::Map(map) => {
             for (key, entry) in map.iter_mut() {
                 path.push(key.clone());
-                walk(entry, path);
+                // Only the lists the patterns name are deduplicated: a subtree no pattern
+                // reaches into (a service's environment values, its healthcheck) is skipped.
+                if leads_to_a_pattern(path) {
+                    walk(entry, path);
+                }
                 path.pop();
             }
         }
@@ -95,17 +99,26 @@ fn walk(value: &mut Value, path: &mut Vec<String>) {
     }
 }
 
+/// Whether some pattern starts with `path` (or is `path`).
+fn leads_to_a_pattern(path: &[String]) -> bool {
+    UNIQUE
+        .iter()
+        .any(|(pattern, _)| pattern.len() >= path.len() && starts_with(pattern, path))
+}
+
 fn indexer_for(path: &[String]) -> Option<Indexer> {
     UNIQUE
         .iter()
-        .find(|(pattern, _)| {
-            pattern.len() == path.len()
-                && pattern
-                    .iter()
-                    .zip(path)
-                    .all(|(p, k)| *p == "*" || *p == k.as_str())
-        })
+        .find(|(pattern, _)| pattern.len() == path.len() && starts_with(pattern, path))
         .map(|(_, indexer)| *indexer)
+}
+
+/// Whether `path` matches the start of `pattern`, where `*` matches any key.
+fn starts_with(pattern: Pattern, path: &[String]) -> bool {
+    pattern
+        .iter()
+        .zip(path)
+        .all(|(p, k)| *p == "*" || *p == k.as_str())
 }
 
 fn dedupe(items: Vec<Value>, indexer: Indexer) -> Vec<Value> {

@@ -327,17 +327,18 @@ impl TreeBuilder {
                         Ok(())
                     }
                     None => {
-                        let key = match &value.kind {
-                            Kind::String(s) if s == "<<" && value.tag.is_none() => {
-                                *merge_pending = true;
-                                return Ok(());
-                            }
-                            _ => value.scalar_to_string(),
-                        };
-                        let key = match (key, &value.kind) {
+                        if matches!(&value.kind, Kind::String(s) if s == "<<")
+                            && value.tag.is_none()
+                        {
+                            *merge_pending = true;
+                            return Ok(());
+                        }
+                        let (is_null, span) =
+                            (matches!(value.kind, Kind::Null), value.span.clone());
+                        let key = match (value.into_scalar_string(), is_null) {
                             (Some(k), _) => k,
-                            (None, Kind::Null) => "null".to_string(),
-                            (None, _) => {
+                            (None, true) => "null".to_string(),
+                            (None, false) => {
                                 return Err(error_at(
                                     "mapping keys must be scalars, not sequences or mappings"
                                         .to_string(),
@@ -347,7 +348,7 @@ impl TreeBuilder {
                         if entries.contains_key(&key) {
                             return Err(error_at(format!("duplicate key `{key}` in mapping")));
                         }
-                        *pending_key = Some((key, value.span));
+                        *pending_key = Some((key, span));
                         Ok(())
                     }
                 }
@@ -472,11 +473,15 @@ fn resolve_plain(text: String) -> Kind {
 /// Integers as Go's `strconv.ParseInt(s, 0, 64)` reads them after dropping `_`:
 /// decimal, `0x` hex, `0o` or leading-zero octal, `0b` binary, with an optional sign.
 fn parse_int(text: &str) -> Option<i64> {
-    let cleaned = text.replace('_', "");
+    let cleaned: std::borrow::Cow<str> = if text.contains('_') {
+        text.replace('_', "").into()
+    } else {
+        text.into()
+    };
     let (negative, digits) = match cleaned.as_bytes().first()? {
         b'-' => (true, &cleaned[1..]),
         b'+' => (false, &cleaned[1..]),
-        _ => (false, cleaned.as_str()),
+        _ => (false, &cleaned[..]),
     };
     if digits.is_empty() || text.starts_with('_') {
         return None;
