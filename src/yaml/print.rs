@@ -501,8 +501,11 @@ fn write_string(out: &mut String, text: &str, indent: usize, is_key: bool) {
     } else if !is_key && fits_literal_block(text) {
         write_literal_block(out, text, indent);
     } else {
-        // A JSON string is a valid YAML double-quoted scalar.
-        out.push_str(&serde_json::Value::String(text.to_string()).to_string());
+        // A JSON string is a valid YAML double-quoted scalar; printing a string as JSON
+        // cannot fail.
+        if let Ok(quoted) = serde_json::to_string(text) {
+            out.push_str(&quoted);
+        }
     }
 }
 
