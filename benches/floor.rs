@@ -3,7 +3,7 @@
 //! translation of the same files can be much faster, so `scripts/bench.py` holds `convert`
 //! to a small multiple of this.
 //!
-//! This program uses yaml-rust2 directly, which the library leaves to `src/yaml.rs` alone:
+//! This program uses yaml-rust2 directly, which the library leaves to `src/yaml/` alone:
 //! measuring the crate without the project's own layer on top is its whole point.
 //!
 //! Usage: `floor COMPOSE_FILE OUTPUT_DIR [RUNS]`, where OUTPUT_DIR holds what
