@@ -16,6 +16,10 @@ pub const MAX_NAME: usize = 63;
 /// The DNS-1123 label form of a compose name: lower case, `_` and `.` (and any other
 /// character a label cannot hold) become `-`, no `-` at either end, at most 63 characters.
 pub fn dns_label(source: &str) -> String {
+    // Most names are labels already; they are copied without the three passes below.
+    if is_dns_label(source) {
+        return source.to_string();
+    }
     let mapped: String = source
         .chars()
         .map(|c| match c {
@@ -40,6 +44,19 @@ pub fn dns_label(source: &str) -> String {
         name.push('x');
     }
     name
+}
+
+/// Whether `text` is a DNS-1123 label as [`dns_label`] writes one: what it returns
+/// unchanged.
+fn is_dns_label(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= MAX_NAME
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !text.starts_with('-')
+        && !text.ends_with('-')
+        && !text.contains("--")
 }
 
 /// A name built from parts (`web`, `env`, `app.env` → `web-env-app-env`), as a label.
@@ -196,6 +213,11 @@ mod tests {
         assert_eq!(dns_label("minio-env-.env"), "minio-env-env");
         assert_eq!(dns_label(&"a".repeat(70)).len(), 63);
         assert_eq!(dns_label(&format!("{}_b", "a".repeat(62))), "a".repeat(62));
+        assert_eq!(dns_label("a--b"), "a-b");
+        assert_eq!(dns_label("-web-"), "web");
+        for label in ["web", "svc-00042", "a", &"z".repeat(63)] {
+            assert_eq!(dns_label(label), label);
+        }
     }
 
     #[test]
