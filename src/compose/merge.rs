@@ -281,25 +281,30 @@ fn build_mapping(value: Value) -> Map {
 /// Removes merge tags below a node that no earlier value needs them for: a `!reset` with
 /// nothing to reset simply leaves the key out.
 pub fn strip_tags(mut value: Value) -> Value {
+    clear_tags(&mut value);
+    value
+}
+
+/// [`strip_tags`] in place: the whole document passes through here on its first merge, so
+/// no node is moved, and a collection is only filtered when it holds a `!reset`.
+fn clear_tags(value: &mut Value) {
     value.tag = None;
+    let is_reset = |v: &Value| v.tag == Some(MergeTag::Reset);
     match &mut value.kind {
         Kind::Map(map) => {
-            map.retain(|_, v| v.tag != Some(MergeTag::Reset));
-            for v in map.values_mut() {
-                let taken = std::mem::replace(v, Value::null());
-                *v = strip_tags(taken);
+            if map.values().any(is_reset) {
+                map.retain(|_, v| !is_reset(v));
             }
+            map.values_mut().for_each(clear_tags);
         }
         Kind::Seq(items) => {
-            items.retain(|v| v.tag != Some(MergeTag::Reset));
-            for v in items.iter_mut() {
-                let taken = std::mem::replace(v, Value::null());
-                *v = strip_tags(taken);
+            if items.iter().any(is_reset) {
+                items.retain(|v| !is_reset(v));
             }
+            items.iter_mut().for_each(clear_tags);
         }
         _ => {}
     }
-    value
 }
 
 #[cfg(test)]

@@ -89,7 +89,8 @@ fn walk(value: &mut Value, path: &mut Vec<String>) {
                 path.pop();
             }
         }
-        Kind::Seq(items) => {
+        // A list of one entry has nothing to collapse.
+        Kind::Seq(items) if items.len() > 1 => {
             if let Some(indexer) = indexer_for(path) {
                 let taken = std::mem::take(items);
                 *items = dedupe(taken, indexer);
