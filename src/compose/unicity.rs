@@ -76,11 +76,13 @@ pub fn enforce_unicity(value: &mut Value) {
     walk(value, &mut Vec::new());
 }
 
-fn walk(value: &mut Value, path: &mut Vec<String>) {
+/// `path` borrows the keys it passes through: the walk visits every key of the upper
+/// levels, and a copy of each was a good part of its cost.
+fn walk<'a>(value: &'a mut Value, path: &mut Vec<&'a str>) {
     match &mut value.kind {
         Kind::Map(map) => {
             for (key, entry) in map.iter_mut() {
-                path.push(key.clone());
+                path.push(key);
                 // Only the lists the patterns name are deduplicated: a subtree no pattern
                 // reaches into (a service's environment values, its healthcheck) is skipped.
                 if leads_to_a_pattern(path) {
@@ -101,13 +103,13 @@ fn walk(value: &mut Value, path: &mut Vec<String>) {
 }
 
 /// Whether some pattern starts with `path` (or is `path`).
-fn leads_to_a_pattern(path: &[String]) -> bool {
+fn leads_to_a_pattern(path: &[&str]) -> bool {
     UNIQUE
         .iter()
         .any(|(pattern, _)| pattern.len() >= path.len() && starts_with(pattern, path))
 }
 
-fn indexer_for(path: &[String]) -> Option<Indexer> {
+fn indexer_for(path: &[&str]) -> Option<Indexer> {
     UNIQUE
         .iter()
         .find(|(pattern, _)| pattern.len() == path.len() && starts_with(pattern, path))
@@ -115,11 +117,8 @@ fn indexer_for(path: &[String]) -> Option<Indexer> {
 }
 
 /// Whether `path` matches the start of `pattern`, where `*` matches any key.
-fn starts_with(pattern: Pattern, path: &[String]) -> bool {
-    pattern
-        .iter()
-        .zip(path)
-        .all(|(p, k)| *p == "*" || *p == k.as_str())
+fn starts_with(pattern: Pattern, path: &[&str]) -> bool {
+    pattern.iter().zip(path).all(|(p, k)| *p == "*" || p == k)
 }
 
 fn dedupe(items: Vec<Value>, indexer: Indexer) -> Vec<Value> {
