@@ -353,6 +353,42 @@ mod tests {
         assert!(!dir.exists());
     }
 
+    /// Enough files to be written by several threads where the machine has the cores.
+    fn many_names() -> Vec<String> {
+        (0..1_000).map(|i| format!("f{i:04}.yaml")).collect()
+    }
+
+    #[test]
+    fn many_files_are_all_written_with_their_content() {
+        let dir = temp_dir("many");
+        let names = many_names();
+        let written = files(&names.iter().map(String::as_str).collect::<Vec<_>>());
+        write_directory(&dir, &written).unwrap();
+        for (name, content) in &written {
+            assert_eq!(&fs::read_to_string(dir.join(name)).unwrap(), content);
+        }
+        let index = read_index(&dir).unwrap();
+        assert_eq!(index.len(), names.len());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn of_many_files_the_first_that_fails_in_output_order_is_reported() {
+        let dir = temp_dir("many-fail");
+        let mut names = many_names();
+        // Each of these becomes a directory, so writing the file of that name fails.
+        names.push("f0900.yaml/x.yaml".to_string());
+        names.push("f0150.yaml/x.yaml".to_string());
+        let written = files(&names.iter().map(String::as_str).collect::<Vec<_>>());
+        let error = write_directory(&dir, &written).unwrap_err();
+        let message = format!("{error:#}");
+        assert!(
+            message.contains("cannot write") && message.contains("f0150.yaml"),
+            "{message}"
+        );
+        assert!(!dir.exists());
+    }
+
     #[test]
     fn files_in_new_subdirectories_are_written() {
         let dir = temp_dir("nested");

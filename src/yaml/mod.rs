@@ -22,7 +22,7 @@ use crate::value::{Kind, Map, MergeTag, Span, Value};
 
 mod print;
 
-pub use print::{to_string, PrintError};
+pub use print::to_string;
 
 /// Nesting deeper than this is refused: no compose file needs it, and it protects every
 /// recursive walk of the tree later on.
