@@ -92,6 +92,16 @@ impl<'a> ValuePrinter<'a> {
         Ok(())
     }
 
+    /// A scalar written as it displays, with no text of its own to allocate.
+    fn display(self, value: impl fmt::Display) -> Result<()> {
+        use fmt::Write;
+        self.out.push_str(self.slot.scalar_prefix());
+        // Writing into a String cannot fail.
+        let _ = write!(self.out, "{value}");
+        self.out.push('\n');
+        Ok(())
+    }
+
     fn string(self, text: &str) -> Result<()> {
         self.out.push_str(self.slot.scalar_prefix());
         write_string(self.out, text, self.slot.scalar_indent(), false);
@@ -133,7 +143,13 @@ impl<'a> ValuePrinter<'a> {
 }
 
 fn push_indent(out: &mut String, indent: usize) {
-    out.extend(std::iter::repeat_n(' ', indent));
+    const SPACES: &str = "                                                                ";
+    let mut left = indent;
+    while left > 0 {
+        let step = left.min(SPACES.len());
+        out.push_str(&SPACES[..step]);
+        left -= step;
+    }
 }
 
 /// Which collection a [`CollectionPrinter`] prints.
@@ -334,7 +350,7 @@ fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<serde_json::Value> {
 macro_rules! print_integers {
     ($($method:ident: $type:ty),*) => {$(
         fn $method(self, v: $type) -> Result<()> {
-            self.plain(&v.to_string())
+            self.display(v)
         }
     )*};
 }
@@ -543,47 +559,83 @@ const RESERVED_WORDS: &[&str] = &[
     "=",
 ];
 
+/// A set of bytes as a table, so that a membership test is one lookup.
+const fn byte_set(members: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < members.len() {
+        table[members[i] as usize] = true;
+        i += 1;
+    }
+    table
+}
+
+/// The first bytes of [`RESERVED_WORDS`].
+const RESERVED_FIRST: [bool; 256] = byte_set(b"yYnNtTfFoO~<=");
+/// Bytes that make a plain scalar something else when they start it.
+const INDICATORS: [bool; 256] = byte_set(b"-?:,[]{}#&*!|>'\"%@` .+");
+/// Flow indicators: a string holding one anywhere is quoted.
+const FLOW_INDICATORS: [bool; 256] = byte_set(b"{}[],");
+/// Bytes of something that may read as a number or a timestamp.
+const NUMBER_LIKE: [bool; 256] = byte_set(b"0123456789+-._:eExXoObB");
+
 /// Whether `text` reads back as the same string when written without quotes, under YAML
 /// 1.1 and 1.2 alike.
+///
+/// This runs on every key and string of the output, so it looks at bytes, in one pass:
+/// what breaks a plain scalar is ASCII, or one of the two non-ASCII characters checked
+/// by their UTF-8 encoding.
 fn is_plain_safe(text: &str) -> bool {
-    let Some(first) = text.chars().next() else {
+    let bytes = text.as_bytes();
+    let Some(&first) = bytes.first() else {
         return false;
     };
-    if RESERVED_WORDS.contains(&text) {
-        return false;
-    }
-    // Anything made only of digits, signs, dots, colons, underscores and exponent or base
-    // letters may be a number, a sexagesimal number or a timestamp somewhere: quote it.
-    if text.contains(|c: char| c.is_ascii_digit())
-        && text
-            .chars()
-            .all(|c| c.is_ascii_digit() || "+-._:eExXoObB".contains(c))
-    {
+    let reserved =
+        text.len() <= 5 && RESERVED_FIRST[usize::from(first)] && RESERVED_WORDS.contains(&text);
+    if reserved {
         return false;
     }
     // `-` starts a plain scalar when something other than a space follows it (`-c`, `--`).
-    let dash_word = first == '-' && text.len() > 1 && !text[1..].starts_with(' ') && text != "---";
-    let indicator = text.starts_with(|c: char| "-?:,[]{}#&*!|>'\"%@` .+".contains(c));
-    if (indicator && !dash_word) || first.is_whitespace() {
+    let dash_word = first == b'-' && bytes.len() > 1 && bytes[1] != b' ' && text != "---";
+    if (INDICATORS[usize::from(first)] && !dash_word) || starts_with_whitespace(text) {
         return false;
     }
     if text.ends_with([' ', ':']) {
         return false;
     }
-    // One pass for what may not appear anywhere: this runs on every string of the output,
-    // and a search per pattern made it several percent of a whole conversion.
-    let mut previous = '\0';
-    for c in text.chars() {
-        let breaks_plain = c.is_control()
-            || matches!(c, '\u{feff}' | '{' | '}' | '[' | ']' | ',')
-            || (previous == ':' && c == ' ')
-            || (previous == ' ' && c == '#');
+    let mut has_digit = false;
+    let mut number_like = true;
+    let mut previous = 0u8;
+    for (i, &byte) in bytes.iter().enumerate() {
+        let breaks_plain = byte.is_ascii_control()
+            || FLOW_INDICATORS[usize::from(byte)]
+            || (previous == b':' && byte == b' ')
+            || (previous == b' ' && byte == b'#')
+            || (!byte.is_ascii() && is_breaking_non_ascii(&bytes[i..]));
         if breaks_plain {
             return false;
         }
-        previous = c;
+        has_digit |= byte.is_ascii_digit();
+        number_like = number_like && NUMBER_LIKE[usize::from(byte)];
+        previous = byte;
     }
-    true
+    // Anything made only of digits, signs, dots, colons, underscores and exponent or base
+    // letters may be a number, a sexagesimal number or a timestamp somewhere: quote it.
+    !(has_digit && number_like)
+}
+
+fn starts_with_whitespace(text: &str) -> bool {
+    text.chars().next().is_some_and(char::is_whitespace)
+}
+
+/// Whether `rest` starts with a C1 control character (U+0080 to U+009F) or a byte order
+/// mark (U+FEFF), the non-ASCII characters a plain scalar cannot hold.
+fn is_breaking_non_ascii(rest: &[u8]) -> bool {
+    match rest {
+        [0xC2, second, ..] => (0x80..=0x9F).contains(second),
+        [0xEF, 0xBB, 0xBF, ..] => true,
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -685,7 +737,11 @@ mod tests {
             "{x}",
             "bell\u{7}",
             "next\u{85}line",
+            "c1\u{9f}",
+            "\u{a0}leading no-break space",
             "bom\u{feff}",
+            "1e5",
+            "-1.5",
         ] {
             assert!(!is_plain_safe(text), "{text:?} is not plain-safe");
         }
@@ -696,6 +752,11 @@ mod tests {
             "http://x/y?z=1#top",
             "app.kubernetes.io/name",
             "é",
+            "no-break\u{a0}space",
+            "\u{fefe}",
+            "e",
+            "yess",
+            "-c",
         ] {
             let expected = !text.ends_with(' ');
             assert_eq!(is_plain_safe(text), expected, "{text:?}");
