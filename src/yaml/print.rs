@@ -621,7 +621,16 @@ fn is_plain_safe(text: &str) -> bool {
     }
     // Anything made only of digits, signs, dots, colons, underscores and exponent or base
     // letters may be a number, a sexagesimal number or a timestamp somewhere: quote it.
-    !(has_digit && number_like)
+    let may_be_number = (has_digit && number_like) || is_hex_integer(text);
+    !may_be_number
+}
+
+/// `0x1F`, `-0xff`, `0x_1`: integers to YAML 1.1 (and, without the sign and `_`, to 1.2).
+fn is_hex_integer(text: &str) -> bool {
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    unsigned.strip_prefix("0x").is_some_and(|digits| {
+        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_hexdigit() || b == b'_')
+    })
 }
 
 fn starts_with_whitespace(text: &str) -> bool {
@@ -740,8 +749,11 @@ mod tests {
             "c1\u{9f}",
             "\u{a0}leading no-break space",
             "bom\u{feff}",
+            "0x1F",
             "1e5",
             "-1.5",
+            "0xff",
+            "-0x1_F",
         ] {
             assert!(!is_plain_safe(text), "{text:?} is not plain-safe");
         }
@@ -757,6 +769,8 @@ mod tests {
             "e",
             "yess",
             "-c",
+            "0xgg",
+            "cafe1",
         ] {
             let expected = !text.ends_with(' ');
             assert_eq!(is_plain_safe(text), expected, "{text:?}");
