@@ -621,16 +621,19 @@ fn is_plain_safe(text: &str) -> bool {
     }
     // Anything made only of digits, signs, dots, colons, underscores and exponent or base
     // letters may be a number, a sexagesimal number or a timestamp somewhere: quote it.
-    let may_be_number = (has_digit && number_like) || is_hex_integer(text);
+    let may_be_number = (has_digit && number_like) || is_hex_or_negative_infinity(text);
     !may_be_number
 }
 
-/// `0x1F`, `-0xff`, `0x_1`: integers to YAML 1.1 (and, without the sign and `_`, to 1.2).
-fn is_hex_integer(text: &str) -> bool {
+/// Numbers that the digit test misses (and that no indicator at their start gives away):
+/// hexadecimal integers (`0x1F`, `-0xff`, `0x_1`) and negative infinity (`-.inf`), which
+/// YAML 1.1 reads as numbers (and YAML 1.2 reads `0x1F` and `-.inf` so too).
+fn is_hex_or_negative_infinity(text: &str) -> bool {
     let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
-    unsigned.strip_prefix("0x").is_some_and(|digits| {
+    let hexadecimal = unsigned.strip_prefix("0x").is_some_and(|digits| {
         !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_hexdigit() || b == b'_')
-    })
+    });
+    hexadecimal || matches!(unsigned, ".inf" | ".Inf" | ".INF")
 }
 
 fn starts_with_whitespace(text: &str) -> bool {
@@ -754,6 +757,7 @@ mod tests {
             "-1.5",
             "0xff",
             "-0x1_F",
+            "-.inf",
         ] {
             assert!(!is_plain_safe(text), "{text:?} is not plain-safe");
         }
@@ -771,6 +775,7 @@ mod tests {
             "-c",
             "0xgg",
             "cafe1",
+            "-.info",
         ] {
             let expected = !text.ends_with(' ');
             assert_eq!(is_plain_safe(text), expected, "{text:?}");
