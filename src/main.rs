@@ -12,11 +12,11 @@ fn main() {
     let args: Vec<_> = std::env::args_os().collect();
     let worker = std::thread::Builder::new()
         .stack_size(STACK_BYTES)
-        .spawn(move || compose2k8s::run(args));
+        .spawn(move || compose2k8s::cli::run_before_exit(args));
     let code = match worker {
         Ok(handle) => handle.join().unwrap_or(101),
         // No thread to be had: run here, with the ordinary stack.
-        Err(_) => compose2k8s::run(std::env::args_os()),
+        Err(_) => compose2k8s::cli::run_before_exit(std::env::args_os()),
     };
     std::process::exit(code);
 }
