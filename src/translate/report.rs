@@ -120,12 +120,14 @@ impl Report {
 
     /// The text form: grouped by service, one line per entry.
     pub fn to_text(&self) -> String {
+        use std::fmt::Write;
+        // Writing into a String cannot fail.
         let mut out = String::new();
         let mut current: Option<&Option<String>> = None;
         for entry in &self.entries {
             if current != Some(&entry.service) {
                 match &entry.service {
-                    Some(service) => out.push_str(&format!("service {service}:\n")),
+                    Some(service) => _ = writeln!(out, "service {service}:"),
                     None => out.push_str("project:\n"),
                 }
                 current = Some(&entry.service);
@@ -134,25 +136,22 @@ impl Report {
                 Level::Info => "info",
                 Level::Warning => "warning",
             };
-            out.push_str(&format!("  {level}: {}: {}", entry.key, entry.message));
+            _ = write!(out, "  {level}: {}: {}", entry.key, entry.message);
             if let Some(hint) = &entry.hint {
-                out.push_str(&format!(" ({hint})"));
+                _ = write!(out, " ({hint})");
             }
             out.push('\n');
         }
         if !self.entries.is_empty() {
             let warnings = self.warnings();
-            out.push_str(&format!(
-                "{} warning{}, {} note{}\n",
-                warnings,
-                if warnings == 1 { "" } else { "s" },
-                self.entries.len() - warnings,
-                if self.entries.len() - warnings == 1 {
-                    ""
-                } else {
-                    "s"
-                },
-            ));
+            let notes = self.entries.len() - warnings;
+            let plural = |n: usize| if n == 1 { "" } else { "s" };
+            _ = writeln!(
+                out,
+                "{warnings} warning{}, {notes} note{}",
+                plural(warnings),
+                plural(notes)
+            );
         }
         out
     }
