@@ -238,6 +238,13 @@ fn rolling_update(
 /// that referred to it is dropped; the mount keeps its name. A claim that other workloads
 /// mount too is shared storage and stays as it is.
 pub fn claims_to_templates(manifests: &mut Vec<Manifest>) {
+    // Most projects have no StatefulSet; the scan below copies every claim.
+    if !manifests
+        .iter()
+        .any(|m| matches!(m, Manifest::StatefulSet(_)))
+    {
+        return;
+    }
     let mut templates_needed: Vec<(usize, String, String)> = Vec::new();
     let mut used_elsewhere = BTreeSet::new();
     for (i, manifest) in manifests.iter().enumerate() {
