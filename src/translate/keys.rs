@@ -90,7 +90,7 @@ const WARNING: Level = Level::Warning;
 const INFO: Level = Level::Info;
 
 fn deploy(service: &Service) -> Option<&Deploy> {
-    service.deploy.as_ref()
+    service.deploy.as_deref()
 }
 
 fn limits(service: &Service) -> Option<&ResourceLimits> {

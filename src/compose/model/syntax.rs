@@ -128,6 +128,13 @@ pub(crate) fn optional_short_or_long<'de, D: Deserializer<'de>, T: ShortSyntax>(
     Option::<ShortOrLong<T>>::deserialize(deserializer).map(|value| value.map(|v| v.0))
 }
 
+/// [`optional_short_or_long`] for a large value kept out of line.
+pub(crate) fn optional_boxed_short_or_long<'de, D: Deserializer<'de>, T: ShortSyntax>(
+    deserializer: D,
+) -> Result<Option<Box<T>>, D::Error> {
+    optional_short_or_long(deserializer).map(|value| value.map(Box::new))
+}
+
 /// `deserialize_with` for a list whose items use a [`ShortSyntax`].
 pub(crate) fn seq_short_or_long<'de, D: Deserializer<'de>, T: ShortSyntax>(
     deserializer: D,
