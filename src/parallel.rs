@@ -3,6 +3,7 @@
 //! how the work was split.
 
 use std::num::NonZeroUsize;
+use std::sync::OnceLock;
 use std::thread;
 
 /// Below this many items a thread costs more than it saves.
@@ -13,11 +14,18 @@ const MAX_THREADS: usize = 8;
 
 /// How many threads to use for `items` items.
 fn thread_count(items: usize) -> usize {
-    let cores = thread::available_parallelism().map_or(1, NonZeroUsize::get);
-    cores
-        .min(MAX_THREADS)
-        .min(items / MIN_ITEMS_PER_THREAD)
-        .max(1)
+    let worth_it = items / MIN_ITEMS_PER_THREAD;
+    if worth_it <= 1 {
+        return 1;
+    }
+    cores().min(MAX_THREADS).min(worth_it)
+}
+
+/// The cores this process may use, asked once: the answer reads cgroup files (a dozen
+/// system calls), and a conversion splits its work twice.
+fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| thread::available_parallelism().map_or(1, NonZeroUsize::get))
 }
 
 /// `f` applied to every item, in the items' order.
