@@ -50,7 +50,7 @@ pub enum Kind {
     Float(f64),
     String(String),
     Seq(Vec<Value>),
-    Map(Map),
+    Map(Box<Map>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -83,7 +83,7 @@ impl Value {
     }
 
     pub fn map(map: Map) -> Self {
-        Value::synthetic(Kind::Map(map))
+        Value::synthetic(Kind::Map(Box::new(map)))
     }
 
     pub fn seq(items: Vec<Value>) -> Self {
@@ -221,11 +221,11 @@ impl Value {
             },
             serde_json::Value::String(s) => Kind::String(s.clone()),
             serde_json::Value::Array(a) => Kind::Seq(a.iter().map(Value::from_json).collect()),
-            serde_json::Value::Object(o) => Kind::Map(
+            serde_json::Value::Object(o) => Kind::Map(Box::new(
                 o.iter()
                     .map(|(k, v)| (k.clone(), Value::from_json(v)))
                     .collect(),
-            ),
+            )),
         };
         Value::synthetic(kind)
     }

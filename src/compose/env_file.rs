@@ -166,7 +166,7 @@ fn combined_lookup(environment: &Environment, own: &Map) -> Environment {
 fn as_mapping(node: Option<&Value>) -> Map {
     let Some(node) = node else { return Map::new() };
     match &node.kind {
-        Kind::Map(map) => map.clone(),
+        Kind::Map(map) => map.as_ref().clone(),
         Kind::Seq(items) => items
             .iter()
             .filter_map(|item| {

@@ -207,7 +207,7 @@ fn import_resources(document: &mut Value, imported: Value) -> Result<(), String>
         let Some(existing) = entry.as_map_mut() else {
             return Err(format!("`{section}` must be a mapping"));
         };
-        for (name, resource) in resources {
+        for (name, resource) in *resources {
             match existing.shift_remove(&name) {
                 None => {
                     existing.insert(name, resource);

@@ -109,7 +109,7 @@ fn merge(base: Value, over: Value, path: &mut Vec<String>) -> Result<Value, Stri
     }
     match (base.kind, over.kind) {
         (Kind::Map(base_map), Kind::Map(over_map)) => Ok(Value::new(
-            Kind::Map(merge_maps(base_map, over_map, path)?),
+            Kind::Map(Box::new(merge_maps(*base_map, *over_map, path)?)),
             base.span,
         )),
         (Kind::Map(_), _) => Err(format!("cannot override {}", path.join("."))),
@@ -173,7 +173,7 @@ fn apply_rule(
         }
         Rule::ToMapping => {
             let merged = merge_maps(into_mapping(base, None), into_mapping(over, None), path)?;
-            Ok(Value::new(Kind::Map(merged), span))
+            Ok(Value::new(Kind::Map(Box::new(merged)), span))
         }
         Rule::DependsOn => {
             let default = depends_on_default();
@@ -182,11 +182,11 @@ fn apply_rule(
                 into_mapping(over, Some(&default)),
                 path,
             )?;
-            Ok(Value::new(Kind::Map(merged), span))
+            Ok(Value::new(Kind::Map(Box::new(merged)), span))
         }
         Rule::Build => {
             let merged = merge_maps(build_mapping(base), build_mapping(over), path)?;
-            Ok(Value::new(Kind::Map(merged), span))
+            Ok(Value::new(Kind::Map(Box::new(merged)), span))
         }
         Rule::Logging => {
             let same_driver = match (base.get("driver"), over.get("driver")) {
@@ -194,16 +194,18 @@ fn apply_rule(
                 _ => true,
             };
             match (same_driver, base.kind, over.kind) {
-                (true, Kind::Map(b), Kind::Map(o)) => {
-                    Ok(Value::new(Kind::Map(merge_maps(b, o, path)?), span))
-                }
+                (true, Kind::Map(b), Kind::Map(o)) => Ok(Value::new(
+                    Kind::Map(Box::new(merge_maps(*b, *o, path)?)),
+                    span,
+                )),
                 (_, _, kind) => Ok(strip_tags(Value::new(kind, over.span))),
             }
         }
         Rule::Ulimit => match (base.kind, over.kind) {
-            (Kind::Map(b), Kind::Map(o)) => {
-                Ok(Value::new(Kind::Map(merge_maps(b, o, path)?), span))
-            }
+            (Kind::Map(b), Kind::Map(o)) => Ok(Value::new(
+                Kind::Map(Box::new(merge_maps(*b, *o, path)?)),
+                span,
+            )),
             (_, kind) => Ok(strip_tags(Value::new(kind, over.span))),
         },
     }
@@ -222,7 +224,7 @@ fn into_sequence(value: Value) -> Vec<Value> {
     match value.kind {
         Kind::Map(map) => {
             let mut items: Vec<Value> = Vec::new();
-            for (key, entry) in map {
+            for (key, entry) in *map {
                 let span = entry.span.clone();
                 match entry.kind {
                     Kind::Null => items.push(Value::string(key).at(&span)),
@@ -250,7 +252,7 @@ fn into_sequence(value: Value) -> Vec<Value> {
 /// A list of names as a mapping (each name to `default`, or null), or the mapping itself.
 fn into_mapping(value: Value, default: Option<&Map>) -> Map {
     match value.kind {
-        Kind::Map(map) => map,
+        Kind::Map(map) => *map,
         Kind::Seq(items) => items
             .into_iter()
             .filter_map(|item| {
@@ -273,7 +275,7 @@ fn build_mapping(value: Value) -> Map {
             map.insert("context".into(), Value::string(context).at(&value.span));
             map
         }
-        Kind::Map(map) => map,
+        Kind::Map(map) => *map,
         _ => Map::new(),
     }
 }

@@ -57,7 +57,7 @@ fn normalize_build(build: &mut Value, environment: &Environment) {
             "context".into(),
             Value::string(context.clone()).at(&build.span),
         );
-        build.kind = Kind::Map(map);
+        build.kind = Kind::Map(Box::new(map));
     }
     let Some(map) = build.as_map_mut() else {
         return;
@@ -158,10 +158,10 @@ fn add_implied_dependencies(service: &mut Map) {
             .filter_map(Value::scalar_to_string)
             .map(|n| (n, dependency("service_started", false, true)))
             .collect();
-        depends_on.kind = Kind::Map(as_map);
+        depends_on.kind = Kind::Map(Box::new(as_map));
     }
     if depends_on.is_null() {
-        depends_on.kind = Kind::Map(Map::new());
+        depends_on.kind = Kind::Map(Box::default());
     }
     if let Some(map) = depends_on.as_map_mut() {
         for (name, restart) in implied {

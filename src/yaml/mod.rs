@@ -260,7 +260,7 @@ impl TreeBuilder {
                 for source in merges {
                     apply_merge_key(&mut entries, source);
                 }
-                let mut value = Value::new(Kind::Map(entries), span);
+                let mut value = Value::new(Kind::Map(Box::new(entries)), span);
                 value.tag = tag;
                 (value, anchor, size)
             }
@@ -380,7 +380,7 @@ fn merge_source(value: Value, merges: &mut Vec<Value>) -> Result<(), String> {
 /// YAML merge keys: keys of the mapping itself win, then earlier sources over later ones.
 fn apply_merge_key(entries: &mut Map, source: Value) {
     if let Kind::Map(source) = source.kind {
-        for (key, value) in source {
+        for (key, value) in *source {
             entries.entry(key).or_insert(value);
         }
     }
