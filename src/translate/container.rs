@@ -172,7 +172,9 @@ pub fn escape_expansion(text: &str) -> String {
 /// unless an env file sets it (then the env file's ConfigMap provides it): it gets no entry,
 /// and when no env file sets it either, a report line.
 fn env(cx: &mut Context<'_>, name: &str, service: &Service) -> Option<Vec<EnvVar>> {
-    let mut variables: Vec<EnvVar> = Vec::new();
+    // An EnvVar is 280 bytes, mostly the unused valueFrom: sized exactly, a list of ten
+    // takes 2.8 KiB instead of the 4.5 KiB that growing by doubling leaves.
+    let mut variables: Vec<EnvVar> = Vec::with_capacity(service.environment.len());
     for (variable, value) in service.environment.iter() {
         match value {
             Some(value) => variables.push(EnvVar {
