@@ -12,20 +12,42 @@
 //! first entry or at its end, so what goes between a key and its value (`:\n` or `: `) is
 //! written then: a [`Slot`] says where the value stands.
 
+use std::cell::RefCell;
 use std::fmt;
 
 use serde::ser::{self, Serialize};
 
 /// Prints a serializable value as a YAML document.
+///
+/// The document is printed into a buffer the thread keeps, then copied out at its exact
+/// size: printed into a new String, each of the output's thousands of documents would grow
+/// it by doubling, a reallocation and a copy each time, and keep up to twice its size.
 pub fn to_string<T: Serialize + ?Sized>(value: &T) -> std::result::Result<String, String> {
-    let mut out = String::new();
+    thread_local! {
+        static BUFFER: RefCell<String> = const { RefCell::new(String::new()) };
+    }
+    BUFFER.with(|buffer| match buffer.try_borrow_mut() {
+        Ok(mut out) => {
+            out.clear();
+            print(value, &mut out)?;
+            Ok(out.as_str().to_owned())
+        }
+        // Printing from within a value's own serialization: a buffer of its own.
+        Err(_) => {
+            let mut out = String::new();
+            print(value, &mut out)?;
+            Ok(out)
+        }
+    })
+}
+
+fn print<T: Serialize + ?Sized>(value: &T, out: &mut String) -> std::result::Result<(), String> {
     value
         .serialize(ValuePrinter {
-            out: &mut out,
+            out,
             slot: Slot::Document,
         })
-        .map_err(|e| e.0)?;
-    Ok(out)
+        .map_err(|e| e.0)
 }
 
 /// Where a value is printed, which decides what precedes it and where its content goes.
