@@ -633,3 +633,48 @@ fn print_diagnostics(diagnostics: &[Diagnostic]) {
         let _ = writeln!(stderr, "{}", diagnostic.render(source.as_deref()));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `run` frees what the command leaves and `run_before_exit` does not; the outcome, the
+    /// output and the exit code are the same.
+    #[test]
+    fn both_entry_points_convert_alike() {
+        let root = std::env::temp_dir().join(format!("compose2k8s-cli-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let compose = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/expense/compose.yaml");
+        let convert = |out: &str| {
+            let out = root.join(out);
+            let args = ["compose2k8s", "convert", "-f", compose, "-o"];
+            (
+                out.clone(),
+                args.map(OsString::from).into_iter().chain([out.into()]),
+            )
+        };
+        let (freed_dir, freed_args) = convert("freed");
+        let (kept_dir, kept_args) = convert("kept");
+        assert_eq!(run(freed_args), 0);
+        assert_eq!(run_before_exit(kept_args), 0);
+        let listing = |dir: &std::path::Path| {
+            let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .map(|p| {
+                    let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                    (name, std::fs::read_to_string(&p).unwrap())
+                })
+                .collect();
+            files.sort();
+            files
+        };
+        let freed = listing(&freed_dir);
+        assert!(freed.len() > 5, "{} files", freed.len());
+        assert_eq!(freed, listing(&kept_dir));
+        let missing = ["compose2k8s", "convert", "-f", "/nonexistent/compose.yaml"];
+        assert_eq!(run(missing), 1);
+        assert_eq!(run_before_exit(missing), 1);
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}
