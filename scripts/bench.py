@@ -8,7 +8,8 @@ CMD-SHELL healthcheck, `depends_on` its predecessor with `condition: service_hea
 others), builds the release binary and the benchmarks, and measures on each project:
 
 - convert: `compose2k8s convert -f compose.yaml -o DIR` end to end, the fastest of --runs
-  runs (noise on a shared machine only ever adds time), each into a new directory, in
+  runs (noise on a shared machine only ever adds time; below 1,000 services up to 30 runs,
+  as many for the floor and config), each into a new directory, in
   /dev/shm by default (see memory_dir);
 - peak memory: the largest resident set of one more run, from GNU time (/usr/bin/time);
 - floor: what the YAML crate alone needs to parse the input and print the output objects
@@ -54,6 +55,8 @@ REFERENCE_SPEEDUP_TARGET = 20.0
 REFERENCE_SPEEDUP_AT = 1000
 FLOOR_FACTOR_TARGET = 2.0
 GROWTH_FACTOR_TARGET = 1.5
+# At most this many runs of a project below 1,000 services (see runs_for).
+MAX_SMALL_RUNS = 30
 
 # What the project's .env sets; the other variables fall back to their `:-` defaults.
 DOTENV = """\
@@ -323,6 +326,13 @@ def main():
             shutil.rmtree(work, ignore_errors=True)
 
 
+def runs_for(services, runs):
+    """More runs for small projects, where one run takes milliseconds and a shared machine's
+    noise is a large part of it: the fastest of more runs is a steadier estimate. The
+    convert, its floor and config get the same number."""
+    return min(MAX_SMALL_RUNS, runs * max(1, 1000 // services)) if services < 1000 else runs
+
+
 def benchmark(args, sizes, work):
     binary, floor, stages = build()
     generate(work, sizes)
@@ -330,9 +340,10 @@ def benchmark(args, sizes, work):
     rows = []
     for services in sizes:
         project = work / str(services)
-        seconds, memory, out = measure_convert(binary, project, args.runs)
-        floor_seconds = measure_floor(floor, project, out, args.runs)
-        config_seconds = measure_config(binary, project, args.runs)
+        runs = runs_for(services, args.runs)
+        seconds, memory, out = measure_convert(binary, project, runs)
+        floor_seconds = measure_floor(floor, project, out, runs)
+        config_seconds = measure_config(binary, project, runs)
         reference = None
         if services <= args.reference_up_to:
             reference = measure_reference(project, min(args.runs, 3))
