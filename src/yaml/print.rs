@@ -539,10 +539,39 @@ fn write_string(out: &mut String, text: &str, indent: usize, is_key: bool) {
     } else if !is_key && fits_literal_block(text) {
         write_literal_block(out, text, indent);
     } else {
-        // A JSON string is a valid YAML double-quoted scalar; printing a string as JSON
-        // cannot fail.
-        if let Ok(quoted) = serde_json::to_string(text) {
-            out.push_str(&quoted);
+        write_double_quoted(out, text);
+    }
+}
+
+/// Characters that JSON leaves as they are but a YAML 1.1 reader (kubectl's among them)
+/// does not take as text: DEL and the C1 controls, which it refuses, the next-line, line
+/// and paragraph separators, which it reads as line breaks, the byte order mark, and the
+/// two non-characters U+FFFE and U+FFFF.
+fn unprintable_in_yaml_1_1(c: char) -> bool {
+    matches!(
+        c,
+        '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}'
+    )
+}
+
+/// A JSON string is a valid YAML double-quoted scalar, once the characters a YAML 1.1
+/// reader would refuse or read as line breaks are escaped too.
+fn write_double_quoted(out: &mut String, text: &str) {
+    // Printing a string as JSON cannot fail.
+    let Ok(quoted) = serde_json::to_string(text) else {
+        return;
+    };
+    if !quoted.contains(unprintable_in_yaml_1_1) {
+        out.push_str(&quoted);
+        return;
+    }
+    for c in quoted.chars() {
+        if unprintable_in_yaml_1_1(c) {
+            use fmt::Write;
+            // Writing into a String cannot fail.
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
         }
     }
 }
@@ -553,7 +582,7 @@ fn fits_literal_block(text: &str) -> bool {
         && !text.starts_with([' ', '\t', '\n'])
         && !text
             .chars()
-            .any(|c| (c.is_control() && c != '\n') || c == '\u{feff}')
+            .any(|c| (c.is_control() && c != '\n') || unprintable_in_yaml_1_1(c))
         && text.lines().all(|line| !line.ends_with([' ', '\t']))
 }
 
@@ -662,12 +691,14 @@ fn starts_with_whitespace(text: &str) -> bool {
     text.chars().next().is_some_and(char::is_whitespace)
 }
 
-/// Whether `rest` starts with a C1 control character (U+0080 to U+009F) or a byte order
-/// mark (U+FEFF), the non-ASCII characters a plain scalar cannot hold.
+/// Whether `rest` starts with a non-ASCII character that [`unprintable_in_yaml_1_1`]
+/// names, read from its UTF-8 encoding: a plain scalar cannot hold it.
 fn is_breaking_non_ascii(rest: &[u8]) -> bool {
     match rest {
         [0xC2, second, ..] => (0x80..=0x9F).contains(second),
-        [0xEF, 0xBB, 0xBF, ..] => true,
+        [0xE2, 0x80, 0xA8 | 0xA9, ..] | [0xEF, 0xBB, 0xBF, ..] | [0xEF, 0xBF, 0xBE | 0xBF, ..] => {
+            true
+        }
         _ => false,
     }
 }
@@ -761,6 +792,27 @@ mod tests {
         assert_eq!(back, value);
     }
 
+    /// YAML 1.1 readers (kubectl's) break lines at U+0085, U+2028 and U+2029 and refuse DEL,
+    /// the C1 controls and U+FFFE, which JSON leaves as they are: they are escaped, and
+    /// keep a string out of a literal block.
+    #[test]
+    fn yaml_1_1_line_breaks_are_escaped() {
+        let value = serde_json::json!({
+            "a": "next\u{85}line\u{2028}and\u{2029}on\u{7f}\u{9b}\u{fffe}",
+            "b": "two\nlines\u{2028}",
+            "c": "\u{feff}bom",
+        });
+        assert_eq!(
+            to_string(&value).unwrap(),
+            "a: \"next\\u0085line\\u2028and\\u2029on\\u007f\\u009b\\ufffe\"\nb: \"two\\nlines\\u2028\"\nc: \"\\ufeffbom\"\n"
+        );
+        let back = parse(&to_string(&value).unwrap(), None)
+            .unwrap()
+            .remove(0)
+            .to_json();
+        assert_eq!(back, value);
+    }
+
     #[test]
     fn strings_with_a_character_that_breaks_a_plain_scalar_are_quoted() {
         for text in [
@@ -772,6 +824,10 @@ mod tests {
             "bell\u{7}",
             "next\u{85}line",
             "c1\u{9f}",
+            "line\u{2028}separator",
+            "paragraph\u{2029}separator",
+            "delete\u{7f}",
+            "non-character\u{ffff}",
             "\u{a0}leading no-break space",
             "bom\u{feff}",
             "0x1F",
