@@ -672,7 +672,9 @@ fn is_plain_safe(text: &str) -> bool {
     }
     // Anything made only of digits, signs, dots, colons, underscores and exponent or base
     // letters may be a number, a sexagesimal number or a timestamp somewhere: quote it.
-    let may_be_number = (has_digit && number_like) || is_hex_or_negative_infinity(text);
+    let may_be_number = (has_digit && number_like)
+        || is_hex_or_negative_infinity(text)
+        || starts_like_a_timestamp(bytes);
     !may_be_number
 }
 
@@ -685,6 +687,13 @@ fn is_hex_or_negative_infinity(text: &str) -> bool {
         !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_hexdigit() || b == b'_')
     });
     hexadecimal || matches!(unsigned, ".inf" | ".Inf" | ".INF")
+}
+
+/// `2001-12-14t21:59:43.10-05:00`, `2001-12-14 21:59:43 -5`: a YAML 1.1 timestamp has
+/// letters and spaces the digit test lets through. Whatever starts with a date (`dddd-d`)
+/// is quoted, a little more than needed.
+fn starts_like_a_timestamp(bytes: &[u8]) -> bool {
+    matches!(bytes, [a, b, c, d, b'-', e, ..] if [a, b, c, d, e].iter().all(|x| x.is_ascii_digit()))
 }
 
 fn starts_with_whitespace(text: &str) -> bool {
@@ -836,6 +845,8 @@ mod tests {
             "0xff",
             "-0x1_F",
             "-.inf",
+            "2001-12-14t21:59:43.10-05:00",
+            "2001-12-14 21:59:43.10 -5",
         ] {
             assert!(!is_plain_safe(text), "{text:?} is not plain-safe");
         }
