@@ -291,11 +291,7 @@ pub fn finish_service(
         .collect();
         objects.push(Manifest::HorizontalPodAutoscaler(Box::new(
             HorizontalPodAutoscaler {
-                metadata: ObjectMeta {
-                    name: Some(service_name.clone()),
-                    labels: Some(labels(&project, name)),
-                    ..Default::default()
-                },
+                metadata: service_object_meta(&project, name, service_name.clone()),
                 spec: Some(HorizontalPodAutoscalerSpec {
                     scale_target_ref: CrossVersionObjectReference {
                         api_version: Some("apps/v1".to_string()),
@@ -334,11 +330,7 @@ pub fn finish_service(
         };
         objects.push(Manifest::PodDisruptionBudget(Box::new(
             PodDisruptionBudget {
-                metadata: ObjectMeta {
-                    name: Some(service_name.clone()),
-                    labels: Some(labels(&project, name)),
-                    ..Default::default()
-                },
+                metadata: service_object_meta(&project, name, service_name.clone()),
                 spec: Some(PodDisruptionBudgetSpec {
                     min_available: value(&disruption.min_available),
                     max_unavailable: value(&disruption.max_unavailable),
@@ -402,11 +394,7 @@ fn headless_service(
         _ => None,
     });
     Manifest::Service(Box::new(KubeService {
-        metadata: ObjectMeta {
-            name: Some(governing.to_string()),
-            labels: Some(labels(project, name)),
-            ..Default::default()
-        },
+        metadata: service_object_meta(project, name, governing.to_string()),
         spec: Some(ServiceSpec {
             cluster_ip: Some("None".to_string()),
             selector: Some(selector(project, name)),
@@ -572,6 +560,16 @@ fn add_labels(
             // What a service sets for itself wins over the project's default.
             map.entry(key.clone()).or_insert_with(|| value.clone());
         }
+    }
+}
+
+/// The metadata of an object that x-kubernetes adds for a service: its name and the
+/// service's labels.
+fn service_object_meta(project: &str, service: &str, object_name: String) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(object_name),
+        labels: Some(labels(project, service)),
+        ..Default::default()
     }
 }
 
