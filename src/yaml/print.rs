@@ -801,6 +801,30 @@ mod tests {
         assert_eq!(back, value);
     }
 
+    /// A value that prints YAML while it is itself being printed (the thread's buffer is
+    /// in use then) gets a buffer of its own, and both documents come out whole.
+    #[test]
+    fn printing_inside_printing_uses_its_own_buffer() {
+        struct Nested;
+        impl serde::Serialize for Nested {
+            fn serialize<S: serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> std::result::Result<S::Ok, S::Error> {
+                let inner = to_string(&serde_json::json!({"inner": [1, 2]}))
+                    .map_err(serde::ser::Error::custom)?;
+                serializer.serialize_str(&inner)
+            }
+        }
+        let outer = to_string(&serde_json::json!({"before": "x"})).unwrap();
+        assert_eq!(outer, "before: x\n");
+        assert_eq!(
+            to_string(&[Nested]).unwrap(),
+            "- |\n  inner:\n  - 1\n  - 2\n"
+        );
+        assert_eq!(to_string(&"after").unwrap(), "after\n");
+    }
+
     /// YAML 1.1 readers (kubectl's) break lines at U+0085, U+2028 and U+2029 and refuse DEL,
     /// the C1 controls and U+FFFE, which JSON leaves as they are: they are escaped, and
     /// keep a string out of a literal block.
