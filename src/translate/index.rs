@@ -2,8 +2,10 @@
 //! in, which pods mount each volume, and which services are awaited to completion. Each service's translation asks them for
 //! itself; scanning every service each time made a translation quadratic in their number.
 
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 
+use super::network::Referrers;
 use super::shared_pod::Pods;
 use crate::compose::model::{MountKind, Project};
 use crate::extension::awaited_services;
@@ -19,6 +21,8 @@ pub struct ProjectIndex<'a> {
     pub pods: Pods<'a>,
     /// The services another waits on with `service_completed_successfully`.
     pub awaited: HashSet<&'a str>,
+    /// Who reaches each service by name; only services without ports ask.
+    pub referrers: OnceCell<Referrers<'a>>,
 }
 
 impl<'a> ProjectIndex<'a> {
@@ -56,6 +60,7 @@ impl<'a> ProjectIndex<'a> {
             volume_pods,
             pods,
             awaited: awaited_services(project),
+            referrers: OnceCell::new(),
         }
     }
 

@@ -9,7 +9,7 @@
 //! Planning (which ports, which report lines) is kept apart from building the objects, so
 //! that [`reachable_port`] answers from the same plan without reporting twice.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use k8s_openapi::api::core::v1::{ContainerPort, Service as KubeService, ServicePort, ServiceSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -717,61 +717,109 @@ fn guests_have_ports(cx: &Context<'_>, owner: &str) -> bool {
 /// `depends_on`, `links`, or an environment value that names it as a host. Those in its own
 /// pod reach it without a Service.
 fn references(cx: &Context<'_>, name: &str) -> Vec<String> {
-    let input = &cx.input;
     let pod = cx.index.pods.owner(name);
-    input
-        .project
-        .services
+    let referrers = cx.index.referrers.get_or_init(|| Referrers::new(&cx.input));
+    referrers
+        .of(name)
         .iter()
-        .filter(|(other, _)| other.as_str() != name)
         .filter(|(other, _)| cx.index.pods.owner(other) != pod)
-        .filter_map(|(other, service)| {
-            reference_key(input, other, service, name).map(|key| format!("{other} ({key})"))
-        })
+        .map(|(other, key)| format!("{other} ({key})"))
         .collect()
 }
 
-fn reference_key(input: &Input<'_>, other: &str, service: &Service, name: &str) -> Option<String> {
-    // Links first: Compose also lists a linked service under depends_on.
-    if service
-        .links
-        .iter()
-        .any(|link| link.split(':').next() == Some(name))
-    {
-        return Some("links".to_string());
-    }
-    if service.depends_on.contains_key(name) {
-        return Some("depends_on".to_string());
-    }
-    let own = service
-        .environment
-        .0
-        .iter()
-        .filter_map(|(key, value)| Some((key, value.as_ref()?)));
-    if let Some((key, _)) = own
-        .into_iter()
-        .find(|(_, value)| mentions_host(value, name))
-    {
-        return Some(format!("environment {key}"));
-    }
-    input
-        .env_files
-        .get(other)
-        .into_iter()
-        .flatten()
-        .flat_map(|file| file.variables.iter())
-        .find(|(_, value)| mentions_host(value, name))
-        .map(|(key, _)| format!("env_file {key}"))
+/// For each service, the others that reach it by name, in the project's order, each with
+/// the first key that shows it: links first (Compose also lists a linked service under
+/// `depends_on`), then `depends_on`, then the environment, then env files. Computed once, on
+/// the first service without ports; asking every service about every other made a project
+/// of such services quadratic.
+#[derive(Debug, Clone, Default)]
+pub struct Referrers<'a> {
+    by_target: HashMap<&'a str, Vec<(&'a str, String)>>,
 }
 
-/// Whether an environment value names `host` as a host: the whole value (`mysql`,
-/// `mysql:3306`), a URL's host (`mysql://user:pw@db:5432/app`), an item of a list
-/// (`kafka:9092,kafka2:9092`) or a Go DSN's address (`tcp(db:3306)`).
+impl<'a> Referrers<'a> {
+    pub fn new(input: &Input<'a>) -> Self {
+        let services = &input.project.services;
+        // Environment values name hosts in any case.
+        let mut by_lowercase: HashMap<String, Vec<&'a str>> = HashMap::new();
+        for name in services.keys() {
+            by_lowercase
+                .entry(name.to_ascii_lowercase())
+                .or_default()
+                .push(name);
+        }
+        let named_as_host = |value: &str| -> Vec<&'a str> {
+            hosts_named(value)
+                .iter()
+                .filter_map(|host| by_lowercase.get(&host.to_ascii_lowercase()))
+                .flatten()
+                .copied()
+                .collect()
+        };
+        let mut referrers = Referrers::default();
+        for (other, service) in services {
+            let mut named: HashSet<&str> = HashSet::new();
+            let mut add = |target: &'a str, key: &dyn Fn() -> String| {
+                if target != other.as_str() && named.insert(target) {
+                    referrers
+                        .by_target
+                        .entry(target)
+                        .or_default()
+                        .push((other.as_str(), key()));
+                }
+            };
+            for link in &service.links {
+                let target = link.split(':').next().unwrap_or_default();
+                if let Some((target, _)) = services.get_key_value(target) {
+                    add(target, &|| "links".to_string());
+                }
+            }
+            for target in service.depends_on.keys() {
+                if let Some((target, _)) = services.get_key_value(target) {
+                    add(target, &|| "depends_on".to_string());
+                }
+            }
+            let own = service
+                .environment
+                .0
+                .iter()
+                .filter_map(|(key, value)| Some((key, value.as_deref()?)));
+            for (key, value) in own {
+                for target in named_as_host(value) {
+                    add(target, &|| format!("environment {key}"));
+                }
+            }
+            let files = input.env_files.get(other).into_iter().flatten();
+            for (key, value) in files.flat_map(|file| file.variables.iter()) {
+                for target in named_as_host(value) {
+                    add(target, &|| format!("env_file {key}"));
+                }
+            }
+        }
+        referrers
+    }
+
+    fn of(&self, name: &str) -> &[(&'a str, String)] {
+        self.by_target.get(name).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Whether an environment value names `host` as a host (see [`hosts_named`]).
+#[cfg(test)]
 fn mentions_host(value: &str, host: &str) -> bool {
+    hosts_named(value)
+        .iter()
+        .any(|token| token.eq_ignore_ascii_case(host))
+}
+
+/// The words of an environment value that may be host names: the whole value (`mysql`,
+/// `mysql:3306`), a URL's host (`mysql://user:pw@db:5432/app`), an item of a list
+/// (`kafka:9092,kafka2:9092`) or a Go DSN's address (`tcp(db:3306)`), without their ports.
+fn hosts_named(value: &str) -> Vec<String> {
     without_url_schemes(value)
         .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':')))
-        .map(without_port)
-        .any(|token| token.eq_ignore_ascii_case(host))
+        .map(|token| without_port(token).to_string())
+        .collect()
 }
 
 /// The value with every `scheme://` (`postgres://`, `jdbc:mysql://`) blanked out, so that a
