@@ -8,7 +8,7 @@
 //! The loader refuses a `service:` that names no service and a cycle (the mode implies a
 //! dependency), so every chain ends.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use k8s_openapi::api::core::v1::Container;
 use serde_json::Value as Json;
@@ -57,17 +57,51 @@ fn chain_end<'p>(project: &'p Project, name: &'p str) -> &'p str {
     // A chain visits each service at most once; the bound keeps a cycle the loader should
     // have refused from looping.
     for _ in 0..=project.services.len() {
-        match project
-            .services
-            .get(owner)
-            .and_then(joined_service)
-            .and_then(|next| project.services.get_key_value(next))
-        {
-            Some((next, _)) => owner = next.as_str(),
+        match next_in_chain(project, owner) {
+            Some(next) => owner = next,
             None => break,
         }
     }
     owner
+}
+
+/// The service whose network `name` joins (`network_mode: service:…`), if it exists.
+fn next_in_chain<'p>(project: &'p Project, name: &str) -> Option<&'p str> {
+    let (next, _) = project
+        .services
+        .get(name)
+        .and_then(joined_service)
+        .and_then(|next| project.services.get_key_value(next))?;
+    Some(next.as_str())
+}
+
+/// The end of every service's `network_mode: service:` chain, each link followed once:
+/// following each service's chain to its end made a long chain quadratic.
+fn chain_ends(project: &Project) -> HashMap<&str, &str> {
+    let mut ends: HashMap<&str, &str> = HashMap::with_capacity(project.services.len());
+    for name in project.services.keys() {
+        let mut path: Vec<&str> = Vec::new();
+        let mut on_path: HashSet<&str> = HashSet::new();
+        let mut at = name.as_str();
+        let end = loop {
+            if let Some(&end) = ends.get(at) {
+                break end;
+            }
+            // A cycle the loader should have refused ends where it closes.
+            if !on_path.insert(at) {
+                break at;
+            }
+            path.push(at);
+            match next_in_chain(project, at) {
+                Some(next) => at = next,
+                None => break at,
+            }
+        };
+        for link in path {
+            ends.insert(link, end);
+        }
+    }
+    ends
 }
 
 /// The service whose pod runs a group: the one named like the group, else its first
@@ -110,9 +144,10 @@ pub struct Pods<'p> {
 impl<'p> Pods<'p> {
     pub fn new(project: &'p Project) -> Self {
         let group_owners = group_owners(project);
+        let ends = chain_ends(project);
         let mut pods = Pods::default();
         for (name, service) in &project.services {
-            let end = chain_end(project, name);
+            let end = ends.get(name.as_str()).copied().unwrap_or(name);
             let owner = project
                 .services
                 .get(end)
@@ -352,7 +387,7 @@ fn report_dependencies(cx: &mut Context<'_>, owner: &str, name: &str, service: &
     for dependency in service.depends_on.keys() {
         let key = format!("depends_on.{dependency}");
         if project.services.contains_key(dependency.as_str())
-            && pod_owner(project, dependency) == owner
+            && cx.index.pods.owner(dependency) == owner
         {
             cx.report.info(
                 name,
