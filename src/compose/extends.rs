@@ -11,7 +11,7 @@ use crate::compose::{merge, paths};
 use crate::diagnostic::Diagnostic;
 use crate::value::{KeyPath, Kind, Map, Value};
 
-/// The longest `extends` chain resolved; each link is a level of recursion.
+/// The longest `extends` chain resolved.
 const MAX_CHAIN: usize = 10_000;
 
 /// One link of an extends chain: a service in a file.
@@ -43,12 +43,11 @@ pub fn apply_extends(
         loader,
         context,
         resolved: HashMap::new(),
-        in_chain: HashSet::new(),
     };
     let mut resolved = Vec::with_capacity(extending.len());
     for name in extending {
         let service = resolver
-            .resolve(&name, &services, file, &mut Vec::new())
+            .resolve(&name, &services, file)
             .map_err(|d| vec![d])?;
         resolved.push((name, service));
     }
@@ -65,93 +64,134 @@ struct Resolver<'a> {
     /// Services already resolved: in a chain, each link is resolved once, not once per
     /// service built on it (which made long chains cubic).
     resolved: HashMap<Link, Value>,
-    /// The links of `chain`, for a cycle check that does not walk the chain.
-    in_chain: HashSet<Link>,
+}
+
+/// A link of a chain being resolved, waiting for its base.
+struct Pending {
+    link: Link,
+    /// The service as written, `extends` included.
+    own: Value,
+    path: KeyPath,
+    /// The base's file and name when it is in another file: its relative paths are
+    /// resolved against that file's directory before the merge.
+    base_elsewhere: Option<(PathBuf, String)>,
+}
+
+/// Where a chain is while it is walked: a service of a file, and which services that file
+/// has (the ones passed in, or those of a file an `extends.file` read).
+struct Position {
+    file: PathBuf,
+    name: String,
+    scope: Option<usize>,
 }
 
 impl Resolver<'_> {
-    fn resolve(
-        &mut self,
-        name: &str,
-        services: &Map,
-        file: &Path,
-        chain: &mut Vec<Link>,
-    ) -> Result<Value, Diagnostic> {
-        let path = KeyPath::root().key("services").key(name);
-        let Some(service) = services.get(name) else {
-            return Err(Diagnostic::error(format!("service {name:?} not found")).in_file(file));
+    /// Resolves one service: walks its chain down to a service without `extends` (or one
+    /// already resolved), then merges back up, link by link. A loop, not recursion: a
+    /// chain may be 10,000 links long.
+    fn resolve(&mut self, name: &str, services: &Map, file: &Path) -> Result<Value, Diagnostic> {
+        let mut pending: Vec<Pending> = Vec::new();
+        // The links of `pending`, for a cycle check that does not walk the chain.
+        let mut in_chain: HashSet<Link> = HashSet::new();
+        // The services of the other files the chain reads.
+        let mut scopes: Vec<Map> = Vec::new();
+        let mut at = Position {
+            file: file.to_path_buf(),
+            name: name.to_string(),
+            scope: None,
         };
-        let Some(extends) = service.get("extends") else {
-            return Ok(service.clone());
-        };
-        let target = ExtendsTarget::read(extends, &path.key("extends"))?;
-        let link = (file.to_path_buf(), name.to_string());
-        if let Some(done) = self.resolved.get(&link) {
-            return Ok(done.clone());
-        }
-        if chain.len() >= MAX_CHAIN {
-            return Err(Diagnostic::error(format!(
-                "the extends chain is longer than {MAX_CHAIN} services"
-            ))
-            .at_span(&extends.span)
-            .at_path(path.key("extends")));
-        }
-        if self.in_chain.contains(&link) {
-            let mut names: Vec<String> = chain.iter().map(|(_, n)| n.clone()).collect();
-            names.push(name.to_string());
-            return Err(Diagnostic::error(format!(
-                "extends cycle detected: {}",
-                names.join(" -> ")
-            ))
-            .at_span(&extends.span)
-            .at_path(path.key("extends")));
-        }
-        chain.push(link.clone());
-        self.in_chain.insert(link.clone());
-        let base = match &target.file {
-            None => {
-                if !services.contains_key(&target.service) {
+        let mut base = loop {
+            let scope = at.scope.map_or(services, |i| &scopes[i]);
+            let path = KeyPath::root().key("services").key(&at.name);
+            let Some(service) = scope.get(&at.name) else {
+                return Err(
+                    Diagnostic::error(format!("service {:?} not found", at.name)).in_file(&at.file),
+                );
+            };
+            let Some(extends) = service.get("extends") else {
+                break service.clone();
+            };
+            let target = ExtendsTarget::read(extends, &path.key("extends"))?;
+            let link = (at.file.clone(), at.name.clone());
+            if let Some(done) = self.resolved.get(&link) {
+                break done.clone();
+            }
+            if pending.len() >= MAX_CHAIN {
+                return Err(Diagnostic::error(format!(
+                    "the extends chain is longer than {MAX_CHAIN} services"
+                ))
+                .at_span(&extends.span)
+                .at_path(path.key("extends")));
+            }
+            if in_chain.contains(&link) {
+                let mut names: Vec<&str> = pending.iter().map(|p| p.link.1.as_str()).collect();
+                names.push(&at.name);
+                return Err(Diagnostic::error(format!(
+                    "extends cycle detected: {}",
+                    names.join(" -> ")
+                ))
+                .at_span(&extends.span)
+                .at_path(path.key("extends")));
+            }
+            let own = service.clone();
+            let span = extends.span.clone();
+            let next = match &target.file {
+                None if !scope.contains_key(&target.service) => {
                     return Err(Diagnostic::error(format!(
-                        "cannot extend service {name:?}: service {:?} not found",
-                        target.service
+                        "cannot extend service {:?}: service {:?} not found",
+                        at.name, target.service
                     ))
-                    .at_span(&extends.span)
+                    .at_span(&span)
                     .at_path(path.key("extends")));
                 }
-                self.resolve(&target.service, services, file, chain)?
-            }
-            Some(other) => {
-                self.resolve_from_file(name, &target.service, file, other, chain, &extends.span)?
-            }
+                None => Position {
+                    file: at.file.clone(),
+                    name: target.service.clone(),
+                    scope: at.scope,
+                },
+                Some(other) => {
+                    let (other_file, found) =
+                        self.services_of(&at.name, &target.service, &at.file, other, &span)?;
+                    scopes.push(found);
+                    Position {
+                        file: other_file,
+                        name: target.service.clone(),
+                        scope: Some(scopes.len() - 1),
+                    }
+                }
+            };
+            in_chain.insert(link.clone());
+            pending.push(Pending {
+                link,
+                own,
+                path,
+                base_elsewhere: target
+                    .file
+                    .is_some()
+                    .then(|| (next.file.clone(), next.name.clone())),
+            });
+            at = next;
         };
-        chain.pop();
-        self.in_chain.remove(&link);
-        let mut own = service.clone();
-        if let Some(map) = own.as_map_mut() {
-            map.shift_remove("extends");
+        while let Some(link) = pending.pop() {
+            if let Some((base_file, base_name)) = &link.base_elsewhere {
+                base = self.with_paths_of(base, base_file, base_name);
+            }
+            base = extend(base, link.own, &link.link, link.path)?;
+            self.resolved.insert(link.link, base.clone());
         }
-        let mut base = base;
-        if let Some(map) = base.as_map_mut() {
-            map.shift_remove("extends");
-        }
-        let merged = merge::extend_service(base, own).map_err(|m| {
-            Diagnostic::error(m.replace("services.x", &format!("services.{name}")))
-                .in_file(file)
-                .at_path(path)
-        })?;
-        self.resolved.insert(link, merged.clone());
-        Ok(merged)
+        Ok(base)
     }
 
-    fn resolve_from_file(
+    /// The services of `other` (an `extends.file`, relative to `file`), which must have
+    /// `base_service`; and the file's absolute path.
+    fn services_of(
         &mut self,
         name: &str,
         base_service: &str,
         file: &Path,
         other: &str,
-        chain: &mut Vec<Link>,
         span: &crate::value::Span,
-    ) -> Result<Value, Diagnostic> {
+    ) -> Result<(PathBuf, Map), Diagnostic> {
         let dir = file.parent().unwrap_or(Path::new("/"));
         let other_file = PathBuf::from(paths::absolute(other, dir, None));
         let documents = self
@@ -171,20 +211,45 @@ impl Resolver<'_> {
             ))
             .at_span(span));
         }
-        let resolved = self.resolve(base_service, &services, &other_file, chain)?;
+        Ok((other_file, services))
+    }
+
+    /// A resolved service of `other_file` with its relative paths resolved against that
+    /// file's directory, so that they keep pointing where its author meant.
+    fn with_paths_of(&self, resolved: Value, other_file: &Path, name: &str) -> Value {
         let mut wrapper = Value::map(Map::from_iter([(
             "services".to_string(),
-            Value::map(Map::from_iter([(base_service.to_string(), resolved)])),
+            Value::map(Map::from_iter([(name.to_string(), resolved)])),
         )]));
         let other_dir = other_file.parent().unwrap_or(Path::new("/"));
         let home = self.context.environment.get("HOME").map(PathBuf::from);
         paths::resolve_relative_paths(&mut wrapper, other_dir, home.as_deref());
-        Ok(wrapper
+        wrapper
             .get("services")
-            .and_then(|s| s.get(base_service))
+            .and_then(|s| s.get(name))
             .cloned()
-            .unwrap_or_else(Value::null))
+            .unwrap_or_else(Value::null)
     }
+}
+
+/// `own` merged over its resolved `base`, neither keeping `extends`.
+fn extend(
+    mut base: Value,
+    mut own: Value,
+    link: &Link,
+    path: KeyPath,
+) -> Result<Value, Diagnostic> {
+    for service in [&mut base, &mut own] {
+        if let Some(map) = service.as_map_mut() {
+            map.shift_remove("extends");
+        }
+    }
+    let (file, name) = link;
+    merge::extend_service(base, own).map_err(|m| {
+        Diagnostic::error(m.replace("services.x", &format!("services.{name}")))
+            .in_file(file)
+            .at_path(path)
+    })
 }
 
 /// `extends: name` or `extends: {service: name, file: path}`.

@@ -14,6 +14,10 @@ const RESOURCES: [&str; 6] = [
     "services", "volumes", "networks", "secrets", "configs", "models",
 ];
 
+/// The deepest nesting of included files: each level is a level of recursion in the
+/// loader, and real projects nest a few levels at most.
+const MAX_DEPTH: usize = 100;
+
 /// One `include` entry in long form.
 struct IncludeEntry {
     paths: Vec<String>,
@@ -75,6 +79,11 @@ fn load_entry(
         return Err(error(format!(
             "include cycle detected: {}",
             names.join(" includes ")
+        )));
+    }
+    if chain.len() >= MAX_DEPTH {
+        return Err(error(format!(
+            "includes nest more than {MAX_DEPTH} files deep"
         )));
     }
     let project_dir = match &entry.project_directory {
