@@ -15,6 +15,7 @@ pub mod fuzzing;
 pub mod kustomize;
 pub mod manifest;
 pub mod parallel;
+pub mod region;
 pub mod translate;
 pub mod value;
 pub mod yaml;
