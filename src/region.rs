@@ -22,11 +22,9 @@ use std::alloc::{GlobalAlloc, Layout};
 use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-/// Huge pages are 2 MiB on x86-64 and usually on aarch64: the region starts on one.
-const HUGE_PAGE: usize = 2 << 20;
-
 /// The memory of a region. It is all zeros, so a static one is in `.bss` and costs nothing
-/// until a page of it is first used.
+/// until a page of it is first used. It starts on a 2 MiB boundary, where a huge page can
+/// begin (x86-64, and usually aarch64).
 #[repr(C, align(2097152))]
 pub struct RegionMemory<const BYTES: usize>(UnsafeCell<[u8; BYTES]>);
 
@@ -98,7 +96,9 @@ impl<const BYTES: usize, F: GlobalAlloc> RegionAllocator<BYTES, F> {
 
     fn claim_range(&self, layout: Layout) -> Option<*mut u8> {
         let base = self.base() as usize;
-        let mut used = self.used.load(Ordering::Relaxed);
+        // Acquire, here and in `move_end`: memory given back by one thread and claimed by
+        // another must have been done with first.
+        let mut used = self.used.load(Ordering::Acquire);
         loop {
             let start = (base + used).checked_next_multiple_of(layout.align())? - base;
             let end = start
@@ -106,7 +106,7 @@ impl<const BYTES: usize, F: GlobalAlloc> RegionAllocator<BYTES, F> {
                 .filter(|&end| end <= BYTES)?;
             match self
                 .used
-                .compare_exchange_weak(used, end, Ordering::Relaxed, Ordering::Relaxed)
+                .compare_exchange_weak(used, end, Ordering::AcqRel, Ordering::Acquire)
             {
                 Ok(_) => return Some(self.base().wrapping_add(start)),
                 Err(now) => used = now,
@@ -118,7 +118,7 @@ impl<const BYTES: usize, F: GlobalAlloc> RegionAllocator<BYTES, F> {
     /// `end` is not the end of the last allocation.
     fn move_end(&self, end: usize, new_end: usize) -> bool {
         self.used
-            .compare_exchange(end, new_end, Ordering::Relaxed, Ordering::Relaxed)
+            .compare_exchange(end, new_end, Ordering::AcqRel, Ordering::Acquire)
             .is_ok()
     }
 }
@@ -177,6 +177,7 @@ fn advise_huge_pages(start: *mut u8, bytes: usize) {
         fn madvise(addr: *mut c_void, length: usize, advice: c_int) -> c_int;
     }
     const MADV_HUGEPAGE: c_int = 14;
+    const HUGE_PAGE: usize = 2 << 20;
     if bytes >= HUGE_PAGE {
         // SAFETY: the range is the region's own memory; the advice changes no contents.
         unsafe { madvise(start.cast(), bytes, MADV_HUGEPAGE) };
