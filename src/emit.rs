@@ -1,10 +1,12 @@
 //! Writing the objects: one stream to stdout, or one file per object in a directory.
 //!
-//! A directory is written as a whole or not at all: every file is first written to a
-//! staging directory inside it, then renamed into place. An index file records what
+//! A directory is written as a whole or not at all: every file that changes is first
+//! written to a staging directory inside it, then renamed into place; a file of ours that
+//! already holds its new text is left as it is. An index file records what
 //! compose2k8s wrote, so a later run replaces and removes only its own files and refuses to
 //! overwrite a file it did not write.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ffi::OsString;
 use std::fs;
@@ -69,8 +71,9 @@ pub fn write_directory(dir: &Path, files: &[(String, String)]) -> Result<()> {
     let previous = read_index(dir)?;
     let new_names: BTreeSet<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
     refuse_foreign_files(dir, &new_names, &previous)?;
+    let changed = changed_files(dir, files, &previous);
     let staging = dir.join(format!(".compose2k8s-staging-{}", std::process::id()));
-    let staged = stage(&staging, files);
+    let staged = stage(&staging, &changed);
     if let Err(error) = staged {
         let _ = fs::remove_dir_all(&staging);
         return Err(error);
@@ -78,8 +81,12 @@ pub fn write_directory(dir: &Path, files: &[(String, String)]) -> Result<()> {
     let index: String = new_names.iter().map(|n| format!("{n}\n")).collect();
     let moved = fs::write(staging.join(INDEX_FILE), index)
         .map_err(anyhow::Error::from)
-        .and_then(|()| create_parents(dir, files))
-        .and_then(|()| move_into_place(dir, &staging, files, &mut |from, to| fs::rename(from, to)));
+        .and_then(|()| create_parents(dir, &changed))
+        .and_then(|()| {
+            move_into_place(dir, &staging, &changed, &mut |from, to| {
+                fs::rename(from, to)
+            })
+        });
     let _ = fs::remove_dir_all(&staging);
     moved?;
     for stale in previous.iter().filter(|n| !new_names.contains(n.as_str())) {
@@ -91,14 +98,39 @@ pub fn write_directory(dir: &Path, files: &[(String, String)]) -> Result<()> {
     Ok(())
 }
 
+/// The files that differ from what is in `dir`. A file of ours (in the `previous` index)
+/// that already holds the same text is left as it is: rerun on every commit, most files do
+/// not change, and reading one costs less than staging it and two renames.
+fn changed_files<'f>(
+    dir: &Path,
+    files: &'f [(String, String)],
+    previous: &BTreeSet<String>,
+) -> Vec<&'f (String, String)> {
+    let unchanged = parallel::map(files, |(name, content)| {
+        previous.contains(name) && holds(&dir.join(name), content)
+    });
+    files
+        .iter()
+        .zip(unchanged)
+        .filter_map(|(file, unchanged)| (!unchanged).then_some(file))
+        .collect()
+}
+
+/// Whether `path` is a regular file (not a link) holding exactly `content`.
+fn holds(path: &Path, content: &str) -> bool {
+    let regular =
+        fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == content.len() as u64);
+    regular && fs::read(path).is_ok_and(|bytes| bytes == content.as_bytes())
+}
+
 /// Moves the staged files, then the index, from `staging` into `dir`. An earlier file of
 /// ours that a new one replaces is first set aside in `staging`, so that when a move fails
 /// part way every file moved so far is taken back and `dir` is left as it was. `rename` is
 /// `fs::rename`, or a failing one in tests.
-fn move_into_place(
+fn move_into_place<F: Borrow<(String, String)>>(
     dir: &Path,
     staging: &Path,
-    files: &[(String, String)],
+    files: &[F],
     rename: &mut dyn FnMut(&Path, &Path) -> std::io::Result<()>,
 ) -> Result<()> {
     let replaced_dir = staging.join(".replaced");
@@ -107,7 +139,7 @@ fn move_into_place(
     create_parents(&replaced_dir, files)?;
     let names = files
         .iter()
-        .map(|(name, _)| name.as_str())
+        .map(|file| file.borrow().0.as_str())
         .chain(std::iter::once(INDEX_FILE));
     // Each name moved so far, and whether it replaced an earlier file (now set aside).
     let mut moved: Vec<(&str, bool)> = Vec::new();
@@ -196,25 +228,26 @@ fn write_new_directory(dir: &Path, files: &[(String, String)]) -> Result<()> {
     written
 }
 
-fn stage(staging: &Path, files: &[(String, String)]) -> Result<()> {
+fn stage<F: Borrow<(String, String)> + Sync>(staging: &Path, files: &[F]) -> Result<()> {
     fs::create_dir(staging).with_context(|| format!("cannot create {}", staging.display()))?;
     write_files(staging, files)
 }
 
 /// Writes each file under `root`, creating the directories they go in.
-fn write_files(root: &Path, files: &[(String, String)]) -> Result<()> {
+fn write_files<F: Borrow<(String, String)> + Sync>(root: &Path, files: &[F]) -> Result<()> {
     create_parents(root, files)?;
-    parallel::try_for_each(files, |(name, content)| {
+    parallel::try_for_each(files, |file| {
+        let (name, content) = file.borrow();
         let path = root.join(name);
         fs::write(&path, content).with_context(|| format!("cannot write {}", path.display()))
     })
 }
 
 /// Creates, under `root`, every directory the files go in, each once.
-fn create_parents(root: &Path, files: &[(String, String)]) -> Result<()> {
+fn create_parents<F: Borrow<(String, String)>>(root: &Path, files: &[F]) -> Result<()> {
     let parents: BTreeSet<&Path> = files
         .iter()
-        .filter_map(|(name, _)| Path::new(name).parent())
+        .filter_map(|file| Path::new(&file.borrow().0).parent())
         .filter(|parent| !parent.as_os_str().is_empty())
         .collect();
     for parent in parents {
@@ -265,6 +298,40 @@ mod tests {
             .iter()
             .map(|n| (n.to_string(), format!("{n}\n")))
             .collect()
+    }
+
+    #[test]
+    fn a_rerun_leaves_unchanged_files_as_they_are() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = temp_dir("unchanged");
+        let inode = |name: &str| fs::metadata(dir.join(name)).unwrap().ino();
+        write_directory(&dir, &files(&["a.yaml", "b.yaml"])).unwrap();
+        let (a_before, b_before) = (inode("a.yaml"), inode("b.yaml"));
+        let mut rerun = files(&["a.yaml", "b.yaml"]);
+        rerun[1].1 = "b.yaml v2\n".to_string();
+        write_directory(&dir, &rerun).unwrap();
+        assert_eq!(
+            inode("a.yaml"),
+            a_before,
+            "an unchanged file is not rewritten"
+        );
+        assert_ne!(inode("b.yaml"), b_before, "a changed file is replaced");
+        assert_eq!(
+            fs::read_to_string(dir.join("b.yaml")).unwrap(),
+            "b.yaml v2\n"
+        );
+        // A link to a file of the same text is not left in place of the file.
+        let outside = temp_dir("unchanged-outside");
+        fs::write(&outside, "a.yaml\n").unwrap();
+        fs::remove_file(dir.join("a.yaml")).unwrap();
+        std::os::unix::fs::symlink(&outside, dir.join("a.yaml")).unwrap();
+        write_directory(&dir, &rerun).unwrap();
+        assert!(!fs::symlink_metadata(dir.join("a.yaml"))
+            .unwrap()
+            .is_symlink());
+        assert_eq!(fs::read_to_string(dir.join("a.yaml")).unwrap(), "a.yaml\n");
+        fs::remove_file(&outside).unwrap();
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
