@@ -471,5 +471,28 @@ mod tests {
             "b": {"image": "b", "network_mode": "service:a"},
         }}));
         let _ = pod_owner(&project, "a");
+        // The pods, worked out for all services at once, end each chain where it closes.
+        let pods = Pods::new(&project);
+        for service in ["a", "b"] {
+            assert!(["a", "b"].contains(&pods.owner(service)), "{service}");
+        }
+    }
+
+    #[test]
+    fn chains_that_meet_end_in_one_pod() {
+        // `b`'s chain is worked out first; `x` and `y` join it part way.
+        let project = project(serde_json::json!({"services": {
+            "b": {"image": "b", "network_mode": "service:c"},
+            "x": {"image": "x", "network_mode": "service:b"},
+            "c": {"image": "c", "network_mode": "service:d"},
+            "y": {"image": "y", "network_mode": "service:c"},
+            "d": {"image": "d"},
+        }}));
+        let pods = Pods::new(&project);
+        for service in ["b", "x", "c", "y", "d"] {
+            assert_eq!(pods.owner(service), "d", "{service}");
+        }
+        let names: Vec<&str> = pods.guests("d").iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, ["b", "x", "c", "y"]);
     }
 }
