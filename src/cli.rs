@@ -558,11 +558,14 @@ fn emit_format(format: Format) -> emit::Format {
 }
 
 fn print_report(report: &translate::Report, format: ReportFormat) {
-    let text = match format {
-        ReportFormat::Text => report.to_text(),
-        ReportFormat::Json => report.to_json(),
+    // Buffered: the text form is written a few words at a time, and stderr is unbuffered.
+    let mut stderr = std::io::BufWriter::with_capacity(1 << 16, std::io::stderr().lock());
+    let written = match format {
+        ReportFormat::Text => report.write_text(&mut stderr),
+        ReportFormat::Json => report.write_json(&mut stderr),
     };
-    eprint!("{text}");
+    // As with `eprint!`, a closed stderr does not stop the command.
+    let _ = written.and_then(|()| stderr.flush());
 }
 
 /// Prints what writing the translation to `dir` would change; true when anything would.

@@ -120,15 +120,21 @@ impl Report {
 
     /// The text form: grouped by service, one line per entry.
     pub fn to_text(&self) -> String {
-        use std::fmt::Write;
-        // Writing into a String cannot fail.
-        let mut out = String::new();
+        let mut out = Vec::new();
+        // Writing into a Vec cannot fail, and every piece written is UTF-8.
+        _ = self.write_text(&mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// Writes the text form to `out` as it goes: a large project's report is megabytes,
+    /// which the command prints and has no other use for.
+    pub fn write_text(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
         let mut current: Option<&Option<String>> = None;
         for entry in &self.entries {
             if current != Some(&entry.service) {
                 match &entry.service {
-                    Some(service) => _ = writeln!(out, "service {service}:"),
-                    None => out.push_str("project:\n"),
+                    Some(service) => writeln!(out, "service {service}:")?,
+                    None => out.write_all(b"project:\n")?,
                 }
                 current = Some(&entry.service);
             }
@@ -136,28 +142,32 @@ impl Report {
                 Level::Info => "info",
                 Level::Warning => "warning",
             };
-            _ = write!(out, "  {level}: {}: {}", entry.key, entry.message);
-            if let Some(hint) = &entry.hint {
-                _ = write!(out, " ({hint})");
+            for part in ["  ", level, ": ", &entry.key, ": ", &entry.message] {
+                out.write_all(part.as_bytes())?;
             }
-            out.push('\n');
+            if let Some(hint) = &entry.hint {
+                write!(out, " ({hint})")?;
+            }
+            out.write_all(b"\n")?;
         }
         if !self.entries.is_empty() {
             let warnings = self.warnings();
             let notes = self.entries.len() - warnings;
             let plural = |n: usize| if n == 1 { "" } else { "s" };
-            _ = writeln!(
+            writeln!(
                 out,
                 "{warnings} warning{}, {notes} note{}",
                 plural(warnings),
                 plural(notes)
-            );
+            )?;
         }
-        out
+        Ok(())
     }
 
-    pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default() + "\n"
+    /// The JSON form, written to `out` as it goes.
+    pub fn write_json(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self)?;
+        out.write_all(b"\n")
     }
 }
 
