@@ -83,7 +83,7 @@ pub use volume::Volume;
 
 use extensions::extensions_of;
 use external::named_resources;
-use syntax::{seq_short_or_long, serialize_sorted, ShortOrLong};
+use syntax::{reserved_map, seq_short_or_long, serialize_sorted, ShortOrLong};
 
 /// A Compose project: the root of a Compose file, or of several merged.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
@@ -123,7 +123,7 @@ pub struct Project {
     )]
     #[schemars(with = "IndexMap<String, Option<Secret>>")]
     pub secrets: IndexMap<String, Secret>,
-    #[serde(serialize_with = "serialize_sorted")]
+    #[serde(deserialize_with = "reserved_map", serialize_with = "serialize_sorted")]
     pub services: IndexMap<String, Service>,
     #[serde(
         deserialize_with = "named_resources",

@@ -203,6 +203,35 @@ impl<'de> Deserialize<'de> for ScalarOrNull {
     }
 }
 
+/// `deserialize_with` for a map of large values (the services): the map is reserved at the
+/// length its deserializer gives. Serde's own map visitor reserves at most 1 MiB and grows
+/// from there, copying every entry at each step; at 3 KiB a service, 10,000 services were
+/// copied five times over and took twice the memory they need. The loader deserializes its
+/// own document, whose lengths are real.
+pub(crate) fn reserved_map<'de, D: Deserializer<'de>, V: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<IndexMap<String, V>, D::Error> {
+    struct ReservedMap<V>(PhantomData<V>);
+
+    impl<'de, V: Deserialize<'de>> Visitor<'de> for ReservedMap<V> {
+        type Value = IndexMap<String, V>;
+
+        fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+            formatter.write_str("a map")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            let mut entries = IndexMap::with_capacity(map.size_hint().unwrap_or(0));
+            while let Some((key, value)) = map.next_entry()? {
+                entries.insert(key, value);
+            }
+            Ok(entries)
+        }
+    }
+
+    deserializer.deserialize_map(ReservedMap(PhantomData))
+}
+
 /// Serializes a map sorted by key, as Go's `encoding/json` prints every map.
 pub(crate) fn serialize_sorted<S: Serializer, V: Serialize>(
     map: &IndexMap<String, V>,
