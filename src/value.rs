@@ -15,7 +15,7 @@ use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, V
 use serde::forward_to_deserialize_any;
 
 /// A mapping with keys in source order.
-pub type Map = IndexMap<String, Value>;
+pub type Map = IndexMap<String, Value, foldhash::fast::RandomState>;
 
 /// Where a node starts in its source file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -104,7 +104,7 @@ fn resolve_service(
     }
     if let Some(label_files) = map.get("label_file") {
         let files = strings(label_files);
-        let mut labels = Map::new();
+        let mut labels = Map::default();
         for file in files {
             let content = read_text(&PathBuf::from(&file))?;
             let known: Environment = labels
@@ -164,7 +164,9 @@ fn combined_lookup(environment: &Environment, own: &Map) -> Environment {
 
 /// `environment`/`labels` as a mapping: list entries `K=V` split, bare `K` null.
 fn as_mapping(node: Option<&Value>) -> Map {
-    let Some(node) = node else { return Map::new() };
+    let Some(node) = node else {
+        return Map::default();
+    };
     match &node.kind {
         Kind::Map(map) => map.as_ref().clone(),
         Kind::Seq(items) => items
@@ -177,7 +179,7 @@ fn as_mapping(node: Option<&Value>) -> Map {
                 })
             })
             .collect(),
-        _ => Map::new(),
+        _ => Map::default(),
     }
 }
 

@@ -198,7 +198,7 @@ impl Resolver<'_> {
             .loader
             .read_documents(&other_file, self.context)
             .map_err(|mut d| d.remove(0))?;
-        let mut services = Map::new();
+        let mut services = Map::default();
         for document in documents {
             if let Some(found) = document.get("services").and_then(Value::as_map) {
                 services.extend(found.clone());

@@ -209,9 +209,9 @@ fn import_resources(document: &mut Value, imported: Value) -> Result<(), String>
         };
         let entry = target
             .entry(section.to_string())
-            .or_insert_with(|| Value::map(Map::new()));
+            .or_insert_with(|| Value::map(Map::default()));
         if entry.is_null() {
-            *entry = Value::map(Map::new());
+            *entry = Value::map(Map::default());
         }
         let Some(existing) = entry.as_map_mut() else {
             return Err(format!("`{section}` must be a mapping"));

@@ -95,7 +95,7 @@ pub fn load_document_from_text(
         working_dir,
         environment: options.environment.clone(),
     };
-    let document = loader.load_source(text, &file, &context, &[], Value::map(Map::new()))?;
+    let document = loader.load_source(text, &file, &context, &[], Value::map(Map::default()))?;
     finish_document(document, vec![file], context, loader, options)
 }
 
@@ -336,7 +336,7 @@ impl Loader {
         context: &FileContext,
         included: &[PathBuf],
     ) -> Result<Value, Vec<Diagnostic>> {
-        let mut merged = Value::map(Map::new());
+        let mut merged = Value::map(Map::default());
         for file in files {
             let source = read_text(file).map_err(|d| vec![d])?;
             merged = self.load_source(&source, file, context, included, merged)?;

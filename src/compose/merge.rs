@@ -212,7 +212,7 @@ fn apply_rule(
 }
 
 fn depends_on_default() -> Map {
-    let mut default = Map::new();
+    let mut default = Map::default();
     default.insert("condition".into(), Value::string("service_started"));
     default.insert("required".into(), Value::synthetic(Kind::Bool(true)));
     default
@@ -264,19 +264,19 @@ fn into_mapping(value: Value, default: Option<&Map>) -> Map {
                 Some((name, entry))
             })
             .collect(),
-        _ => Map::new(),
+        _ => Map::default(),
     }
 }
 
 fn build_mapping(value: Value) -> Map {
     match value.kind {
         Kind::String(context) => {
-            let mut map = Map::new();
+            let mut map = Map::default();
             map.insert("context".into(), Value::string(context).at(&value.span));
             map
         }
         Kind::Map(map) => *map,
-        _ => Map::new(),
+        _ => Map::default(),
     }
 }
 

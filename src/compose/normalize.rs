@@ -52,7 +52,7 @@ fn clean_volume_targets(service: &mut Map) {
 
 fn normalize_build(build: &mut Value, environment: &Environment) {
     if let Kind::String(context) = &build.kind {
-        let mut map = Map::new();
+        let mut map = Map::default();
         map.insert(
             "context".into(),
             Value::string(context.clone()).at(&build.span),
@@ -151,7 +151,7 @@ fn add_implied_dependencies(service: &mut Map) {
     }
     let depends_on = service
         .entry("depends_on".to_string())
-        .or_insert_with(|| Value::map(Map::new()));
+        .or_insert_with(|| Value::map(Map::default()));
     if let Kind::Seq(names) = &depends_on.kind {
         let as_map: Map = names
             .iter()
@@ -172,7 +172,7 @@ fn add_implied_dependencies(service: &mut Map) {
 }
 
 fn dependency(condition: &str, restart: bool, required: bool) -> Value {
-    let mut map = Map::new();
+    let mut map = Map::default();
     map.insert("condition".into(), Value::string(condition));
     if restart {
         map.insert("restart".into(), Value::synthetic(Kind::Bool(true)));
@@ -214,9 +214,9 @@ fn normalize_networks(root: &mut Map) {
     }
     let networks = root
         .entry("networks".to_string())
-        .or_insert_with(|| Value::map(Map::new()));
+        .or_insert_with(|| Value::map(Map::default()));
     if networks.is_null() {
-        *networks = Value::map(Map::new());
+        *networks = Value::map(Map::default());
     }
     if let Some(map) = networks.as_map_mut() {
         map.entry("default".to_string()).or_insert_with(Value::null);
@@ -240,7 +240,7 @@ fn set_names_from_keys(root: &mut Map, project: &str) {
         };
         for (key, entry) in entries.iter_mut() {
             if entry.is_null() {
-                *entry = Value::map(Map::new());
+                *entry = Value::map(Map::default());
             }
             let Some(map) = entry.as_map_mut() else {
                 continue;

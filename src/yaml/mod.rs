@@ -187,7 +187,7 @@ impl TreeBuilder {
                 self.enter(&mark)?;
                 let tag = collection_tag(tag.as_ref()).map_err(|m| self.error(&mark, m))?;
                 self.stack.push(Frame::Map {
-                    entries: Map::new(),
+                    entries: Map::default(),
                     size: 1,
                     merges: Vec::new(),
                     pending_key: None,
