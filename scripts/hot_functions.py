@@ -13,7 +13,7 @@ Needs `perf` with permission to sample user code (perf_event_paranoid 2 or lower
 
 `--check` (run by .ci/run after the release build) writes nothing: it counts how many of
 the listed names the release binary still has, and fails below CHECK_MIN_SHARE. A name
-goes missing when its function is changed, renamed or removed (or the compiler changes),
+goes missing when its function is renamed, moved or removed (or the compiler changes),
 and a list that has drifted far leaves the new code scattered again: at 10 services a run
 with a stale list was 9% slower. The check does not see new hot functions that the list
 lacks, so rewrite the list after large changes to the code that a conversion runs.
