@@ -135,27 +135,30 @@ def generate(root, sizes):
 
 
 def build():
-    """The release binary and the two benchmark executables (floor, stages). `cargo build
-    --release --benches` builds them with the release profile, so they share the library with
-    the binary; `cargo bench` would build it once more, with the bench profile."""
-    listing = run_checked(
-        ["cargo", "build", "--release", "--bins", "--benches", "--message-format=json",
-         "--quiet"],
-        cwd=ROOT,
-    )
+    """The release binary and the two benchmark executables (floor, stages), in two builds.
+    The binary is built alone, as `cargo build --release` builds it for users: a build that
+    includes the benchmarks unifies their dev-dependencies' features into the binary's
+    dependencies, and that changes the binary's symbol names, so link/hot-functions.txt
+    (build.rs) would no longer lay out its code. `--benches` builds the benchmarks with the
+    release profile, not the bench profile that `cargo bench` would use."""
     executables = {}
-    for line in listing.splitlines():
-        try:
-            message = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        target = message.get("target") or {}
-        kinds = target.get("kind", [])
-        if message.get("executable") and ("bench" in kinds or "bin" in kinds):
-            executables[target.get("name")] = message["executable"]
+    for targets in (["--benches"], ["--bins"]):
+        listing = run_checked(
+            ["cargo", "build", "--release", *targets, "--message-format=json", "--quiet"],
+            cwd=ROOT,
+        )
+        for line in listing.splitlines():
+            try:
+                message = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            target = message.get("target") or {}
+            kinds = target.get("kind", [])
+            if message.get("executable") and ("bench" in kinds or "bin" in kinds):
+                executables[target.get("name")] = message["executable"]
     for name in ("compose2k8s", "floor", "stages"):
         if name not in executables:
-            raise Failure(f"cargo build --release --benches built no `{name}` executable")
+            raise Failure(f"cargo build --release built no `{name}` executable")
     return executables["compose2k8s"], executables["floor"], executables["stages"]
 
 

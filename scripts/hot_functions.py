@@ -12,7 +12,8 @@ the linker, and new functions are placed after the listed ones.
 Needs `perf` with permission to sample user code (perf_event_paranoid 2 or lower).
 
 `--check` (run by .ci/run after the release build) writes nothing: it counts how many of
-the listed names the release binary still has, and fails below CHECK_MIN_SHARE. A name
+the listed names the release binary still has, and how many of them follow the one listed
+before, and fails when either share is below CHECK_MIN_SHARE. A name
 goes missing when its function is renamed, moved or removed (or the compiler changes),
 and a list that has drifted far leaves the new code scattered again: at 10 services a run
 with a stale list was 9% slower. The check does not see new hot functions that the list
@@ -55,20 +56,32 @@ def run(command, **kwargs):
 
 
 def check():
-    """Fails when the release binary lacks too many of the listed names."""
+    """Fails when the release binary lacks too many of the listed names, or does not have
+    them in the list's order (the linker was not given the list)."""
     binary = ROOT / "target" / "release" / "compose2k8s"
     if not binary.is_file():
         fail(f"{binary.relative_to(ROOT)} not built (cargo build --release)")
     listed = OUTPUT.read_text().split()
     symbols = run(["nm", "--defined-only", str(binary)]).stdout
-    present = {line.split()[-1] for line in symbols.splitlines() if line.strip()}
-    found = sum(name in present for name in listed)
-    share = found / len(listed) if listed else 0.0
-    print(f"{OUTPUT.relative_to(ROOT)}: {found} of {len(listed)} functions in "
-          f"{binary.relative_to(ROOT)} ({share:.0%})")
+    address = {}
+    for line in symbols.splitlines():
+        fields = line.split()
+        if len(fields) == 3:
+            address[fields[2]] = int(fields[0], 16)
+    placed = [address[name] for name in listed if name in address]
+    share = len(placed) / len(listed) if listed else 0.0
+    pairs = list(zip(placed, placed[1:]))
+    # Laid out by the list, each function follows the one listed before it; laid out as
+    # usual, about half of them do.
+    in_order = sum(later > earlier for earlier, later in pairs) / len(pairs) if pairs else 0.0
+    print(f"{OUTPUT.relative_to(ROOT)}: {len(placed)} of {len(listed)} functions in "
+          f"{binary.relative_to(ROOT)} ({share:.0%}), {in_order:.0%} of them in the list's order")
     if share < CHECK_MIN_SHARE:
         fail(f"below {CHECK_MIN_SHARE:.0%}: the code has drifted from the list; write it "
              "again with scripts/hot_functions.py", status=1)
+    if in_order < CHECK_MIN_SHARE:
+        fail(f"below {CHECK_MIN_SHARE:.0%} in order: the linker did not lay out the code by "
+             "the list (see build.rs)", status=1)
 
 
 def build():

@@ -186,3 +186,15 @@ fn the_schema_documents_short_syntaxes_and_interpolated_scalars() {
     );
     assert!(service["environment"]["$ref"].is_string());
 }
+
+/// The services map is reserved at its length, not grown by copying from serde's 1 MiB
+/// reservation: grown, 1,000 services (3 KiB each) end in room for 1,792.
+#[test]
+fn the_services_map_is_reserved_at_its_length() {
+    let services: serde_json::Map<String, Json> = (0..1000)
+        .map(|i| (format!("svc-{i}"), json!({"image": "nginx"})))
+        .collect();
+    let project = read_project(&json!({ "services": services })).unwrap();
+    assert_eq!(project.services.len(), 1000);
+    assert_eq!(project.services.capacity(), 1000);
+}
