@@ -5,26 +5,21 @@ Generates Compose projects of 10, 100, 1,000 and 10,000 services (each service: 
 published port, ten environment variables with `${VAR}` interpolation, a named volume, a
 CMD-SHELL healthcheck, `depends_on` its predecessor with `condition: service_healthy`,
 `deploy.replicas` and `deploy.resources.limits`; a `.env` sets some variables, defaults the
-others), builds the release binary and the benchmarks, and measures on each project:
+others), builds the release binary as `cargo build --release` builds it, and measures on
+each project:
 
 - convert: `compose2k8s convert -f compose.yaml -o DIR` end to end, the fastest of --runs
-  runs (noise on a shared machine only ever adds time; below 1,000 services up to 30 runs,
-  as many for the floor and config), each into a new directory, in
-  /dev/shm by default (see memory_dir);
+  runs (noise on a shared machine only ever adds time; below 1,000 services up to 30 runs),
+  each into a new directory, in /dev/shm by default (see memory_dir);
 - peak memory: the largest resident set of one more run, from GNU time (/usr/bin/time);
-- floor: what the YAML crate alone needs to parse the input and print the output objects
-  (benches/floor.rs, fastest of its runs), plus the cost of starting a process, which
-  `convert` pays too;
 - reference: `docker-compose -f compose.yaml config` (compose-go, Docker Compose's own
   loader), fastest of its runs; it only loads, so the ratio flatters it. It is slow (about 2
   minutes at 5,000 services), so by default it runs up to 1,000 services (--reference-up-to);
-- stages: benches/stages.rs (divan), fastest sample of: YAML parsing, the whole loader (YAML,
-  interpolation, merge, normalization, typed model, checks), translation, rendering the
-  objects, writing the directory.
+- kompose: `kompose convert -f compose.yaml -o DIR`, where `kompose` is on PATH, up to the
+  same size.
 
 Targets (exit 1 when one fails):
 - at least 20x faster than the reference at 1,000 services;
-- convert within 2x the floor at every size;
 - linear growth: from each size to the next, neither the time per service nor the peak
   memory per service grows by more than 1.5x. A fixed cost (process start, the binary's
   pages) makes the per-service cost fall as the size grows; a quadratic term makes it grow
@@ -40,7 +35,6 @@ Exit status: 0 when every target is met, 1 when one is not, 2 when something cou
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -53,7 +47,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SIZES = (10, 100, 1000, 10000)
 REFERENCE_SPEEDUP_TARGET = 20.0
 REFERENCE_SPEEDUP_AT = 1000
-FLOOR_FACTOR_TARGET = 2.0
 GROWTH_FACTOR_TARGET = 1.5
 # At most this many runs of a project below 1,000 services (see runs_for).
 MAX_SMALL_RUNS = 30
@@ -135,31 +128,12 @@ def generate(root, sizes):
 
 
 def build():
-    """The release binary and the two benchmark executables (floor, stages), in two builds.
-    The binary is built alone, as `cargo build --release` builds it for users: a build that
-    includes the benchmarks unifies their dev-dependencies' features into the binary's
-    dependencies, and that changes the binary's symbol names, so link/hot-functions.txt
-    (build.rs) would no longer lay out its code. `--benches` builds the benchmarks with the
-    release profile, not the bench profile that `cargo bench` would use."""
-    executables = {}
-    for targets in (["--benches"], ["--bins"]):
-        listing = run_checked(
-            ["cargo", "build", "--release", *targets, "--message-format=json", "--quiet"],
-            cwd=ROOT,
-        )
-        for line in listing.splitlines():
-            try:
-                message = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            target = message.get("target") or {}
-            kinds = target.get("kind", [])
-            if message.get("executable") and ("bench" in kinds or "bin" in kinds):
-                executables[target.get("name")] = message["executable"]
-    for name in ("compose2k8s", "floor", "stages"):
-        if name not in executables:
-            raise Failure(f"cargo build --release built no `{name}` executable")
-    return executables["compose2k8s"], executables["floor"], executables["stages"]
+    """The release binary, built as users build it."""
+    run_checked(["cargo", "build", "--release", "--bins", "--quiet"], cwd=ROOT)
+    binary = ROOT / "target" / "release" / "compose2k8s"
+    if not binary.is_file():
+        raise Failure(f"cargo build --release built no {binary}")
+    return str(binary)
 
 
 def run_checked(command, cwd=None, env=None):
@@ -225,27 +199,6 @@ def measure_convert(binary, project, runs):
     return best, memory, out
 
 
-def measure_config(binary, project, runs):
-    """Fastest `compose2k8s config`: the same job as the reference, loading and printing."""
-    best = None
-    for run in range(runs):
-        printed = project / f"config-{run}.yaml"
-        seconds, code, message = timed(
-            [binary, "config", "-f", "compose.yaml"], cwd=project, stdout_path=printed
-        )
-        if code != 0:
-            raise Failure(f"config failed on {project} (exit {code}):\n{message}")
-        best = seconds if best is None else min(best, seconds)
-    return best
-
-
-def measure_floor(floor, project, out, runs):
-    """The floor's fastest parse + print, plus the cost of starting a process."""
-    start_cost = min(timed([floor, "--startup"], cwd=project)[0] for _ in range(runs))
-    report = run_checked([floor, "compose.yaml", str(out), str(runs)], cwd=project)
-    return start_cost + json.loads(report)["total_seconds"]
-
-
 def measure_reference(project, runs):
     """Fastest `docker-compose config`; the wrapper exits 0 even on errors, so its output
     must be there."""
@@ -263,30 +216,22 @@ def measure_reference(project, runs):
     return best
 
 
-STAGES = ("parse_yaml", "load_project", "translate", "render", "write")
-UNITS = {"ns": 1e-9, "µs": 1e-6, "us": 1e-6, "ms": 1e-3, "s": 1.0}
-TREE = re.compile(r"^[│├╰─\s]*")
-
-
-def measure_stages(stages, root, runs):
-    """The fastest sample of each stage and size, from divan's table."""
-    env = dict(os.environ, COMPOSE2K8S_BENCH_DIR=str(root))
-    output = run_checked(
-        [stages, "--bench", "--sample-count", str(runs), "--sample-size", "1", "--color", "never"],
-        cwd=ROOT,
-        env=env,
-    )
-    times, current = {}, None
-    for line in output.splitlines():
-        # The tree drawn before a name starts with the same bar that separates columns.
-        label = TREE.sub("", line).split("│")[0].strip()
-        name, _, fastest = label.partition(" ")
-        if name in STAGES:
-            current = name
-        elif current and name.isdigit() and fastest.strip():
-            value, unit = fastest.split()
-            times[(current, int(name))] = float(value) * UNITS[unit]
-    return times
+def measure_kompose(project, runs):
+    """Fastest `kompose convert` into a new directory, or None where kompose is missing."""
+    kompose = shutil.which("kompose")
+    if kompose is None:
+        return None
+    best = None
+    for run in range(runs):
+        out = project / f"kompose-{run}"
+        out.mkdir()
+        seconds, code, message = timed(
+            [kompose, "convert", "-f", "compose.yaml", "-o", str(out)], cwd=project
+        )
+        if code != 0:
+            raise Failure(f"kompose convert failed on {project} (exit {code}):\n{message}")
+        best = seconds if best is None else min(best, seconds)
+    return best
 
 
 def human_seconds(seconds):
@@ -338,34 +283,27 @@ def main():
 
 def runs_for(services, runs):
     """More runs for small projects, where one run takes milliseconds and a shared machine's
-    noise is a large part of it: the fastest of more runs is a steadier estimate. The
-    convert, its floor and config get the same number."""
+    noise is a large part of it: the fastest of more runs is a steadier estimate."""
     return min(MAX_SMALL_RUNS, runs * max(1, 1000 // services)) if services < 1000 else runs
 
 
 def benchmark(args, sizes, work):
-    binary, floor, stages = build()
+    binary = build()
     generate(work, sizes)
-    stage_times = measure_stages(stages, work, args.runs)
     rows = []
     for services in sizes:
         project = work / str(services)
-        runs = runs_for(services, args.runs)
-        seconds, memory, out = measure_convert(binary, project, runs)
-        floor_seconds = measure_floor(floor, project, out, runs)
-        config_seconds = measure_config(binary, project, runs)
-        reference = None
+        seconds, memory, _ = measure_convert(binary, project, runs_for(services, args.runs))
+        reference = kompose = None
         if services <= args.reference_up_to:
             reference = measure_reference(project, min(args.runs, 3))
+            kompose = measure_kompose(project, min(args.runs, 3))
         # The outputs of a size are not needed any more; in memory, they would add up.
-        outputs = [*project.glob("out-*"), *project.glob("reference-*"), *project.glob("config-*")]
-        for output in outputs:
+        for output in [*project.glob("out-*"), *project.glob("reference-*"),
+                       *project.glob("kompose-*")]:
             shutil.rmtree(output) if output.is_dir() else output.unlink()
-        rows.append({
-            "services": services, "convert": seconds, "memory": memory,
-            "floor": floor_seconds, "reference": reference, "config": config_seconds,
-            **{stage: stage_times.get((stage, services)) for stage in STAGES},
-        })
+        rows.append({"services": services, "convert": seconds, "memory": memory,
+                     "reference": reference, "kompose": kompose})
     print_table(rows)
     failures = check_targets(rows)
     for failure in failures:
@@ -376,29 +314,26 @@ def benchmark(args, sizes, work):
 
 
 def print_table(rows):
-    header = ["services", "convert", "peak MiB", "floor", "/floor", "reference", "ref/convert",
-              "config", "ref/config", "yaml", "load", "translate", "render", "write"]
+    header = ["services", "convert", "ms/service", "peak MiB", "reference", "ref/convert",
+              "kompose", "kompose/convert"]
     table = [header]
     for row in rows:
-        reference = row["reference"]
+        reference, kompose = row["reference"], row["kompose"]
         table.append([
             f"{row['services']:,}",
             human_seconds(row["convert"]),
+            f"{row['convert'] * 1000 / row['services']:.3f}",
             f"{row['memory'] / 2**20:.1f}" if row["memory"] else "-",
-            human_seconds(row["floor"]),
-            f"{row['convert'] / row['floor']:.2f}x",
             human_seconds(reference),
             f"{reference / row['convert']:.1f}x" if reference else "-",
-            human_seconds(row["config"]),
-            f"{reference / row['config']:.1f}x" if reference else "-",
-            *(human_seconds(row[stage]) for stage in STAGES),
+            human_seconds(kompose),
+            f"{kompose / row['convert']:.1f}x" if kompose else "-",
         ])
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     for line in table:
         print("  ".join(cell.rjust(width) for cell, width in zip(line, widths)))
-    print("convert, floor, reference, config (compose2k8s config, the reference's job): fastest "
-          "run, end to end; peak MiB: largest resident set; "
-          "yaml..write: fastest sample of each stage in-process (load includes yaml)")
+    print("convert, reference (docker-compose config), kompose (kompose convert): fastest run, "
+          "end to end; peak MiB: largest resident set of convert")
 
 
 def check_targets(rows):
@@ -412,11 +347,6 @@ def check_targets(rows):
     if not at_target:
         print(f"note: the reference was not run at {REFERENCE_SPEEDUP_AT:,} services; "
               "its target is not checked")
-    for row in rows:
-        factor = row["convert"] / row["floor"]
-        if factor > FLOOR_FACTOR_TARGET:
-            failures.append(f"{factor:.2f}x the floor at {row['services']:,} services, above "
-                            f"{FLOOR_FACTOR_TARGET:g}x")
     for smaller, larger in zip(rows, rows[1:]):
         for key, what in (("convert", "time"), ("memory", "peak memory")):
             if not smaller[key] or not larger[key]:

@@ -83,3 +83,37 @@ fn environment_from_lines(lines: &str) -> Environment {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
 }
+
+/// Every input a fuzz target once failed on (a panic, a timeout, running out of memory),
+/// replayed through the same function the target calls: `testdata/fuzz/<target>/<name>`.
+/// The fuzzers need a nightly toolchain; these run on stable with plain `cargo test`. A
+/// case passes when it returns; a hang shows as a test that does not finish. A target gets
+/// a directory (and a test here) with its first failing input.
+#[cfg(test)]
+mod regressions {
+    use std::fs;
+    use std::path::PathBuf;
+
+    fn inputs(target: &str) -> Vec<PathBuf> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/fuzz")
+            .join(target);
+        let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+            .unwrap_or_else(|_| panic!("{} is missing", dir.display()))
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != "README"))
+            .collect();
+        files.sort();
+        assert!(!files.is_empty(), "{} holds no input", dir.display());
+        files
+    }
+
+    use super::*;
+
+    #[test]
+    fn loader_inputs() {
+        for input in inputs("loader") {
+            load_and_convert(&fs::read(&input).expect("read the input"));
+        }
+    }
+}

@@ -4,6 +4,8 @@
 //! `compose::load` reads and resolves the compose files into a [`compose::model::Project`],
 //! exactly as Docker Compose resolves them; later stages translate that model.
 
+#![forbid(unsafe_code)]
+
 pub mod cli;
 pub mod compose;
 pub mod convert;
@@ -11,11 +13,12 @@ pub mod diagnostic;
 pub mod diff;
 pub mod emit;
 pub mod extension;
+/// Entry points for the fuzz targets in `fuzz/` (which enable the `fuzzing` feature).
+#[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
 pub mod kustomize;
 pub mod manifest;
 pub mod parallel;
-pub mod region;
 pub mod translate;
 pub mod value;
 pub mod yaml;

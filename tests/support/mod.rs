@@ -1,0 +1,29 @@
+//! What the integration tests share: finding the outside tools some of them need.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// Whether `tool` runs (`tool args…` exits 0). A test that needs a missing tool is skipped
+/// with one line on stderr when run locally, and fails when the `CI` variable is set: CI
+/// installs every tool (`.ci/run`), so there a missing tool is a broken setup, not a skip.
+pub fn tool_available(tool: &str, args: &[&str]) -> bool {
+    let runs = Command::new(tool)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    if runs {
+        return true;
+    }
+    let what = format!("`{tool} {}`", args.join(" "));
+    if std::env::var_os("CI").is_some() {
+        panic!("{what} does not run, and CI must run every test (.ci/run installs it)");
+    }
+    // Written to stderr directly: the test harness captures `eprintln!` of passing tests.
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped: {what} does not run here; CI runs this test (.ci/run installs it)"
+    );
+    false
+}
