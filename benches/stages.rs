@@ -142,7 +142,7 @@ fn write(bencher: Bencher, services: usize) {
     let mut run = 0;
     bencher.bench_local(|| {
         run += 1;
-        emit::write_directory(&root.join(run.to_string()), &files)
+        compose2k8s::output_dir::write_directory(&root.join(run.to_string()), &files)
     });
     let _ = std::fs::remove_dir_all(&root);
 }

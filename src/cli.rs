@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::compose::load::LoadOptions;
 use crate::compose::{self, model};
 use crate::diagnostic::Diagnostic;
-use crate::{diff, emit, translate};
+use crate::{diff, emit, output_dir, translate};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -323,7 +323,7 @@ fn execute(command: Command, leftovers: &mut Leftovers) -> Result<(), Failure> {
                     // A run that fails leaves DIR as it was, a --strict failure included.
                     strict_check(strict, translation.report.warnings())?;
                     let files = emit::render_files(&translation.manifests, emit_format);
-                    emit::write_directory(dir, &files).map_err(Failure::Io)?;
+                    output_dir::write_directory(dir, &files).map_err(Failure::Io)?;
                     leftovers.keep(files);
                 }
                 None if dry_run => {
@@ -479,7 +479,7 @@ fn convert_kustomize(
     }
     // A run that fails leaves DIR as it was, a --strict failure included.
     strict_check(strict, tree.warnings())?;
-    emit::write_directory(dir, &tree.files).map_err(Failure::Io)
+    output_dir::write_directory(dir, &tree.files).map_err(Failure::Io)
 }
 
 /// `--strict` fails the run when the report has warnings.

@@ -18,6 +18,7 @@ pub mod extension;
 pub mod fuzzing;
 pub mod kustomize;
 pub mod manifest;
+pub mod output_dir;
 pub mod parallel;
 pub mod translate;
 pub mod value;
