@@ -90,8 +90,7 @@ pub fn read_directory(dir: &Path) -> Result<Vec<Object>> {
         .collect();
     entries.sort();
     for path in entries {
-        let text =
-            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text = read_manifest_file(&path)?;
         let documents = crate::yaml::parse(&text, None)
             .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
         for document in documents {
@@ -99,6 +98,16 @@ pub fn read_directory(dir: &Path) -> Result<Vec<Object>> {
         }
     }
     Ok(objects)
+}
+
+/// The largest manifest file `diff` reads, as the loader bounds a compose file: the
+/// directory may come from someone else, and a link in it could point at a device.
+const MAX_MANIFEST_BYTES: u64 = 64 << 20;
+
+fn read_manifest_file(path: &Path) -> Result<String> {
+    let bytes = crate::files::read_regular(path, MAX_MANIFEST_BYTES)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", path.display()))
 }
 
 /// A document may be one object or a `List` of them.
@@ -173,8 +182,7 @@ pub fn read_tree(dir: &Path) -> Result<Vec<Object<TreeEntry>>> {
     let mut entries = Vec::new();
     for relative in paths {
         let path = dir.join(&relative);
-        let text =
-            fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let text = read_manifest_file(&path)?;
         tree_entries(&relative, &text, &mut entries)
             .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
     }
@@ -411,6 +419,30 @@ pub fn render<K: Key>(changes: &Changes<K>, colour: bool) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn links_to_kernel_files_and_fifos_in_the_directory_are_not_read() {
+        let dir = std::env::temp_dir().join(format!("compose2k8s-diff-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        std::os::unix::fs::symlink("/proc/self/pagemap", dir.join("a.yaml")).unwrap();
+        let error = format!("{:#}", read_directory(&dir).unwrap_err());
+        assert!(error.ends_with("a.yaml: not a regular file"), "{error}");
+        let error = format!("{:#}", read_tree(&dir).unwrap_err());
+        assert!(error.ends_with("a.yaml: not a regular file"), "{error}");
+        fs::remove_file(dir.join("a.yaml")).unwrap();
+        let fifo = std::process::Command::new("mkfifo")
+            .arg(dir.join("b.yaml"))
+            .status();
+        assert!(fifo.is_ok_and(|s| s.success()));
+        assert!(
+            read_directory(&dir).unwrap().is_empty(),
+            "a FIFO is skipped"
+        );
+        let error = format!("{:#}", read_tree(&dir).unwrap_err());
+        assert!(error.ends_with("b.yaml: not a regular file"), "{error}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
 
     fn object(kind: &str, name: &str, body: Json) -> Object {
         let mut full = json!({"apiVersion": "v1", "kind": kind, "metadata": {"name": name}});

@@ -13,6 +13,7 @@ pub mod diagnostic;
 pub mod diff;
 pub mod emit;
 pub mod extension;
+pub mod files;
 /// Entry points for the fuzz targets in `fuzz/` (which enable the `fuzzing` feature).
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;

@@ -28,7 +28,7 @@
 
 use std::collections::BTreeSet;
 use std::fs::{self, File};
-use std::io::{ErrorKind, Read};
+use std::io::ErrorKind;
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
@@ -392,16 +392,10 @@ fn read_list(path: &Path) -> Result<Option<String>> {
             path.display()
         );
     }
-    let mut text = String::new();
-    File::open(path)
-        .and_then(|file| file.take(MAX_LIST_BYTES + 1).read_to_string(&mut text))
+    let bytes = crate::files::read_regular(path, MAX_LIST_BYTES)
         .with_context(|| format!("cannot read {}", path.display()))?;
-    if text.len() as u64 > MAX_LIST_BYTES {
-        bail!(
-            "{} is larger than 64 MiB; it is not compose2k8s's",
-            path.display()
-        );
-    }
+    let text = String::from_utf8(bytes)
+        .with_context(|| format!("{} is not compose2k8s's: not UTF-8 text", path.display()))?;
     Ok(Some(text))
 }
 
