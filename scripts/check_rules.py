@@ -33,7 +33,6 @@ Prints the violations per rule and the first examples; exit 1 when there is any.
 
 import argparse
 import json
-import os
 import re
 import sys
 from collections import Counter
@@ -345,7 +344,11 @@ def convert_and_check(source, binary):
     if code != 0:
         errors = [e["message"] for e in report if e.get("level") == "error"]
         return [("convert", "project", f"exits {code}: {errors[:2]}")]
-    return check(Project(json.loads(model_text), json.loads(out)["items"], report))
+    try:
+        objects = json.loads(out)["items"]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        return [("convert", "objects", f"stdout is not a JSON List: {out[:200]!r}")]
+    return check(Project(json.loads(model_text), objects, report))
 
 
 def main():

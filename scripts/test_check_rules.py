@@ -164,6 +164,8 @@ class Conversion(unittest.TestCase):
         self.assertEqual([v[0] for v in failed], ["convert"])
         text = rules.convert_and_check(Source({"config": model, "convert": ("{}", "warning: x\n{}", 0)}), "c2k")
         self.assertEqual([v[0] for v in text], ["convert"])
+        garbled = rules.convert_and_check(Source({"config": model, "convert": ("apiVersion: v1", "{\"entries\": []}", 0)}), "c2k")
+        self.assertEqual([v[0] for v in garbled], ["convert"])
         refused = Source({"config": ("", "error: no", 1)})
         self.assertEqual([v[0] for v in rules.convert_and_check(refused, "c2k")], ["convert"])
 
