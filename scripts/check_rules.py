@@ -128,7 +128,9 @@ def environment(service):
 
 
 def rule_names(p):
-    owner = {name: name for name in p.services}
+    # A service with a network_mode (another's namespace, host, none) has no name of its
+    # own in Compose either.
+    owner = {name: name for name, service in p.services.items() if not service.get("network_mode")}
     for name, service in p.services.items():
         for network in (service.get("networks") or {}).values():
             for alias in (network or {}).get("aliases") or []:
@@ -138,7 +140,9 @@ def rule_names(p):
             if alias and target in p.services:
                 owner.setdefault(alias, target)
     for name, service in p.services.items():
-        reached = [(d, None, "depends_on") for d in service.get("depends_on") or {}]
+        # Joining another's namespace (`service:X`) implies a dependency, not a name.
+        joined = (service.get("network_mode") or "").removeprefix("service:")
+        reached = [(d, None, "depends_on") for d in service.get("depends_on") or {} if d != joined]
         for link in service.get("links") or []:
             reached += [(host, None, "links") for host in link.split(":") if host]
         for network in (service.get("networks") or {}).values():

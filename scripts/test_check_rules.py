@@ -55,6 +55,9 @@ class Rules(unittest.TestCase):
                     "db": {"networks": {"back": {"aliases": ["database"]}}}, "cache": {}}
         found = list(rules.rule_names(project(services, [])))
         self.assertEqual(len(found), 4, found)  # db, cache, memo, database
+        # A container in another's namespace reaches it as localhost, not by name.
+        joined = {"side": {"network_mode": "service:web", "depends_on": {"web": {}}}, "web": {}}
+        self.assertEqual(list(rules.rule_names(project(joined, []))), [])
 
     def test_dns_policy(self):
         self.assertCaught("dns-policy", project({}, [deployment("a", [], dnsPolicy="None")]),
