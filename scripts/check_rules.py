@@ -8,7 +8,8 @@ gives its compose model. Each rule below is checked on every object; a project t
 loader accepts but that does not convert, or prints no JSON, is a violation of `convert`.
 
 Rules (the name is what the counts are printed under):
-- convert: the project converts (exit 0, JSON objects, a JSON report).
+- convert: the project converts (exit 0, JSON objects, a JSON report), and every service
+  has a container named after it (which the other rules look at).
 - names: every name a container reached in Compose (depends_on, links, network aliases,
   `scheme://host[:port]` and `host:port` in environment values naming a service or alias)
   has a Service of that exact name exposing that port, or a report warning of the service
@@ -17,7 +18,8 @@ Rules (the name is what the counts are printed under):
 - probe-budget: with a healthcheck, no startup (else liveness) probe can kill the container
   before `start_period + retries × interval`.
 - readiness: a readiness probe allows at least the healthcheck's `retries` failures.
-- waits: an init container waiting on host:port targets a Service with that TCP port.
+- waits: an init container waiting on host:port targets a Service with that TCP port (and a
+  `wait-for-…` one says what it waits on).
 - modes: a ConfigMap volume of an executable bind-mounted file keeps an executable mode.
 - tmpfs: each tmpfs path of a service has its own volumeMount at that path.
 - ports: no containerPort (port and protocol) twice in one pod.
@@ -206,6 +208,8 @@ def rule_waits(p):
     for o, pod in p.pods():
         for c in pod.get("initContainers") or []:
             text = " ".join(c.get("command", []) + c.get("args", []))
+            if c["name"].startswith("wait-for-") and not waits_in(text):
+                yield f"{label(o)} {c['name']}", f"waits on no host:port that can be read: {text!r}"
             for host, port in sorted(waits_in(text)):
                 if not p.serves(host, port, "TCP"):
                     yield f"{label(o)} {c['name']}", f"waits on {host}:{port}: no Service with TCP port {port}"
@@ -323,20 +327,32 @@ CHECKS = {
 }
 
 
+def unplaced(p):
+    """Services without a container named after them: the rules would not see them."""
+    for name in p.services:
+        if not any(p.containers(name)):
+            yield "convert", f"service {name}", "no container named after it in any pod"
+
+
 def check(project: Project):
     """(rule, object, detail) of every violation."""
-    return [(rule, where, detail) for rule, function in CHECKS.items()
-            for where, detail in function(project)]
+    return list(unplaced(project)) + [(rule, where, detail) for rule, function in CHECKS.items()
+                                      for where, detail in function(project)]
 
 
 def convert_and_check(source, binary):
     """(rule, object, detail) of the violations of one corpus project; None when our loader
     refuses a file that is not known to be a project (conformance.py holds that refusal to
     Docker Compose's)."""
-    model_text, model_err, code = source.run([binary, "config", "--format", "json"])
+    model_text, model_err, code = source.run([binary, "config", "--format", "json", "--report", "json"])
     if code != 0:
         if source.accepted:
-            return [("convert", "project", f"refused: {model_err.strip()[-300:]}")]
+            first_line = model_err.strip().splitlines()[:1]
+            try:
+                first_line = [e["message"] for e in json.loads(model_err)["entries"]][-1:]
+            except (json.JSONDecodeError, KeyError, TypeError):
+                pass
+            return [("convert", "project", f"refused by the loader: {first_line}")]
         return None
     out, err, code = source.run([binary, "convert", "--format", "json", "--report", "json"])
     if source.name in EXPECTED_REFUSALS:

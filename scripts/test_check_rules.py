@@ -83,6 +83,14 @@ class Rules(unittest.TestCase):
         pod = deployment("web", [], initContainers=[wait])
         self.assertCaught("waits", project({}, [pod, service("db", 5432, protocol="UDP")]),
                           project({}, [pod, service("db", 5432)]))
+        unreadable = dict(wait, command=["sh", "-c", "until getent hosts db; do sleep 2; done"])
+        blind = deployment("web", [], initContainers=[unreadable])
+        self.assertEqual(len(list(rules.rule_waits(project({}, [blind])))), 1)
+
+    def test_every_service_needs_its_container(self):
+        services = {"web": {}, "db": {}}
+        found = rules.check(project(services, [deployment("web", [{"name": "web"}])]))
+        self.assertEqual(found, [("convert", "service db", "no container named after it in any pod")])
 
     def test_modes(self):
         with tempfile.TemporaryDirectory() as tmp:
