@@ -1,23 +1,27 @@
 #!/usr/bin/env python3
 """Convert every compose project of the corpus and validate every object it writes.
 
-For each compose file that Docker Compose's loader accepts (the others must be refused by
-`convert` with exit 1), `compose2k8s convert -o DIR` runs in the file's directory, and:
-- it must exit 0 (or 1 only because of --strict, which this script does not pass);
+Projects (scripts/corpus.py): each compose file of the corpus on its own, and each
+realworld project with the files and flags of its projects.json. Each is converted with
+`compose2k8s convert --report json -o DIR` in its directory, and:
+- the report on stderr must be one JSON document, whatever the exit code;
+- convert must exit 0; a file our loader refuses (as Docker Compose's does, which
+  conformance.py checks) must be refused by convert with exit 1, and a realworld project,
+  which Docker Compose accepts, must never be refused;
 - every object must pass `kubernetes-validate --strict -k 1.33`, where a "couldn't find
   schema" warning counts as a failure;
 - every service of the project must become a workload (or a container in another's pod).
 
-With --goldens DIR, the expected output of every golden case under DIR (testdata/convert)
-that exits 0 is validated the same way, so the objects the tests pin are valid too.
+The expected output of every golden case that converts to stdout with exit 0 (under
+testdata/convert and testdata/cli) is always validated the same way, corpus or not, so
+the objects the tests pin are valid too.
 
-Usage: scripts/validate.py [--corpus DIR] [--goldens DIR] [--binary PATH] [-v]
-Exit status: 0 when every project converts and validates, 1 otherwise.
+Usage: scripts/validate.py [--corpus DIR] [--binary PATH] [-v]
+Exit status: 0 when every golden output and every project validates, 1 otherwise.
 """
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -26,22 +30,15 @@ from pathlib import Path
 import yaml  # PyYAML, a dependency of kubernetes-validate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from conformance import candidates, environment, run  # noqa: E402
+from corpus import EXPECTED_REFUSALS, corpus_projects, each_in_parallel  # noqa: E402
 
 KUBERNETES_VERSION = "1.33"
-
-# Inputs that are wrong on purpose beyond what the compose loader checks: convert must refuse
-# each with exit 1 (a diagnostic naming the key), and the script checks that it does.
-EXPECTED_REFUSALS = {
-    "kompose/image-pull-policy/compose-files/v12-fail-image-pull-policy.yml":
-        "Kompose's own fixture for an invalid kompose.image-pull-policy value",
-}
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
 
 
-def loaded_services(path: Path, binary: str):
+def loaded_services(project, binary: str):
     """The services of the project as our loader resolves them, or None if it refuses."""
-    out, _, code = run([binary, "config", "--format", "json", "-f", path.name], path.parent, environment())
+    out, _, code = project.run([binary, "config", "--format", "json"])
     if code != 0:
         return None
     return set(json.loads(out).get("services", {}).keys())
@@ -79,76 +76,113 @@ def validate(files):
     return done.returncode == 0 and not problems, problems
 
 
-def check(path: Path, binary: str, expected_refusal: bool):
-    services = loaded_services(path, binary)
-    if services is None:
-        return "refused", None
-    with tempfile.TemporaryDirectory() as tmp:
-        out_dir = Path(tmp) / "out"
-        _, err, code = run(
-            [binary, "convert", "-f", path.name, "-o", str(out_dir)],
-            path.parent,
-            environment(),
-        )
-        if expected_refusal:
-            if code == 1:
-                return "refused", None
-            return "failed", f"convert should refuse it with exit 1, exits {code}"
-        if code != 0:
-            return "failed", f"convert exits {code}: {err.strip().splitlines()[-1:] }"
-        files = sorted(out_dir.glob("*.yaml"))
-        if not files:
-            # A project whose services are all behind inactive profiles has nothing to run.
-            return ("valid", 0) if not services else ("failed", "no objects written")
-        ok, problems = validate(files)
-        if not ok:
-            return "failed", "\n".join(problems[:20])
-        lost = {dns_label(s) for s in services} - workload_services(out_dir)
-        if lost:
-            return "failed", f"services without a workload: {sorted(lost)}"
-        return "valid", len(files)
+def report_problem(stderr):
+    """Why the `--report json` stderr is not one JSON report, or None if it is."""
+    try:
+        report = json.loads(stderr or "")
+    except json.JSONDecodeError as e:
+        return f"the --report json stderr is not one JSON document ({e}): {stderr[:300]!r}"
+    if not isinstance(report, dict) or not isinstance(report.get("entries"), list):
+        return "the --report json stderr has no `entries` list"
+    return None
 
 
-def check_goldens(root: Path):
-    """Validates the `stdout` of each golden case that exits 0; returns (cases, failures)."""
-    cases, failures = 0, 0
-    for case in sorted(p for p in root.iterdir() if (p / "cmd").is_file()):
-        stdout = case / "stdout"
-        if (case / "code").read_text().strip() != "0" or not stdout.read_text().strip():
-            continue
-        cases += 1
-        ok, problems = validate([stdout])
-        if not ok:
-            failures += 1
-            print(f"FAILED golden {case.name}\n" + "\n".join(problems[:20]) + "\n")
-    return cases, failures
+def convert(project, binary: str, out_dir: Path):
+    """(outcome, detail): converted (detail: the files written), refused or failed."""
+    services = loaded_services(project, binary)
+    _, err, code = project.run([binary, "convert", "--report", "json", "-o", str(out_dir)])
+    problem = report_problem(err)
+    if problem:
+        return "failed", problem
+    errors = [e["message"] for e in json.loads(err)["entries"] if e.get("level") == "error"]
+    if services is None or project.name in EXPECTED_REFUSALS:
+        if project.accepted:
+            return "failed", f"refused, but Docker Compose accepts it: {errors[:3]}"
+        if code == 1 and errors:
+            return "refused", None
+        return "failed", f"convert should refuse it with exit 1 and an error, exits {code}"
+    if code != 0:
+        return "failed", f"convert exits {code}: {errors[:3]}"
+    lost = {dns_label(s) for s in services} - workload_services(out_dir)
+    if lost:
+        return "failed", f"services without a workload: {sorted(lost)}"
+    files = sorted(out_dir.glob("*.yaml"))
+    if services and not files:
+        return "failed", "no objects written"
+    # A project whose services are all behind inactive profiles has nothing to run.
+    return "converted", files
+
+
+def validate_all(files, chunk=200):
+    """Validates many files in a few runs of the validator (its start-up is most of its
+    time); returns the problems, each naming its file."""
+    chunks = [files[i:i + chunk] for i in range(0, len(files), chunk)]
+    problems = []
+    for files_of_chunk, (ok, found) in zip(chunks, each_in_parallel(validate, chunks)):
+        if not ok and not found:
+            found = [f"ERROR {f} the validator failed" for f in files_of_chunk]
+        problems.extend(found)
+    return problems
+
+
+def check_goldens(roots):
+    """Validates the `stdout` of each golden case that converts with exit 0, in one run of
+    the validator; returns (cases, failures)."""
+    outputs = []
+    for root in roots:
+        for case in sorted(p for p in root.iterdir() if (p / "cmd").is_file()):
+            command = (case / "cmd").read_text().split()
+            stdout = case / "stdout"
+            if command[:1] != ["convert"] or (case / "code").read_text().strip() != "0":
+                continue
+            if stdout.read_text().strip():
+                outputs.append(stdout)
+    if not outputs:
+        print("validate: no golden outputs found")
+        return 0, 1
+    ok, problems = validate(outputs)
+    failed = {str(o) for o in outputs if any(str(o) in line for line in problems)}
+    if not ok and not failed:
+        # The validator failed without naming a file: none of them counts as valid.
+        failed = {str(o) for o in outputs}
+    for line in problems[:40]:
+        print(f"FAILED golden: {line}")
+    return len(outputs), len(failed)
 
 
 def main():
     here = Path(__file__).resolve().parent.parent
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", default=str(here.parent / "shared" / "corpus"))
+    parser.add_argument("--corpus", help="the shared corpus (without it, only the goldens)")
     parser.add_argument("--binary", default=str(here / "target" / "release" / "compose2k8s"))
-    parser.add_argument("--goldens", help="also validate the output of these golden cases")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
-    golden_failures = 0
-    if args.goldens:
-        cases, golden_failures = check_goldens(Path(args.goldens))
-        print(f"validate: {cases} golden outputs, {golden_failures} with invalid objects")
-    corpus = Path(args.corpus)
+    binary = str(Path(args.binary).resolve())
+    cases, golden_failures = check_goldens([here / "testdata" / "convert", here / "testdata" / "cli"])
+    print(f"validate: {cases} golden outputs, {golden_failures} with invalid objects")
+    if not args.corpus:
+        return 0 if golden_failures == 0 else 1
+    projects = list(corpus_projects(Path(args.corpus)))
     counts = {"valid": 0, "refused": 0, "failed": 0}
     objects = 0
-    for path in candidates(corpus):
-        relative = str(path.relative_to(corpus))
-        outcome, detail = check(path, args.binary, relative in EXPECTED_REFUSALS)
-        counts[outcome] += 1
-        if outcome == "valid":
-            objects += detail
-        if outcome == "failed":
-            print(f"FAILED {path.relative_to(corpus)}\n{detail}\n")
-        elif args.verbose:
-            print(f"{outcome}: {path.relative_to(corpus)}")
+    with tempfile.TemporaryDirectory() as tmp:
+        out_dirs = [Path(tmp) / str(i) for i in range(len(projects))]
+        outcomes = each_in_parallel(
+            lambda pair: convert(pair[0], binary, pair[1]), list(zip(projects, out_dirs))
+        )
+        written = [f for outcome, detail in outcomes if outcome == "converted" for f in detail]
+        problems = validate_all(written)
+        for project, out_dir, (outcome, detail) in zip(projects, out_dirs, outcomes):
+            if outcome == "converted":
+                invalid = [line for line in problems if f"{out_dir}/" in line]
+                outcome, detail = ("failed", "\n".join(invalid[:20])) if invalid else ("valid", len(detail))
+            counts[outcome] += 1
+            if outcome == "valid":
+                objects += detail
+            if outcome == "failed":
+                print(f"FAILED {project.name}\n{detail}\n")
+            elif args.verbose:
+                print(f"{outcome}: {project.name}")
     print(
         f"validate: {counts['valid']} projects converted, {objects} objects valid for "
         f"Kubernetes {KUBERNETES_VERSION}; {counts['refused']} refused (by the loader, or on purpose: "

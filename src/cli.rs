@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::compose::load::LoadOptions;
 use crate::compose::{self, model};
 use crate::diagnostic::Diagnostic;
+use crate::translate::Report;
 use crate::{diff, emit, output_dir, translate};
 
 #[derive(Debug, Parser)]
@@ -35,7 +36,7 @@ enum Command {
         output: Option<PathBuf>,
         #[command(flatten)]
         layout: LayoutArgs,
-        /// Exit 1 when the report has any warning.
+        /// Exit 1 when the report has any warning (the loader's warnings included).
         #[arg(long)]
         strict: bool,
         /// Report format, on stderr.
@@ -54,6 +55,9 @@ enum Command {
         dir: PathBuf,
         #[command(flatten)]
         layout: LayoutArgs,
+        /// Format of the loader's warnings and the errors, on stderr.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        report: ReportFormat,
     },
     /// Print the resolved compose project, as `docker compose config` does.
     Config {
@@ -62,6 +66,9 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Yaml)]
         format: Format,
+        /// Format of the loader's warnings and the errors, on stderr.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        report: ReportFormat,
     },
     /// Print a JSON Schema (the same files as in schemas/).
     Schema {
@@ -69,6 +76,18 @@ enum Command {
         #[arg(value_enum, default_value_t = SchemaKind::Compose)]
         kind: SchemaKind,
     },
+}
+
+impl Command {
+    /// How the command's stderr is written: everything it says there is one report.
+    fn report_format(&self) -> ReportFormat {
+        match self {
+            Command::Convert { report, .. }
+            | Command::Diff { report, .. }
+            | Command::Config { report, .. } => *report,
+            Command::Schema { .. } => ReportFormat::Text,
+        }
+    }
 }
 
 /// Which compose files make the project, as Docker Compose takes them.
@@ -260,68 +279,90 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
+        Err(error) if error.use_stderr() && asks_for_json_report(&args) => {
+            // Plain text: the styled form's escape codes have no place in a JSON string.
+            let text = error.render().to_string();
+            let message = text.trim().trim_start_matches("error: ");
+            print_outcome(
+                Report::default(),
+                &[Diagnostic::error(message)],
+                ReportFormat::Json,
+            );
+            return 2;
+        }
         Err(error) => {
             let code = if error.use_stderr() { 2 } else { 0 };
             let _ = error.print();
             return code;
         }
     };
-    match execute(cli.command, leftovers) {
-        Ok(()) => 0,
-        Err(Failure::Input(diagnostics)) => {
-            print_diagnostics(&diagnostics);
-            1
-        }
-        Err(Failure::Io(error)) => {
-            eprintln!("error: {error:#}");
-            2
-        }
-        Err(Failure::Changed) => 1,
-        Err(Failure::InputOfDiff(diagnostics)) => {
-            print_diagnostics(&diagnostics);
-            2
-        }
+    let format = cli.command.report_format();
+    let mut report = Report::default();
+    let (code, errors) = match execute(cli.command, &mut report, leftovers) {
+        Ok(()) => (0, Vec::new()),
+        Err(Failure::Input(diagnostics)) => (1, diagnostics),
+        Err(Failure::Io(error)) => (2, vec![Diagnostic::error(format!("{error:#}"))]),
+        Err(Failure::Changed) => (1, Vec::new()),
+        Err(Failure::InputOfDiff(diagnostics)) => (2, diagnostics),
         Err(Failure::Strict(warnings)) => {
-            eprintln!("error: --strict: the report has {warnings} warning(s)");
-            1
+            let message = format!("--strict: the report has {warnings} warning(s)");
+            (1, vec![Diagnostic::error(message)])
         }
-    }
+    };
+    print_outcome(report, &errors, format);
+    code
 }
 
-fn execute(command: Command, leftovers: &mut Leftovers) -> Result<(), Failure> {
+/// Whether a command line that clap refused asked for `--report json`, so that even a
+/// usage error keeps stderr one JSON document.
+fn asks_for_json_report(args: &[OsString]) -> bool {
+    args.iter()
+        .zip(args.iter().skip(1).map(Some).chain([None]))
+        .any(|(arg, next)| {
+            arg == "--report=json" || (arg == "--report" && next.is_some_and(|n| n == "json"))
+        })
+}
+
+/// Runs a command. What it has to say on stderr goes into `report` (the loader's warnings,
+/// the conversion's report), which the caller prints once, with the errors if it failed.
+fn execute(
+    command: Command,
+    report: &mut Report,
+    leftovers: &mut Leftovers,
+) -> Result<(), Failure> {
     match command {
         Command::Convert {
             input,
             output,
             layout,
             strict,
-            report,
+            report: _,
             dry_run,
         } => {
             let dir = output.as_deref().filter(|dir| dir.as_os_str() != "-");
             if let Some(dir) = layout.kustomize_dir(dir)? {
                 return convert_kustomize(&input, &layout, dir, report, strict, dry_run);
             }
-            let translation =
-                translate_project(&input, &layout.options(), leftovers).map_err(|f| match f {
-                    Failure::Input(d) if dry_run => Failure::InputOfDiff(d),
-                    other => other,
-                })?;
+            let mut translation = translate_project(&input, &layout.options(), report, leftovers)
+                .map_err(|f| match f {
+                Failure::Input(d) if dry_run => Failure::InputOfDiff(d),
+                other => other,
+            })?;
+            report.append(std::mem::take(&mut translation.report));
+            report.sort();
             let emit_format = emit_format(layout.format);
             match dir {
                 Some(dir) if dry_run => {
-                    let changed = show_diff(dir, &translation)?;
-                    print_report(&translation.report, report);
-                    if changed {
+                    if show_diff(dir, &translation)? {
                         return Err(Failure::Changed);
                     }
                 }
                 Some(dir) => {
-                    print_report(&translation.report, report);
                     // A run that fails leaves DIR as it was, a --strict failure included.
-                    strict_check(strict, translation.report.warnings())?;
+                    strict_check(strict, report)?;
                     let files = emit::render_files(&translation.manifests, emit_format);
                     output_dir::write_directory(dir, &files).map_err(Failure::Io)?;
                     leftovers.keep(files);
@@ -331,23 +372,29 @@ fn execute(command: Command, leftovers: &mut Leftovers) -> Result<(), Failure> {
                 }
                 None => {
                     write_stdout(&emit::render_stream(&translation.manifests, emit_format))?;
-                    print_report(&translation.report, report);
                 }
             }
-            let outcome = strict_check(strict, translation.report.warnings());
             leftovers.keep(translation);
-            outcome
+            strict_check(strict, report)
         }
-        Command::Diff { input, dir, layout } => {
+        Command::Diff {
+            input,
+            dir,
+            layout,
+            report: _,
+        } => {
             let as_diff_error = |f| match f {
                 Failure::Input(d) => Failure::InputOfDiff(d),
                 other => other,
             };
+            // The conversion's own report is `convert`'s to show; `diff` says only what
+            // stops it or what the loader found.
             let changed = if layout.kustomize_dir(Some(&dir))?.is_some() {
-                let tree = render_kustomize(&input, &layout, &dir).map_err(as_diff_error)?;
+                let tree =
+                    render_kustomize(&input, &layout, &dir, report).map_err(as_diff_error)?;
                 show_tree_diff(&dir, &tree.files)?
             } else {
-                let translation = translate_project(&input, &layout.options(), leftovers)
+                let translation = translate_project(&input, &layout.options(), report, leftovers)
                     .map_err(as_diff_error)?;
                 let changed = show_diff(&dir, &translation)?;
                 leftovers.keep(translation);
@@ -359,9 +406,13 @@ fn execute(command: Command, leftovers: &mut Leftovers) -> Result<(), Failure> {
                 Ok(())
             }
         }
-        Command::Config { input, format } => {
+        Command::Config {
+            input,
+            format,
+            report: _,
+        } => {
             let loaded = compose::load_project(&load_options(&input)?).map_err(Failure::Input)?;
-            print_diagnostics(&loaded.warnings);
+            add_loader_warnings(report, &loaded.warnings);
             let json = compose::config_json(&loaded);
             let text = match format {
                 Format::Json => serde_json::to_string_pretty(&json)
@@ -390,34 +441,31 @@ fn execute(command: Command, leftovers: &mut Leftovers) -> Result<(), Failure> {
 struct KustomizeTree {
     files: Vec<(String, String)>,
     /// The reports of the base and of each overlay.
-    reports: Vec<translate::Report>,
+    reports: Vec<Report>,
     /// Notes on env files whose values had to be copied.
     notes: std::collections::BTreeSet<String>,
     /// Secret values the user must put in the tree: the file, and the variable to take it from.
     secret_values: Vec<(String, String)>,
 }
 
-impl KustomizeTree {
-    fn warnings(&self) -> usize {
-        self.reports.iter().map(|r| r.warnings()).sum::<usize>() + self.secret_values.len()
-    }
-}
-
-/// The base from INPUT, each overlay from INPUT's files plus its own.
+/// The base from INPUT, each overlay from INPUT's files plus its own; the loader's warnings
+/// go into `report`.
 fn render_kustomize(
     input: &InputArgs,
     layout: &LayoutArgs,
     dir: &std::path::Path,
+    report: &mut Report,
 ) -> Result<KustomizeTree, Failure> {
     let options = layout.options();
-    let (base_files, mut base) = translate_with_files(input, &options, &mut Leftovers::default())?;
+    let (base_files, mut base) =
+        translate_with_files(input, &options, report, &mut Leftovers::default())?;
     let mut rendered_overlays = Vec::new();
     for overlay in &layout.overlays {
         let mut overlay_input = input.clone();
         overlay_input.files = base_files.clone();
         overlay_input.files.extend(overlay.files.iter().cloned());
         let (_, translation) =
-            translate_with_files(&overlay_input, &options, &mut Leftovers::default())?;
+            translate_with_files(&overlay_input, &options, report, &mut Leftovers::default())?;
         rendered_overlays.push((overlay.name.clone(), translation));
     }
     // The base's files are the overlays' too: each note once.
@@ -447,47 +495,49 @@ fn convert_kustomize(
     input: &InputArgs,
     layout: &LayoutArgs,
     dir: &std::path::Path,
-    report: ReportFormat,
+    report: &mut Report,
     strict: bool,
     dry_run: bool,
 ) -> Result<(), Failure> {
-    let tree = render_kustomize(input, layout, dir).map_err(|f| match f {
+    let tree = render_kustomize(input, layout, dir, report).map_err(|f| match f {
         Failure::Input(d) if dry_run => Failure::InputOfDiff(d),
         other => other,
     })?;
-    // The overlays' reports repeat the base's: the base's is the one shown.
-    if let Some(base_report) = tree.reports.first() {
-        print_report(base_report, report);
+    // The overlays' reports repeat the base's, and sorting drops the repeats; what an
+    // overlay adds is shown, and counted by --strict.
+    for overlay_report in tree.reports {
+        report.append(overlay_report);
     }
     for note in &tree.notes {
-        eprintln!("note: {note}");
+        report.info_project("", note.as_str());
     }
     for (file, variable) in &tree.secret_values {
         // The value is in this process's environment, but writing it would copy a secret
         // into the output tree; the user puts it there (and keeps it out of git).
-        eprintln!(
-            "warning: the Secret value from the variable {variable} is not written; put it in \
-             {} (not in git) before `kubectl kustomize`",
+        let message = format!(
+            "the Secret value from the variable {variable} is not written; put it in {} (not \
+             in git) before `kubectl kustomize`",
             dir.join(file).display()
         );
+        report.warn_project("", message, None);
     }
+    report.sort();
     if dry_run {
         if show_tree_diff(dir, &tree.files)? {
             return Err(Failure::Changed);
         }
-        return strict_check(strict, tree.warnings());
+        return strict_check(strict, report);
     }
     // A run that fails leaves DIR as it was, a --strict failure included.
-    strict_check(strict, tree.warnings())?;
+    strict_check(strict, report)?;
     output_dir::write_directory(dir, &tree.files).map_err(Failure::Io)
 }
 
 /// `--strict` fails the run when the report has warnings.
-fn strict_check(strict: bool, warnings: usize) -> Result<(), Failure> {
-    if strict && warnings > 0 {
-        Err(Failure::Strict(warnings))
-    } else {
-        Ok(())
+fn strict_check(strict: bool, report: &Report) -> Result<(), Failure> {
+    match report.warnings() {
+        warnings if strict && warnings > 0 => Err(Failure::Strict(warnings)),
+        _ => Ok(()),
     }
 }
 
@@ -526,23 +576,26 @@ fn keep_literal_env_files_only(
     notes
 }
 
-/// Loads and translates a project: everything `convert` and `diff` share.
+/// Loads and translates a project: everything `convert` and `diff` share. The loader's
+/// warnings go into `report`.
 fn translate_project(
     input: &InputArgs,
     options: &translate::Options,
+    report: &mut Report,
     leftovers: &mut Leftovers,
 ) -> Result<translate::Translation, Failure> {
-    translate_with_files(input, options, leftovers).map(|(_, translation)| translation)
+    translate_with_files(input, options, report, leftovers).map(|(_, translation)| translation)
 }
 
 /// Like [`translate_project`], also giving the compose files that made the project.
 fn translate_with_files(
     input: &InputArgs,
     options: &translate::Options,
+    report: &mut Report,
     leftovers: &mut Leftovers,
 ) -> Result<(Vec<PathBuf>, translate::Translation), Failure> {
     let mut loaded = compose::load_project(&load_options(input)?).map_err(Failure::Input)?;
-    print_diagnostics(&loaded.warnings);
+    add_loader_warnings(report, &loaded.warnings);
     let translation =
         crate::convert::translate_loaded(&mut loaded, options).map_err(Failure::Input)?;
     let files = std::mem::take(&mut loaded.files);
@@ -557,12 +610,32 @@ fn emit_format(format: Format) -> emit::Format {
     }
 }
 
-fn print_report(report: &translate::Report, format: ReportFormat) {
+/// The loader's warnings (unset variables, an obsolete `version`) are report entries: they
+/// are shown with the rest and `--strict` counts them.
+fn add_loader_warnings(report: &mut Report, warnings: &[Diagnostic]) {
+    for warning in warnings {
+        report.push_diagnostic(warning);
+    }
+}
+
+/// Writes everything a command has to say on stderr: the report and, if it failed, the
+/// errors. In JSON that is one document whatever happened, the errors being entries of
+/// level `error`; in text the errors follow the report, each with its source line.
+fn print_outcome(mut report: Report, errors: &[Diagnostic], format: ReportFormat) {
+    report.sort();
     // Buffered: the text form is written a few words at a time, and stderr is unbuffered.
     let mut stderr = std::io::BufWriter::with_capacity(1 << 16, std::io::stderr().lock());
     let written = match format {
-        ReportFormat::Text => report.write_text(&mut stderr),
-        ReportFormat::Json => report.write_json(&mut stderr),
+        ReportFormat::Text => report
+            .write_text(&mut stderr)
+            .and_then(|()| write_diagnostics(&mut stderr, errors)),
+        ReportFormat::Json => {
+            // In the order found: the first error is often the cause of the next.
+            for error in errors {
+                report.push_diagnostic(error);
+            }
+            report.write_json(&mut stderr)
+        }
     };
     // As with `eprint!`, a closed stderr does not stop the command.
     let _ = written.and_then(|()| stderr.flush());
@@ -624,17 +697,17 @@ fn write_stdout(text: &str) -> Result<(), Failure> {
     }
 }
 
-/// Prints diagnostics to stderr, each with its source line when the file can be read.
-fn print_diagnostics(diagnostics: &[Diagnostic]) {
-    let mut stderr = std::io::stderr().lock();
+/// Writes diagnostics, each with its source line when the file can be read.
+fn write_diagnostics(out: &mut impl Write, diagnostics: &[Diagnostic]) -> std::io::Result<()> {
     for diagnostic in diagnostics {
         let source = diagnostic
             .file
             .as_ref()
             .filter(|_| diagnostic.line > 0)
             .and_then(|f| std::fs::read_to_string(f).ok());
-        let _ = writeln!(stderr, "{}", diagnostic.render(source.as_deref()));
+        writeln!(out, "{}", diagnostic.render(source.as_deref()))?;
     }
+    Ok(())
 }
 
 #[cfg(test)]

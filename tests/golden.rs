@@ -157,3 +157,92 @@ fn cli_golden_cases() {
 fn convert_golden_cases() {
     check_area("convert");
 }
+
+/// The cases run with `--report json`, from both areas.
+fn json_report_cases() -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = ["cli", "convert"]
+        .into_iter()
+        .flat_map(cases)
+        .filter(|dir| {
+            let cmd = fs::read_to_string(dir.join("cmd")).unwrap_or_default();
+            let args: Vec<&str> = cmd.lines().map(str::trim).collect();
+            args.windows(2).any(|w| w == ["--report", "json"]) || args.contains(&"--report=json")
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+/// With `--report json`, stderr is exactly one JSON document, whatever the outcome: a run
+/// that fails says why in an entry of level "error".
+#[test]
+fn json_report_is_one_document() {
+    let all = json_report_cases();
+    assert!(all.len() >= 5, "only {} cases use --report json", all.len());
+    for dir in all {
+        let outcome = run_case(&dir);
+        let report: serde_json::Value = serde_json::from_str(&outcome.stderr)
+            .unwrap_or_else(|e| panic!("{}: stderr is not one JSON document: {e}", dir.display()));
+        let entries = report["entries"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{}: no `entries` array", dir.display()));
+        let levels: Vec<&str> = entries
+            .iter()
+            .map(|e| e["level"].as_str().unwrap())
+            .collect();
+        for level in &levels {
+            assert!(
+                ["info", "warning", "error"].contains(level),
+                "{}",
+                dir.display()
+            );
+        }
+        let diff_changed = outcome.code == "1\n"
+            && fs::read_to_string(dir.join("cmd"))
+                .unwrap()
+                .starts_with("diff");
+        assert_eq!(
+            levels.contains(&"error"),
+            outcome.code != "0\n" && !diff_changed,
+            "{}: an error entry exactly when the run fails (exit {})",
+            dir.display(),
+            outcome.code.trim()
+        );
+    }
+}
+
+/// The loader's warnings are entries with their place in the file, and `--strict` counts
+/// them with the conversion's own warnings.
+#[test]
+fn strict_counts_the_loader_warnings() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/convert/report-json-loader-warnings-strict");
+    let outcome = run_case(&dir);
+    assert_eq!(outcome.code, "1\n");
+    let report: serde_json::Value = serde_json::from_str(&outcome.stderr).unwrap();
+    let entries = report["entries"].as_array().unwrap();
+    let find = |text: &str| {
+        entries
+            .iter()
+            .find(|e| e["message"].as_str().unwrap().contains(text))
+            .unwrap_or_else(|| panic!("no entry saying {text:?}"))
+    };
+    let unset = find("\"NGINX_TAG\" variable is not set");
+    assert_eq!(unset["level"], "warning");
+    assert_eq!(unset["file"], "$CASE/compose.yaml");
+    assert_eq!(
+        (unset["line"].as_u64(), unset["column"].as_u64()),
+        (Some(6), Some(12))
+    );
+    let version = find("`version` is obsolete");
+    assert_eq!(version["key"], "version");
+    assert_eq!(version["line"].as_u64(), Some(3));
+    let warnings = entries.iter().filter(|e| e["level"] == "warning").count();
+    assert_eq!(
+        warnings, 3,
+        "two from the loader, ulimits from the conversion"
+    );
+    let strict = find("--strict");
+    assert_eq!(strict["level"], "error");
+    assert_eq!(strict["message"], "--strict: the report has 3 warning(s)");
+}

@@ -472,10 +472,8 @@ pub fn report_unmapped(cx: &mut Context<'_>, name: &str, service: &Service, mapp
     for row in rows {
         match (row.level, row.hint) {
             (Level::Info, _) => cx.report.info(name, row.key, row.reason),
-            (Level::Warning, None) => cx.report.warn(name, row.key, row.reason),
-            (Level::Warning, Some(hint)) => {
-                cx.report.warn_with_hint(name, row.key, row.reason, hint)
-            }
+            (_, None) => cx.report.warn(name, row.key, row.reason),
+            (_, Some(hint)) => cx.report.warn_with_hint(name, row.key, row.reason, hint),
         }
     }
     for key in service.extensions.0.keys() {

@@ -1,8 +1,15 @@
 //! The conversion report: one entry for every compose key that was not carried over as it
 //! was, with the reason and, where one exists, what would express it. Nothing of the input
 //! is dropped without an entry here.
+//!
+//! The same document is what a command prints on stderr: the loader's warnings (unset
+//! variables, an obsolete `version`) join it as entries with their file and position, and a
+//! failed run adds its errors, so `--report json` is one JSON document whatever happens.
 
 use serde::Serialize;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::value::PathSegment;
 
 /// How much an entry matters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -13,6 +20,8 @@ pub enum Level {
     Info,
     /// Something of the input is not carried over, or not exactly; `--strict` fails on it.
     Warning,
+    /// The run failed: the input has an error, or a file could not be read or written.
+    Error,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -21,8 +30,16 @@ pub struct Entry {
     /// The service the entry is about; none for project-level keys.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
-    /// The compose key path, e.g. `services.web.ulimits`.
+    /// The compose key path, e.g. `services.web.ulimits`; empty when the entry is about a
+    /// whole file or the run.
     pub key: String,
+    /// The compose file and the 1-based position in it, where known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
     /// What happened and why.
     pub message: String,
     /// What would express it (an `x-kubernetes` field, a compose change), if anything.
@@ -48,9 +65,42 @@ impl Report {
             level,
             service: service.map(String::from),
             key,
+            file: None,
+            line: None,
+            column: None,
             message,
             hint,
         });
+    }
+
+    /// A diagnostic of the run (a loader warning, an error) as an entry, with its file,
+    /// position and key path; an entry under `services.<name>` is about that service.
+    pub fn push_diagnostic(&mut self, diagnostic: &Diagnostic) {
+        let service = match diagnostic.path.0.as_slice() {
+            [PathSegment::Key(top), PathSegment::Key(name), ..] if top == "services" => {
+                Some(name.clone())
+            }
+            _ => None,
+        };
+        let known = |n: u32| (n > 0).then_some(n);
+        self.entries.push(Entry {
+            level: match diagnostic.severity {
+                Severity::Warning => Level::Warning,
+                Severity::Error => Level::Error,
+            },
+            service,
+            key: diagnostic.path.to_string(),
+            file: diagnostic.file.as_ref().map(|f| f.display().to_string()),
+            line: known(diagnostic.line),
+            column: known(diagnostic.line).and(known(diagnostic.column)),
+            message: diagnostic.message.clone(),
+            hint: None,
+        });
+    }
+
+    /// Adds another report's entries (an overlay's, the translation's to the loader's).
+    pub fn append(&mut self, other: Report) {
+        self.entries.extend(other.entries);
     }
 
     /// A service key that is not carried over (or not exactly).
@@ -109,12 +159,21 @@ impl Report {
             .count()
     }
 
-    /// Sorts entries by service, then key, so the report reads grouped and is stable.
+    pub fn errors(&self) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| e.level == Level::Error)
+            .count()
+    }
+
+    /// Sorts entries by service, then key, so the report reads grouped and is stable; the
+    /// loader's entries, which have a place in a file, come first, in the file's order.
     pub fn sort(&mut self) {
-        self.entries.sort_by(|a, b| {
-            (&a.service, &a.key, a.level, &a.message)
-                .cmp(&(&b.service, &b.key, b.level, &b.message))
-        });
+        fn order(e: &Entry) -> impl Ord + '_ {
+            let position = (e.file.is_none(), &e.file, e.line, e.column);
+            (&e.service, position, &e.key, e.level, &e.message)
+        }
+        self.entries.sort_by(|a, b| order(a).cmp(&order(b)));
         self.entries.dedup();
     }
 
@@ -141,10 +200,20 @@ impl Report {
             let level = match entry.level {
                 Level::Info => "info",
                 Level::Warning => "warning",
+                Level::Error => "error",
             };
-            for part in ["  ", level, ": ", &entry.key, ": ", &entry.message] {
-                out.write_all(part.as_bytes())?;
+            write!(out, "  {level}: ")?;
+            if let Some(file) = &entry.file {
+                match (entry.line, entry.column) {
+                    (Some(line), Some(column)) => write!(out, "{file}:{line}:{column}: ")?,
+                    (Some(line), None) => write!(out, "{file}:{line}: ")?,
+                    _ => write!(out, "{file}: ")?,
+                }
             }
+            if !entry.key.is_empty() {
+                write!(out, "{}: ", entry.key)?;
+            }
+            out.write_all(entry.message.as_bytes())?;
             if let Some(hint) = &entry.hint {
                 write!(out, " ({hint})")?;
             }
@@ -152,8 +221,12 @@ impl Report {
         }
         if !self.entries.is_empty() {
             let warnings = self.warnings();
-            let notes = self.entries.len() - warnings;
+            let errors = self.errors();
+            let notes = self.entries.len() - warnings - errors;
             let plural = |n: usize| if n == 1 { "" } else { "s" };
+            if errors > 0 {
+                write!(out, "{errors} error{}, ", plural(errors))?;
+            }
             writeln!(
                 out,
                 "{warnings} warning{}, {notes} note{}",
@@ -193,6 +266,34 @@ mod tests {
              service db:\n  info: services.db.ports: port 3306 inferred from the image mysql\n\
              service web:\n  warning: services.web.ulimits: not supported by Kubernetes (set limits in the image)\n\
              2 warnings, 1 note\n"
+        );
+    }
+
+    #[test]
+    fn diagnostics_keep_their_place_and_service() {
+        use crate::value::KeyPath;
+        let mut report = Report::default();
+        let image = KeyPath::root().key("services").key("web").key("image");
+        report.push_diagnostic(
+            &Diagnostic::warning("the \"TAG\" variable is not set")
+                .in_file(std::path::Path::new("compose.yaml"))
+                .at_path(image)
+                .at_position(3, 12),
+        );
+        report.push_diagnostic(&Diagnostic::error("cannot write out"));
+        report.sort();
+        // Project-level entries come first.
+        let [error, web] = &report.entries[..] else {
+            panic!("two entries expected: {:?}", report.entries)
+        };
+        assert_eq!((error.level, error.line), (Level::Error, None));
+        assert_eq!(web.service.as_deref(), Some("web"));
+        assert_eq!((web.line, web.column), (Some(3), Some(12)));
+        assert_eq!(
+            report.to_text(),
+            "project:\n  error: cannot write out\n\
+             service web:\n  warning: compose.yaml:3:12: services.web.image: the \"TAG\" variable is not set\n\
+             1 error, 1 warning, 0 notes\n"
         );
     }
 }
