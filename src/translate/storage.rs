@@ -17,6 +17,7 @@ use super::names::{dns_label, joined, labels, project_labels, unique, MAX_NAME};
 use super::{Context, PodParts};
 use crate::compose::host_files::HostFile;
 use crate::compose::model::{ByteSize, MountKind, Service, ServiceVolume, Volume};
+use crate::extension::{VolumeExtension, WorkloadKind};
 use crate::manifest::Manifest;
 
 /// The size of a claim: Compose volumes have none.
@@ -47,13 +48,36 @@ pub fn claims(cx: &mut Context<'_>) -> Vec<Manifest> {
             );
             continue;
         }
-        let access = access_mode(cx, key);
-        let note = claim_note(cx, key, access, &users);
+        let settings = ClaimSettings::of_volume(cx, key);
+        let becomes =
+            match claim_template_of(cx, &users) {
+                Some(set) => {
+                    format!(
+                "becomes a volumeClaimTemplate of the StatefulSet `{}`: each of its pods gets \
+                 its own claim `{}-{}-<ordinal>`{}",
+                dns_label(set),
+                dns_label(key),
+                dns_label(set),
+                if cx.input.project.services.get(set).is_some_and(runs_several_pods) {
+                    ", where Compose's replicas share one volume"
+                } else {
+                    ""
+                }
+            )
+                }
+                None => format!("becomes the PersistentVolumeClaim `{}`", dns_label(key)),
+            };
+        let note = format!(
+            "{becomes}: {}; unlike a new Docker volume it starts empty, without the image's \
+             files at the mount path{}",
+            settings.describe(),
+            settings.sharing_note(&users),
+        );
         cx.report.info_project(&format!("volumes.{key}"), note);
         manifests.push(Manifest::PersistentVolumeClaim(Box::new(claim(
             cx.project_name(),
-            key,
-            access,
+            &dns_label(key),
+            &settings,
         ))));
     }
     manifests
@@ -98,20 +122,10 @@ pub enum AccessMode {
     ReadWriteMany,
 }
 
-impl AccessMode {
-    fn as_str(self) -> &'static str {
-        match self {
-            AccessMode::ReadWriteOnce => "ReadWriteOnce",
-            AccessMode::ReadWriteMany => "ReadWriteMany",
-        }
-    }
-}
-
-/// ReadWriteMany when several pods share the volume: several services (unless they run in
-/// one pod), or one service with several replicas (Compose shares a volume between all of
-/// them).
-fn access_mode(cx: &Context<'_>, key: &str) -> AccessMode {
-    let pods = cx.index.mounting_pods(key);
+/// ReadWriteMany when several pods share the storage: several services (unless they run
+/// in one pod), or one service with several replicas (Compose shares a volume between all
+/// of them).
+fn access_mode(cx: &Context<'_>, pods: &[&str]) -> AccessMode {
     let several_pods = pods.len() > 1
         || pods
             .iter()
@@ -124,67 +138,146 @@ fn access_mode(cx: &Context<'_>, key: &str) -> AccessMode {
     }
 }
 
+/// The StatefulSet whose claim template the claim becomes: the claim of a volume that only
+/// one StatefulSet mounts (see `kinds::claims_to_templates`).
+fn claim_template_of<'n>(cx: &Context<'_>, pods: &[&'n str]) -> Option<&'n str> {
+    match pods {
+        [only] if cx.workload_kind(only) == WorkloadKind::Statefulset => Some(only),
+        _ => None,
+    }
+}
+
 fn runs_several_pods(service: &Service) -> bool {
     let deploy = service.deploy.as_ref();
     let replicas = deploy.and_then(|d| d.replicas).or(service.scale);
     replicas.is_some_and(|r| r > 1) || deploy.and_then(|d| d.mode.as_deref()) == Some("global")
 }
 
-fn claim_note(cx: &Context<'_>, key: &str, access: AccessMode, users: &[&str]) -> String {
-    let shared = match (access, users) {
-        (AccessMode::ReadWriteOnce, _) => String::new(),
-        (AccessMode::ReadWriteMany, [only]) => {
-            format!("; ReadWriteMany because {only} runs several pods{RWX_NEEDS}",)
+/// What a claim asks for: the volume's `x-kubernetes`, else the top level's, else the
+/// defaults (1Gi, the cluster's default class, an access mode from who mounts it). One
+/// home for both the claim and its report line, so the two cannot disagree, and the claim
+/// carries it wherever it goes (a StatefulSet's volumeClaimTemplates copy it).
+struct ClaimSettings {
+    size: String,
+    size_from_extension: bool,
+    class: Option<String>,
+    access_modes: Vec<&'static str>,
+    /// The access mode follows from who mounts the claim (none set in `x-kubernetes`).
+    computed_access: Option<AccessMode>,
+}
+
+impl ClaimSettings {
+    /// The settings of the claim of the named volume `key`.
+    fn of_volume(cx: &Context<'_>, key: &str) -> Self {
+        let volume = cx.input.extensions.volumes.get(key);
+        let pods = cx.index.mounting_pods(key);
+        // A claim template gives each pod of the StatefulSet a claim of its own.
+        let sharing = if claim_template_of(cx, pods).is_some() {
+            &[]
+        } else {
+            pods
+        };
+        Self::new(cx, volume, sharing)
+    }
+
+    fn new(cx: &Context<'_>, volume: Option<&VolumeExtension>, pods: &[&str]) -> Self {
+        let defaults = &cx.input.extensions.project;
+        let size = volume
+            .and_then(|v| v.size.clone())
+            .or(defaults.volume_size.clone());
+        let class = volume
+            .and_then(|v| v.storage_class.clone())
+            .or(defaults.storage_class.clone());
+        let asked: Vec<&'static str> = volume
+            .map(|v| v.access_modes.iter().map(|m| m.as_str()).collect())
+            .unwrap_or_default();
+        let (access_modes, computed_access) = if asked.is_empty() {
+            let mode = access_mode(cx, pods);
+            (vec![mode.as_str()], Some(mode))
+        } else {
+            (asked, None)
+        };
+        ClaimSettings {
+            size_from_extension: size.is_some(),
+            size: size.unwrap_or_else(|| DEFAULT_CLAIM_SIZE.to_string()),
+            class,
+            access_modes,
+            computed_access,
         }
-        (AccessMode::ReadWriteMany, _) => format!(
-            "; ReadWriteMany because {} mount it{RWX_NEEDS}",
-            users.join(", ")
-        ),
-    };
-    // x-kubernetes (on the volume, else at the top level) may set what Compose cannot.
-    let extensions = cx.input.extensions;
-    let volume = extensions.volumes.get(key);
-    let size = match volume
-        .and_then(|v| v.size.as_deref())
-        .or(extensions.project.volume_size.as_deref())
-    {
-        Some(size) => format!("{size} (from x-kubernetes)"),
-        None => format!("{DEFAULT_CLAIM_SIZE} (Compose volumes have no size)"),
-    };
-    let class = match volume
-        .and_then(|v| v.storage_class.as_deref())
-        .or(extensions.project.storage_class.as_deref())
-    {
-        Some(class) => format!("storage class `{class}`"),
-        None => "default storage class".to_string(),
-    };
-    format!(
-        "becomes the PersistentVolumeClaim `{}`: {size}, {class}; unlike a new Docker volume \
-         it starts empty, without the image's files at the mount path{shared}",
-        dns_label(key)
-    )
+    }
+
+    /// Only one pod at a time can mount the claim. Most storage classes give RWO, so a
+    /// claim whose access is not known is taken to be exclusive.
+    fn exclusive(&self) -> bool {
+        !self
+            .access_modes
+            .iter()
+            .any(|m| *m == "ReadWriteMany" || *m == "ReadOnlyMany")
+    }
+
+    /// `5Gi (from x-kubernetes), storage class `fast``, for report lines.
+    fn describe(&self) -> String {
+        let size = if self.size_from_extension {
+            format!("{} (from x-kubernetes)", self.size)
+        } else {
+            format!("{} (Compose volumes have no size)", self.size)
+        };
+        let class = match &self.class {
+            Some(class) => format!("storage class `{class}`"),
+            None => "default storage class".to_string(),
+        };
+        let access = match self.computed_access {
+            Some(_) => String::new(),
+            None => format!(", {} (from x-kubernetes)", self.access_modes.join(", ")),
+        };
+        format!("{size}, {class}{access}")
+    }
+
+    /// Why the claim is ReadWriteMany, when it is because several pods share it.
+    fn sharing_note(&self, users: &[&str]) -> String {
+        match (self.computed_access, users) {
+            (Some(AccessMode::ReadWriteMany), [only]) => {
+                format!("; ReadWriteMany because {only} runs several pods{RWX_NEEDS}")
+            }
+            (Some(AccessMode::ReadWriteMany), _) => format!(
+                "; ReadWriteMany because {} mount it{RWX_NEEDS}",
+                users.join(", ")
+            ),
+            _ => String::new(),
+        }
+    }
+}
+
+impl AccessMode {
+    fn as_str(self) -> &'static str {
+        match self {
+            AccessMode::ReadWriteOnce => "ReadWriteOnce",
+            AccessMode::ReadWriteMany => "ReadWriteMany",
+        }
+    }
 }
 
 const RWX_NEEDS: &str =
     ", which needs a storage class that supports it (NFS, CephFS, a cloud file share)";
 
-fn claim(project: &str, key: &str, access: AccessMode) -> PersistentVolumeClaim {
+fn claim(project: &str, name: &str, settings: &ClaimSettings) -> PersistentVolumeClaim {
     PersistentVolumeClaim {
         metadata: ObjectMeta {
-            name: Some(dns_label(key)),
+            name: Some(name.to_string()),
             labels: Some(project_labels(project)),
             ..Default::default()
         },
         spec: Some(PersistentVolumeClaimSpec {
-            access_modes: Some(vec![access.as_str().to_string()]),
+            access_modes: Some(
+                settings
+                    .access_modes
+                    .iter()
+                    .map(|m| m.to_string())
+                    .collect(),
+            ),
+            storage_class_name: settings.class.clone(),
             resources: Some(VolumeResourceRequirements {
-                requests: Some(
-                    [(
-                        "storage".to_string(),
-                        Quantity(DEFAULT_CLAIM_SIZE.to_string()),
-                    )]
-                    .into(),
-                ),
+                requests: Some([("storage".to_string(), Quantity(settings.size.clone()))].into()),
                 ..Default::default()
             }),
             ..Default::default()
@@ -270,8 +363,9 @@ fn attach_volume(
         return;
     };
     let claim_name = claim_name(source, definition);
+    // An external claim's access mode is unknown; most storage classes give RWO.
     let exclusive =
-        definition.external.is_external || access_mode(cx, source) == AccessMode::ReadWriteOnce;
+        definition.external.is_external || ClaimSettings::of_volume(cx, source).exclusive();
     let volume = PodVolume {
         name: claim_name.clone(),
         persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
@@ -283,7 +377,6 @@ fn attach_volume(
     let mut container_mount = volume_mount(mount);
     container_mount.sub_path = mount.volume.as_ref().and_then(|v| v.subpath.clone());
     if mount_volume(cx, service, key, parts, volume, container_mount) && exclusive {
-        // An external claim's access mode is unknown; most storage classes give RWO.
         parts.mounts_exclusive_claim = true;
     }
 }
