@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use k8s_openapi::api::core::v1::{
-    ConfigMapVolumeSource, EmptyDirVolumeSource, KeyToPath, PersistentVolumeClaim,
-    PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, Volume as PodVolume, VolumeMount,
-    VolumeResourceRequirements,
+    ConfigMapVolumeSource, EmptyDirVolumeSource, HostPathVolumeSource, KeyToPath,
+    PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource,
+    Volume as PodVolume, VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -101,7 +101,8 @@ fn bind_claims(cx: &mut Context<'_>) -> Vec<Manifest> {
         {
             let source = mount.source.as_deref().unwrap_or_default();
             let found = cx.input.host_files.get(Path::new(source));
-            if !matches!(bind_plan(source, found), BindPlan::Claim { .. }) {
+            let is_claim = matches!(bind_plan(source, found), BindPlan::Claim { .. });
+            if !is_claim || from_node(cx, service, mount) {
                 continue;
             }
             let claim = claims.entry(source.to_string()).or_insert_with(|| {
@@ -559,14 +560,22 @@ fn attach_bind(
     parts: &mut PodParts,
 ) -> Option<Manifest> {
     let source = mount.source.as_deref().unwrap_or_default();
+    if from_node(cx, service, mount) {
+        attach_host_path(cx, service, key, mount, parts);
+        return None;
+    }
     let found = cx.input.host_files.get(Path::new(source));
     match bind_plan(source, found) {
         BindPlan::HostOnly(reason) => {
-            cx.report.warn(
+            cx.report.warn_with_hint(
                 service,
                 key,
                 format!(
                     "{source} is {reason}; nothing is mounted at {}",
+                    mount.target
+                ),
+                format!(
+                    "to mount the node's {source} instead, list {} in x-kubernetes.hostPaths",
                     mount.target
                 ),
             );
@@ -592,6 +601,45 @@ fn attach_bind(
             attach_bind_copy(cx, service, key, mount, is_file, &files, parts)
         }
     }
+}
+
+/// The bind mount is one `x-kubernetes.hostPaths` asks to mount from the node.
+fn from_node(cx: &Context<'_>, service: &str, mount: &ServiceVolume) -> bool {
+    let extension = cx.input.extensions.service(service);
+    extension.host_paths.contains(&mount.target)
+}
+
+/// Mounts the node's file or directory at the bind mount's source path, as
+/// `x-kubernetes.hostPaths` asks.
+fn attach_host_path(
+    cx: &mut Context<'_>,
+    service: &str,
+    key: &str,
+    mount: &ServiceVolume,
+    parts: &mut PodParts,
+) {
+    let source = mount.source.as_deref().unwrap_or_default();
+    let volume = PodVolume {
+        name: joined(&["host", path_part(&mount.target)]),
+        host_path: Some(HostPathVolumeSource {
+            path: source.to_string(),
+            type_: None,
+        }),
+        ..Default::default()
+    };
+    if !mount_volume(cx, service, key, parts, volume, volume_mount(mount)) {
+        return;
+    }
+    cx.report.info(
+        service,
+        key,
+        format!(
+            "the node's {source} is mounted at {} (hostPath, as x-kubernetes.hostPaths asks): \
+             the pod sees the files of the node it runs on, not the Compose host's, and the \
+             namespace's Pod Security level must allow hostPath volumes (baseline does not)",
+            mount.target
+        ),
+    );
 }
 
 /// Mounts the claim of a data directory (made by [`bind_claims`]).
@@ -844,7 +892,7 @@ fn host_only_path(source: &str) -> Option<&'static str> {
         return Some(
             "the host's root file system: a pod sees none of the Compose host's files, and \
              a node's are not the pod's to read; host monitoring (node-exporter, cAdvisor) \
-             runs as a DaemonSet with hostPath volumes, which are not generated",
+             runs as a DaemonSet with hostPath volumes",
         );
     }
     if under("/dev") {
@@ -855,8 +903,8 @@ fn host_only_path(source: &str) -> Option<&'static str> {
     }
     if under("/proc") || under("/sys") {
         return Some(
-            "the host kernel's interface: the pod sees its own; a node's needs a DaemonSet \
-             with hostPath volumes, which are not generated",
+            "the host kernel's interface: the pod sees its own; a node's needs hostPath \
+             volumes, usually in a DaemonSet",
         );
     }
     if source == "/run" || source == "/var/run" {
