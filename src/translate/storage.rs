@@ -1070,7 +1070,8 @@ pub(super) fn quantity(bytes: i64) -> Quantity {
 
 /// Mounts `volume` at `mount.mount_path`, unless something is mounted there already (then
 /// reports it and returns false). The pod gets the volume under a unique name built from
-/// `volume.name`, or reuses a volume of the same source mounted before.
+/// `volume.name`, or reuses a volume of the same source mounted before (a claim, a
+/// ConfigMap, a host path; never an emptyDir).
 pub(super) fn mount_volume(
     cx: &mut Context<'_>,
     service: &str,
@@ -1094,14 +1095,17 @@ pub(super) fn mount_volume(
         );
         return false;
     }
+    // An emptyDir is its own storage: two tmpfs paths, or two anonymous volumes, that
+    // look alike must not share one.
     let same_source = |existing: &PodVolume| {
-        PodVolume {
-            name: String::new(),
-            ..existing.clone()
-        } == PodVolume {
-            name: String::new(),
-            ..volume.clone()
-        }
+        volume.empty_dir.is_none()
+            && PodVolume {
+                name: String::new(),
+                ..existing.clone()
+            } == PodVolume {
+                name: String::new(),
+                ..volume.clone()
+            }
     };
     mount.name = match parts.volumes.iter().find(|v| same_source(v)) {
         Some(existing) => existing.name.clone(),
@@ -1379,6 +1383,26 @@ mod tests {
                 "exclusive": false
             })
         );
+    }
+
+    #[test]
+    fn each_memory_path_and_anonymous_volume_is_its_own_empty_dir() {
+        let project = json!({"services": {"web": {
+            "image": "x",
+            "tmpfs": ["/run", "/var/cache/app"],
+            "volumes": ["/data", "/logs"]
+        }}});
+        let side = pod_side(project, HostFiles::new());
+        assert_eq!(
+            side["mounts"],
+            json!([
+                {"name": "anonymous-data", "mountPath": "/data"},
+                {"name": "anonymous-logs", "mountPath": "/logs"},
+                {"name": "tmpfs-run", "mountPath": "/run"},
+                {"name": "tmpfs-var-cache-app", "mountPath": "/var/cache/app"}
+            ])
+        );
+        assert_eq!(side["volumes"].as_array().map(Vec::len), Some(4));
     }
 
     #[test]
