@@ -1,6 +1,8 @@
-//! Volumes: named volumes as PersistentVolumeClaims, bind mounts of small host files as
-//! ConfigMaps, tmpfs and shm_size as memory emptyDirs. Also the pod-volume bookkeeping that
-//! `config` shares: unique volume names and one mount per container path.
+//! Volumes: named volumes as PersistentVolumeClaims; bind mounts of small config files as
+//! ConfigMaps (modes kept), of data directories as claims, of host paths as nothing (or a
+//! hostPath where `x-kubernetes.hostPaths` asks); tmpfs and shm_size as memory emptyDirs.
+//! Also the pod-volume bookkeeping that `config` shares: unique volume names and one mount
+//! per container path.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
