@@ -1,6 +1,6 @@
 //! The host files a conversion needs to look at: bind-mount sources (a file or a small
-//! directory can become a ConfigMap) and the files behind top-level `configs` and
-//! `secrets`. They are read here, in the load stage, so that translation stays pure.
+//! directory can become a ConfigMap, with the files' permission bits; anything else is a
+//! data directory or a host path) and the files behind top-level `configs` and `secrets`. They are read here, in the load stage, so that translation stays pure.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -19,17 +19,37 @@ pub const MAX_DIRECTORY_ENTRIES: usize = 32;
 /// What was found at a host path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostFile {
-    /// A regular file and its bytes.
-    File(Vec<u8>),
-    /// A directory of regular files (not nested), names and bytes, sorted by name.
-    Directory(Vec<(String, Vec<u8>)>),
+    /// A regular file of at most [`MAX_BYTES`].
+    File(FileContent),
+    /// A directory of regular files (not nested), within the limits of a ConfigMap, sorted
+    /// by name.
+    Directory(Vec<(String, FileContent)>),
+    /// A directory beyond what a ConfigMap holds (subdirectories, special files, too many
+    /// entries or bytes); the reason says which.
+    LargeDirectory(String),
     /// Nothing at that path.
     Missing,
-    /// Too big to carry in a ConfigMap or Secret (or a directory with subdirectories or
-    /// too many entries); the reason says which.
+    /// A regular file too big to carry in a ConfigMap or Secret; the reason says how big.
     TooLarge(String),
     /// A socket, a device, or a file that could not be read; the reason says which.
     Unusable(String),
+}
+
+/// A regular file's bytes and permission bits (`0o755`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileContent {
+    pub bytes: Vec<u8>,
+    pub mode: u32,
+}
+
+impl FileContent {
+    /// A file with the permissions most files have (`rw-r--r--`).
+    pub fn new(bytes: impl Into<Vec<u8>>) -> Self {
+        FileContent {
+            bytes: bytes.into(),
+            mode: 0o644,
+        }
+    }
 }
 
 /// Host paths (absolute, as the loader resolved them) and what is there.
@@ -109,7 +129,10 @@ fn inspect(path: &Path) -> HostFile {
             ));
         }
         return match fs::read(path) {
-            Ok(bytes) => HostFile::File(bytes),
+            Ok(bytes) => HostFile::File(FileContent {
+                bytes,
+                mode: permission_bits(&metadata),
+            }),
             Err(e) => HostFile::Unusable(e.to_string()),
         };
     }
@@ -131,24 +154,45 @@ fn read_directory(path: &Path) -> HostFile {
             return HostFile::Unusable("a directory entry could not be read".to_string());
         };
         if files.len() >= MAX_DIRECTORY_ENTRIES {
-            return HostFile::TooLarge(format!("more than {MAX_DIRECTORY_ENTRIES} entries"));
+            return HostFile::LargeDirectory(format!("more than {MAX_DIRECTORY_ENTRIES} entries"));
         }
         let Ok(metadata) = entry.metadata() else {
             return HostFile::Unusable("a directory entry could not be read".to_string());
         };
         if !metadata.is_file() {
-            return HostFile::TooLarge("it has subdirectories or special files".to_string());
+            return HostFile::LargeDirectory("it has subdirectories or special files".to_string());
         }
         total += metadata.len();
         if total > MAX_BYTES {
-            return HostFile::TooLarge("over the 1 MiB a ConfigMap holds".to_string());
+            return HostFile::LargeDirectory("over the 1 MiB a ConfigMap holds".to_string());
         }
         let name = entry.file_name().to_string_lossy().into_owned();
         match fs::read(entry.path()) {
-            Ok(bytes) => files.push((name, bytes)),
+            Ok(bytes) => files.push((
+                name,
+                FileContent {
+                    bytes,
+                    mode: permission_bits(&metadata),
+                },
+            )),
             Err(e) => return HostFile::Unusable(e.to_string()),
         }
     }
-    files.sort();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
     HostFile::Directory(files)
+}
+
+/// The permission bits of a file (`rwxrwxrwx`); where the platform has none, those most
+/// files have.
+fn permission_bits(metadata: &fs::Metadata) -> u32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        metadata.permissions().mode() & 0o777
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        0o644
+    }
 }

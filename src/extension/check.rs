@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 
 use super::types::*;
 use super::{kompose, XKubernetes};
-use crate::compose::model::{Condition, Extensions, Project};
+use crate::compose::model::{Condition, Extensions, MountKind, Project};
 use crate::diagnostic::Diagnostic;
 use crate::translate::names::is_qualified_name;
 use crate::value::{KeyPath, Value};
@@ -120,6 +120,19 @@ fn check_service(
     errors: &mut Vec<Diagnostic>,
 ) {
     let service = &project.services[name];
+    for (index, target) in ext.host_paths.iter().enumerate() {
+        let is_bind_target = service
+            .volumes
+            .iter()
+            .any(|m| m.kind == MountKind::Bind && m.target == *target);
+        if !is_bind_target {
+            error(
+                errors,
+                path.key("hostPaths").index(index),
+                format!("{target:?} is not the container path of a bind mount of this service"),
+            );
+        }
+    }
     match (ext.workload, &ext.schedule) {
         (Some(WorkloadKind::Cronjob), None) => error(
             errors,

@@ -93,6 +93,10 @@ pub struct ServiceExtension {
     /// Annotations on the workload.
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
+    /// Container paths of bind mounts to mount from the node instead (hostPath volumes of
+    /// the mounts' source paths), e.g. `/var/run/docker.sock` or a node-exporter's `/host/proc`.
+    #[serde(default)]
+    pub host_paths: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

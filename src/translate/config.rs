@@ -211,8 +211,10 @@ impl<'a> FileSource<'a> {
             return Err("it names no file, variable or content".to_string());
         };
         match input.host_files.get(Path::new(path)) {
-            Some(HostFile::File(bytes)) => Ok(bytes),
-            Some(HostFile::Directory(_)) => Err(format!("{path} is a directory, not a file")),
+            Some(HostFile::File(file)) => Ok(&file.bytes),
+            Some(HostFile::Directory(_) | HostFile::LargeDirectory(_)) => {
+                Err(format!("{path} is a directory, not a file"))
+            }
             Some(HostFile::Missing) | None => Err(format!("the file {path} does not exist")),
             Some(HostFile::TooLarge(reason)) => {
                 Err(format!("the file {path} is too large ({reason})"))

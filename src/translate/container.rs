@@ -22,7 +22,7 @@ pub fn main_container(
     let mut container = Container {
         name: dns_label(name),
         image: Some(image(cx, name, service)),
-        image_pull_policy: Some(pull_policy(cx, name, service).to_string()),
+        image_pull_policy: pull_policy(cx, name, service).map(str::to_string),
         command,
         args,
         env: env(cx, name, service),
@@ -80,33 +80,57 @@ fn image(cx: &mut Context<'_>, name: &str, service: &Service) -> String {
     image
 }
 
-/// `pull_policy` as imagePullPolicy. Compose's default, `missing`, pulls only an image the
-/// node lacks, which is IfNotPresent (Kubernetes' own default would pull `:latest` always).
-fn pull_policy(cx: &mut Context<'_>, name: &str, service: &Service) -> &'static str {
-    let policy = service.pull_policy.as_deref().unwrap_or("missing");
+/// `pull_policy` as imagePullPolicy, or none to leave Kubernetes' default.
+///
+/// - unset: Kubernetes' default (Always for `:latest` or no tag, else IfNotPresent), the
+///   policy a cluster's users expect; Compose's own default, `missing`, only differs for a
+///   moving tag, which a cluster should not pin to whatever a node pulled first.
+/// - `missing`/`if_not_present` written in the file: IfNotPresent; `always`: Always.
+/// - `never`: Compose uses only an image already on the host. A node has none unless it
+///   was preloaded, so Never would fail with ErrImageNeverPull: IfNotPresent (pulled once,
+///   then the node's copy), reported.
+/// - `build`: Compose builds the image before every start; the cluster pulls what was
+///   pushed, with Kubernetes' default policy (a rebuilt `:latest` is pulled again), reported.
+/// - `daily`, `weekly`, `every_<duration>`: no refresh interval in Kubernetes: Always,
+///   which checks the registry at every start, reported.
+fn pull_policy(cx: &mut Context<'_>, name: &str, service: &Service) -> Option<&'static str> {
+    let policy = service.pull_policy.as_deref()?;
     match policy {
-        "always" => "Always",
-        "never" => "Never",
-        "missing" | "if_not_present" => "IfNotPresent",
-        "build" => {
-            cx.report.warn(
+        "always" => Some("Always"),
+        "missing" | "if_not_present" => Some("IfNotPresent"),
+        "never" => {
+            cx.report.warn_with_hint(
                 name,
                 "pull_policy",
-                "`build` has no Kubernetes equivalent: the image must be built and pushed \
-                 before it is deployed; IfNotPresent is used",
+                "`never`: Compose runs only an image already on the host, but a node has none \
+                 unless it was preloaded; IfNotPresent is written (the node pulls it once), \
+                 not Never, which would stop the pod with ErrImageNeverPull",
+                "push the image to a registry the cluster pulls from; for an image preloaded \
+                 on every node, the label `kompose.image-pull-policy: Never` writes Never",
             );
-            "IfNotPresent"
+            Some("IfNotPresent")
+        }
+        "build" => {
+            cx.report.warn_with_hint(
+                name,
+                "pull_policy",
+                "`build`: Compose builds the image before every start, the cluster only pulls \
+                 it; no imagePullPolicy is written, so Kubernetes' default applies (Always \
+                 for `:latest` or no tag, else IfNotPresent)",
+                "build and push the image before each deployment",
+            );
+            None
         }
         refresh => {
             cx.report.warn(
                 name,
                 "pull_policy",
                 format!(
-                    "{refresh:?} has no Kubernetes equivalent: Always is used, which checks \
+                    "{refresh:?} has no Kubernetes equivalent: Always is written, which checks \
                      the registry at every start"
                 ),
             );
-            "Always"
+            Some("Always")
         }
     }
 }

@@ -7,7 +7,7 @@
 //! The values were checked before translation (`crate::extension::check`); here they are
 //! only carried over.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use k8s_openapi::api::autoscaling::v2::{
     CrossVersionObjectReference, HorizontalPodAutoscaler, HorizontalPodAutoscalerSpec, MetricSpec,
@@ -22,7 +22,6 @@ use k8s_openapi::api::networking::v1::{
     IngressServiceBackend, IngressSpec, IngressTLS, ServiceBackendPort,
 };
 use k8s_openapi::api::policy::v1::{PodDisruptionBudget, PodDisruptionBudgetSpec};
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
@@ -463,58 +462,10 @@ fn ingress(
     }))
 }
 
-/// The top-level volume each claim name comes from (the first, should two give one name).
-fn volumes_by_claim_name<'a>(cx: &Context<'a>) -> HashMap<String, &'a str> {
-    let mut by_name = HashMap::new();
-    for key in cx.input.project.volumes.keys() {
-        by_name.entry(dns_label(key)).or_insert(key.as_str());
-    }
-    by_name
-}
-
-/// Project-wide settings: claim sizes, classes and access modes, then the top-level labels
-/// and annotations on every object (and its pod template).
+/// The top-level labels and annotations on every object (and its pod template). Claim
+/// sizes, classes and access modes are set where claims are made (`storage`).
 pub fn finish_project(cx: &Context<'_>, manifests: &mut [Manifest]) {
-    let extensions = cx.input.extensions;
-    let defaults = &extensions.project;
-    let volume_by_claim = volumes_by_claim_name(cx);
-    for manifest in manifests.iter_mut() {
-        let Manifest::PersistentVolumeClaim(claim) = manifest else {
-            continue;
-        };
-        let volume = claim
-            .metadata
-            .name
-            .as_deref()
-            .and_then(|claim_name| volume_by_claim.get(claim_name))
-            .and_then(|key| extensions.volumes.get(*key));
-        let spec = claim.spec.get_or_insert_with(Default::default);
-        let size = volume
-            .and_then(|v| v.size.clone())
-            .or(defaults.volume_size.clone());
-        if let Some(size) = size {
-            spec.resources
-                .get_or_insert_with(Default::default)
-                .requests
-                .get_or_insert_with(BTreeMap::new)
-                .insert("storage".to_string(), Quantity(size));
-        }
-        let class = volume
-            .and_then(|v| v.storage_class.clone())
-            .or(defaults.storage_class.clone());
-        if class.is_some() {
-            spec.storage_class_name = class;
-        }
-        if let Some(volume) = volume.filter(|v| !v.access_modes.is_empty()) {
-            spec.access_modes = Some(
-                volume
-                    .access_modes
-                    .iter()
-                    .map(|m| m.as_str().to_string())
-                    .collect(),
-            );
-        }
-    }
+    let defaults = &cx.input.extensions.project;
     if defaults.labels.is_empty() && defaults.annotations.is_empty() {
         return;
     }

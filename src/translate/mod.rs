@@ -137,6 +137,8 @@ pub struct Context<'a> {
     pub sources: Vec<(&'static str, String, DataSource)>,
     /// Lookups across services, computed once.
     pub index: index::ProjectIndex<'a>,
+    /// The claims of bind-mounted data directories, by host path (made with the claims).
+    pub bind_claims: storage::BindClaims,
 }
 
 impl<'a> Context<'a> {
@@ -148,6 +150,7 @@ impl<'a> Context<'a> {
             config_map_names: names::UniqueNames::default(),
             sources: Vec::new(),
             index: index::ProjectIndex::new(input.project),
+            bind_claims: storage::BindClaims::new(),
         }
     }
 

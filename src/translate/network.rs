@@ -335,6 +335,11 @@ impl PortPlan {
 
     /// No port declared: a well-known image tells it; otherwise say who cannot reach it.
     fn add_undeclared(&mut self, cx: &Context<'_>, name: &str, service: &Service) {
+        if cx.index.pods.is_guest(name) {
+            // A guest has no Service of its own (`shared_pod` says where it runs), and a
+            // port guessed from its image would be a port of the pod it joins.
+            return;
+        }
         let image = service.image.as_deref().unwrap_or_default();
         if let Some((port, known_as)) = well_known_port(image) {
             self.ports.push(PlannedPort {
@@ -357,9 +362,8 @@ impl PortPlan {
             ));
             return;
         }
-        if cx.index.pods.is_guest(name) || guests_have_ports(cx, name) {
-            // A guest has no Service of its own (`shared_pod` says where it runs); an owner
-            // whose guests have ports has a Service from theirs.
+        if guests_have_ports(cx, name) {
+            // An owner whose guests have ports has a Service from theirs.
             return;
         }
         let referrers = references(cx, name);

@@ -10,10 +10,11 @@
 
 use std::collections::{HashMap, HashSet};
 
-use k8s_openapi::api::core::v1::Container;
+use k8s_openapi::api::core::v1::{Container, ContainerPort};
 use serde_json::Value as Json;
 
 use super::container::main_container;
+use super::names::dns_label;
 use super::{extension, keys, network, storage, Context, PodParts};
 use crate::compose::model::{Project, Service};
 use crate::extension::ServiceExtension;
@@ -201,6 +202,7 @@ pub fn guest_container(
     };
     let mut objects = Vec::new();
     network::attach_guest(cx, name, service, &mut parts);
+    drop_ports_the_pod_has(cx, owner, name, pod, &mut parts.ports);
     objects.extend(storage::attach(cx, name, service, &mut parts));
     objects.extend(super::config::attach(cx, name, service, &mut parts));
     let mut container = main_container(cx, name, service, &mut parts);
@@ -234,6 +236,46 @@ pub fn guest_container(
     extension::report_kompose_labels(cx, name);
     keys::report_unmapped(cx, name, service, &[]);
     (container, objects)
+}
+
+/// Leaves out of a guest's container the ports another container of the pod already
+/// declares: the containers share one network, so only one of them listens on a port, and
+/// a pod that declares a port twice is ambiguous to a Service that targets it.
+fn drop_ports_the_pod_has(
+    cx: &mut Context<'_>,
+    owner: &str,
+    name: &str,
+    pod: &PodParts,
+    ports: &mut Vec<ContainerPort>,
+) {
+    let declared_by = |port: &ContainerPort| {
+        let same = |other: &ContainerPort| {
+            other.container_port == port.container_port && other.protocol == port.protocol
+        };
+        if pod.ports.iter().any(same) {
+            return Some(dns_label(owner));
+        }
+        pod.guest_containers
+            .iter()
+            .find(|c| c.ports.iter().flatten().any(same))
+            .map(|c| c.name.clone())
+    };
+    ports.retain(|port| {
+        let Some(other) = declared_by(port) else {
+            return true;
+        };
+        cx.report.info(
+            name,
+            "ports",
+            format!(
+                "container port {}/{} is already declared by the container {other} of the \
+                 pod of {owner}, which shares its network; it is not declared twice",
+                port.container_port,
+                port.protocol.as_deref().unwrap_or("TCP")
+            ),
+        );
+        false
+    });
 }
 
 /// A setting of the pod or the workload, as a value to compare.
@@ -363,6 +405,7 @@ fn report_pod_settings(cx: &mut Context<'_>, owner: &str, name: &str, service: &
     }
     let pod_level = ServiceExtension {
         probes: None,
+        host_paths: Vec::new(),
         ..cx.input.extensions.service(name).clone()
     };
     if pod_level != ServiceExtension::default() {
@@ -370,8 +413,8 @@ fn report_pod_settings(cx: &mut Context<'_>, owner: &str, name: &str, service: &
             name,
             "x-kubernetes",
             format!(
-                "only its probes apply to its container; the rest belongs to the pod, the \
-                 workload or the Service of {owner}"
+                "only its probes and hostPaths apply to its container; the rest belongs to \
+                 the pod, the workload or the Service of {owner}"
             ),
             format!("set them on {owner}"),
         );
@@ -494,5 +537,61 @@ mod tests {
         }
         let names: Vec<&str> = pods.guests("d").iter().map(|(n, _)| *n).collect();
         assert_eq!(names, ["b", "x", "c", "y"]);
+    }
+
+    fn port(number: i32, protocol: &str) -> ContainerPort {
+        ContainerPort {
+            container_port: number,
+            protocol: Some(protocol.to_string()),
+            ..Default::default()
+        }
+    }
+
+    /// The owner `vpn` declares 8080/TCP, its earlier guest `app` 9000/TCP; the guest `web`
+    /// asks for both and for 8080/UDP and 9100/TCP. `parts.ports` ends as what `web` keeps.
+    fn keep_guest_ports(
+        cx: &mut Context<'_>,
+        name: &str,
+        _: &Service,
+        parts: &mut PodParts,
+    ) -> Vec<Manifest> {
+        parts.ports = vec![port(8080, "TCP")];
+        parts.guest_containers = vec![Container {
+            name: "app".to_string(),
+            ports: Some(vec![port(9000, "TCP")]),
+            ..Default::default()
+        }];
+        let mut wanted = vec![
+            port(8080, "TCP"),
+            port(8080, "UDP"),
+            port(9000, "TCP"),
+            port(9100, "TCP"),
+        ];
+        drop_ports_the_pod_has(cx, "vpn", name, parts, &mut wanted);
+        parts.ports = wanted;
+        Vec::new()
+    }
+
+    #[test]
+    fn a_guest_does_not_declare_a_port_of_its_pod_again() {
+        let project = serde_json::json!({"services": {
+            "vpn": {"image": "x"},
+            "web": {"image": "x", "network_mode": "service:vpn"}
+        }});
+        let (parts, _, report) = crate::translate::test_support::attach_one(
+            project,
+            &Default::default(),
+            "web",
+            keep_guest_ports,
+        );
+        assert_eq!(parts.ports, vec![port(8080, "UDP"), port(9100, "TCP")]);
+        assert_eq!(
+            report.to_text(),
+            "service web:\n  info: services.web.ports: container port 8080/TCP is already \
+             declared by the container vpn of the pod of vpn, which shares its network; it is \
+             not declared twice\n  info: services.web.ports: container port 9000/TCP is \
+             already declared by the container app of the pod of vpn, which shares its \
+             network; it is not declared twice\n0 warnings, 2 notes\n"
+        );
     }
 }

@@ -1,13 +1,16 @@
-//! Volumes: named volumes as PersistentVolumeClaims, bind mounts of small host files as
-//! ConfigMaps, tmpfs and shm_size as memory emptyDirs. Also the pod-volume bookkeeping that
-//! `config` shares: unique volume names and one mount per container path.
+//! Volumes: named volumes as PersistentVolumeClaims; bind mounts of small config files as
+//! ConfigMaps (modes kept), of data directories as claims, of host paths as nothing (or a
+//! hostPath where `x-kubernetes.hostPaths` asks); tmpfs and shm_size as memory emptyDirs.
+//! Also the pod-volume bookkeeping that `config` shares: unique volume names and one mount
+//! per container path.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use k8s_openapi::api::core::v1::{
-    ConfigMapVolumeSource, EmptyDirVolumeSource, KeyToPath, PersistentVolumeClaim,
-    PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, Volume as PodVolume, VolumeMount,
-    VolumeResourceRequirements,
+    ConfigMapVolumeSource, EmptyDirVolumeSource, HostPathVolumeSource, KeyToPath,
+    PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource,
+    Volume as PodVolume, VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -15,16 +18,13 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use super::config::{config_key, config_map};
 use super::names::{dns_label, joined, labels, project_labels, unique, MAX_NAME};
 use super::{Context, PodParts};
-use crate::compose::host_files::HostFile;
+use crate::compose::host_files::{FileContent, HostFile};
 use crate::compose::model::{ByteSize, MountKind, Service, ServiceVolume, Volume};
+use crate::extension::{VolumeExtension, WorkloadKind};
 use crate::manifest::Manifest;
 
 /// The size of a claim: Compose volumes have none.
 const DEFAULT_CLAIM_SIZE: &str = "1Gi";
-
-/// Where host paths could be asked for as hostPath volumes, which are not generated.
-const HOST_PATH_HINT: &str =
-    "hostPath volumes are not generated; a future x-kubernetes option will ask for one";
 
 /// One PersistentVolumeClaim per named volume that a service mounts.
 pub fn claims(cx: &mut Context<'_>) -> Vec<Manifest> {
@@ -47,16 +47,104 @@ pub fn claims(cx: &mut Context<'_>) -> Vec<Manifest> {
             );
             continue;
         }
-        let access = access_mode(cx, key);
-        let note = claim_note(cx, key, access, &users);
+        let settings = ClaimSettings::of_volume(cx, key);
+        let becomes =
+            match claim_template_of(cx, &users) {
+                Some(set) => {
+                    format!(
+                "becomes a volumeClaimTemplate of the StatefulSet `{}`: each of its pods gets \
+                 its own claim `{}-{}-<ordinal>`{}",
+                dns_label(set),
+                dns_label(key),
+                dns_label(set),
+                if cx.input.project.services.get(set).is_some_and(runs_several_pods) {
+                    ", where Compose's replicas share one volume"
+                } else {
+                    ""
+                }
+            )
+                }
+                None => format!("becomes the PersistentVolumeClaim `{}`", dns_label(key)),
+            };
+        let note = format!(
+            "{becomes}: {}; unlike a new Docker volume it starts empty, without the image's \
+             files at the mount path{}",
+            settings.describe(),
+            settings.sharing_note(&users),
+        );
         cx.report.info_project(&format!("volumes.{key}"), note);
         manifests.push(Manifest::PersistentVolumeClaim(Box::new(claim(
             cx.project_name(),
-            key,
-            access,
+            &dns_label(key),
+            &settings,
         ))));
     }
+    manifests.extend(bind_claims(cx));
     manifests
+}
+
+/// The claims of the bind mounts that hold data (see [`bind_plan`]): one per host path,
+/// shared by every service that mounts it, as the directory was in Compose. Each is named
+/// after the first service and container path that mount it.
+fn bind_claims(cx: &mut Context<'_>) -> Vec<Manifest> {
+    let project = cx.input.project;
+    let mut taken: BTreeSet<String> = project
+        .volumes
+        .iter()
+        .map(|(key, volume)| claim_name(key, volume))
+        .collect();
+    let mut claims = BindClaims::new();
+    for (service, definition) in &project.services {
+        let pod = cx.index.pods.owner(service);
+        for mount in definition
+            .volumes
+            .iter()
+            .filter(|m| m.kind == MountKind::Bind)
+        {
+            let source = mount.source.as_deref().unwrap_or_default();
+            let found = cx.input.host_files.get(Path::new(source));
+            let is_claim = matches!(bind_plan(source, found), BindPlan::Claim { .. });
+            if !is_claim || from_node(cx, service, mount) {
+                continue;
+            }
+            let claim = claims.entry(source.to_string()).or_insert_with(|| {
+                let base = joined(&[service, path_part(&mount.target)]);
+                let name = unique(&base, MAX_NAME, |candidate| taken.contains(candidate));
+                taken.insert(name.clone());
+                BindClaim {
+                    name,
+                    pods: Vec::new(),
+                }
+            });
+            if !claim.pods.iter().any(|p| p == pod) {
+                claim.pods.push(pod.to_string());
+            }
+        }
+    }
+    let manifests = claims
+        .values()
+        .map(|bind| {
+            let pods: Vec<&str> = bind.pods.iter().map(String::as_str).collect();
+            let settings = ClaimSettings::for_pods(cx, None, &pods);
+            Manifest::PersistentVolumeClaim(Box::new(claim(
+                cx.project_name(),
+                &bind.name,
+                &settings,
+            )))
+        })
+        .collect();
+    cx.bind_claims = claims;
+    manifests
+}
+
+/// The claims that bind mounts of data directories become, by host path.
+pub type BindClaims = BTreeMap<String, BindClaim>;
+
+/// The claim of a host directory and the pods that mount it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BindClaim {
+    name: String,
+    pods: Vec<String>,
 }
 
 /// Adds the service's volumes and mounts to its pod; returns the objects they need.
@@ -98,20 +186,10 @@ pub enum AccessMode {
     ReadWriteMany,
 }
 
-impl AccessMode {
-    fn as_str(self) -> &'static str {
-        match self {
-            AccessMode::ReadWriteOnce => "ReadWriteOnce",
-            AccessMode::ReadWriteMany => "ReadWriteMany",
-        }
-    }
-}
-
-/// ReadWriteMany when several pods share the volume: several services (unless they run in
-/// one pod), or one service with several replicas (Compose shares a volume between all of
-/// them).
-fn access_mode(cx: &Context<'_>, key: &str) -> AccessMode {
-    let pods = cx.index.mounting_pods(key);
+/// ReadWriteMany when several pods share the storage: several services (unless they run
+/// in one pod), or one service with several replicas (Compose shares a volume between all
+/// of them).
+fn access_mode(cx: &Context<'_>, pods: &[&str]) -> AccessMode {
     let several_pods = pods.len() > 1
         || pods
             .iter()
@@ -124,67 +202,150 @@ fn access_mode(cx: &Context<'_>, key: &str) -> AccessMode {
     }
 }
 
+/// The StatefulSet whose claim template the claim becomes: the claim of a volume that only
+/// one StatefulSet mounts (see `kinds::claims_to_templates`).
+fn claim_template_of<'n>(cx: &Context<'_>, pods: &[&'n str]) -> Option<&'n str> {
+    match pods {
+        [only] if cx.workload_kind(only) == WorkloadKind::Statefulset => Some(only),
+        _ => None,
+    }
+}
+
 fn runs_several_pods(service: &Service) -> bool {
     let deploy = service.deploy.as_ref();
     let replicas = deploy.and_then(|d| d.replicas).or(service.scale);
     replicas.is_some_and(|r| r > 1) || deploy.and_then(|d| d.mode.as_deref()) == Some("global")
 }
 
-fn claim_note(cx: &Context<'_>, key: &str, access: AccessMode, users: &[&str]) -> String {
-    let shared = match (access, users) {
-        (AccessMode::ReadWriteOnce, _) => String::new(),
-        (AccessMode::ReadWriteMany, [only]) => {
-            format!("; ReadWriteMany because {only} runs several pods{RWX_NEEDS}",)
+/// What a claim asks for: the volume's `x-kubernetes`, else the top level's, else the
+/// defaults (1Gi, the cluster's default class, an access mode from who mounts it). One
+/// home for both the claim and its report line, so the two cannot disagree, and the claim
+/// carries it wherever it goes (a StatefulSet's volumeClaimTemplates copy it).
+struct ClaimSettings {
+    size: String,
+    size_from_extension: bool,
+    class: Option<String>,
+    access_modes: Vec<&'static str>,
+    /// The access mode follows from who mounts the claim (none set in `x-kubernetes`).
+    computed_access: Option<AccessMode>,
+}
+
+impl ClaimSettings {
+    /// The settings of the claim of the named volume `key`.
+    fn of_volume(cx: &Context<'_>, key: &str) -> Self {
+        let volume = cx.input.extensions.volumes.get(key);
+        Self::for_pods(cx, volume, cx.index.mounting_pods(key))
+    }
+
+    /// The settings of a claim that `pods` mount.
+    fn for_pods(cx: &Context<'_>, volume: Option<&VolumeExtension>, pods: &[&str]) -> Self {
+        // A claim template gives each pod of the StatefulSet a claim of its own.
+        let sharing = if claim_template_of(cx, pods).is_some() {
+            &[]
+        } else {
+            pods
+        };
+        Self::new(cx, volume, sharing)
+    }
+
+    fn new(cx: &Context<'_>, volume: Option<&VolumeExtension>, pods: &[&str]) -> Self {
+        let defaults = &cx.input.extensions.project;
+        let size = volume
+            .and_then(|v| v.size.clone())
+            .or(defaults.volume_size.clone());
+        let class = volume
+            .and_then(|v| v.storage_class.clone())
+            .or(defaults.storage_class.clone());
+        let asked: Vec<&'static str> = volume
+            .map(|v| v.access_modes.iter().map(|m| m.as_str()).collect())
+            .unwrap_or_default();
+        let (access_modes, computed_access) = if asked.is_empty() {
+            let mode = access_mode(cx, pods);
+            (vec![mode.as_str()], Some(mode))
+        } else {
+            (asked, None)
+        };
+        ClaimSettings {
+            size_from_extension: size.is_some(),
+            size: size.unwrap_or_else(|| DEFAULT_CLAIM_SIZE.to_string()),
+            class,
+            access_modes,
+            computed_access,
         }
-        (AccessMode::ReadWriteMany, _) => format!(
-            "; ReadWriteMany because {} mount it{RWX_NEEDS}",
-            users.join(", ")
-        ),
-    };
-    // x-kubernetes (on the volume, else at the top level) may set what Compose cannot.
-    let extensions = cx.input.extensions;
-    let volume = extensions.volumes.get(key);
-    let size = match volume
-        .and_then(|v| v.size.as_deref())
-        .or(extensions.project.volume_size.as_deref())
-    {
-        Some(size) => format!("{size} (from x-kubernetes)"),
-        None => format!("{DEFAULT_CLAIM_SIZE} (Compose volumes have no size)"),
-    };
-    let class = match volume
-        .and_then(|v| v.storage_class.as_deref())
-        .or(extensions.project.storage_class.as_deref())
-    {
-        Some(class) => format!("storage class `{class}`"),
-        None => "default storage class".to_string(),
-    };
-    format!(
-        "becomes the PersistentVolumeClaim `{}`: {size}, {class}; unlike a new Docker volume \
-         it starts empty, without the image's files at the mount path{shared}",
-        dns_label(key)
-    )
+    }
+
+    /// Only one pod at a time can mount the claim. Most storage classes give RWO, so a
+    /// claim whose access is not known is taken to be exclusive.
+    fn exclusive(&self) -> bool {
+        !self
+            .access_modes
+            .iter()
+            .any(|m| *m == "ReadWriteMany" || *m == "ReadOnlyMany")
+    }
+
+    /// `5Gi (from x-kubernetes), storage class `fast``, for report lines.
+    fn describe(&self) -> String {
+        let size = if self.size_from_extension {
+            format!("{} (from x-kubernetes)", self.size)
+        } else {
+            format!("{} (Compose volumes have no size)", self.size)
+        };
+        let class = match &self.class {
+            Some(class) => format!("storage class `{class}`"),
+            None => "default storage class".to_string(),
+        };
+        let access = match self.computed_access {
+            Some(_) => String::new(),
+            None => format!(", {} (from x-kubernetes)", self.access_modes.join(", ")),
+        };
+        format!("{size}, {class}{access}")
+    }
+
+    /// Why the claim is ReadWriteMany, when it is because several pods share it.
+    fn sharing_note(&self, users: &[&str]) -> String {
+        match (self.computed_access, users) {
+            (Some(AccessMode::ReadWriteMany), [only]) => {
+                format!("; ReadWriteMany because {only} runs several pods{RWX_NEEDS}")
+            }
+            (Some(AccessMode::ReadWriteMany), _) => format!(
+                "; ReadWriteMany because {} mount it{RWX_NEEDS}",
+                users.join(", ")
+            ),
+            _ => String::new(),
+        }
+    }
+}
+
+impl AccessMode {
+    fn as_str(self) -> &'static str {
+        match self {
+            AccessMode::ReadWriteOnce => "ReadWriteOnce",
+            AccessMode::ReadWriteMany => "ReadWriteMany",
+        }
+    }
 }
 
 const RWX_NEEDS: &str =
     ", which needs a storage class that supports it (NFS, CephFS, a cloud file share)";
 
-fn claim(project: &str, key: &str, access: AccessMode) -> PersistentVolumeClaim {
+fn claim(project: &str, name: &str, settings: &ClaimSettings) -> PersistentVolumeClaim {
     PersistentVolumeClaim {
         metadata: ObjectMeta {
-            name: Some(dns_label(key)),
+            name: Some(name.to_string()),
             labels: Some(project_labels(project)),
             ..Default::default()
         },
         spec: Some(PersistentVolumeClaimSpec {
-            access_modes: Some(vec![access.as_str().to_string()]),
+            access_modes: Some(
+                settings
+                    .access_modes
+                    .iter()
+                    .map(|m| m.to_string())
+                    .collect(),
+            ),
+            storage_class_name: settings.class.clone(),
             resources: Some(VolumeResourceRequirements {
-                requests: Some(
-                    [(
-                        "storage".to_string(),
-                        Quantity(DEFAULT_CLAIM_SIZE.to_string()),
-                    )]
-                    .into(),
-                ),
+                requests: Some([("storage".to_string(), Quantity(settings.size.clone()))].into()),
                 ..Default::default()
             }),
             ..Default::default()
@@ -270,8 +431,9 @@ fn attach_volume(
         return;
     };
     let claim_name = claim_name(source, definition);
+    // An external claim's access mode is unknown; most storage classes give RWO.
     let exclusive =
-        definition.external.is_external || access_mode(cx, source) == AccessMode::ReadWriteOnce;
+        definition.external.is_external || ClaimSettings::of_volume(cx, source).exclusive();
     let volume = PodVolume {
         name: claim_name.clone(),
         persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
@@ -283,7 +445,6 @@ fn attach_volume(
     let mut container_mount = volume_mount(mount);
     container_mount.sub_path = mount.volume.as_ref().and_then(|v| v.subpath.clone());
     if mount_volume(cx, service, key, parts, volume, container_mount) && exclusive {
-        // An external claim's access mode is unknown; most storage classes give RWO.
         parts.mounts_exclusive_claim = true;
     }
 }
@@ -296,8 +457,103 @@ fn volume_mount(mount: &ServiceVolume) -> VolumeMount {
     }
 }
 
-/// A bind mount of a small file or directory → a ConfigMap with its contents; anything else
-/// is reported and not mounted.
+/// What a bind mount becomes.
+#[derive(Debug, PartialEq, Eq)]
+enum BindPlan<'f> {
+    /// A path that only means something on the host: nothing is mounted; the reason says
+    /// what breaks.
+    HostOnly(&'static str),
+    /// A file, or a small directory of text files, copied into a ConfigMap.
+    ConfigMap {
+        is_file: bool,
+        files: Vec<(String, &'f FileContent)>,
+    },
+    /// Data: a PersistentVolumeClaim, which starts empty. `reason` says why it is data;
+    /// `held_data` whether the host path holds data the claim does not (a path that does
+    /// not exist, or an empty directory, holds none: Compose mounted it empty too).
+    Claim { reason: String, held_data: bool },
+    /// Nothing is mounted: why, and what would do.
+    Unmountable { why: String, hint: &'static str },
+}
+
+/// What the bind mount of `source` becomes, given what is there.
+///
+/// A ConfigMap holds configuration: a file of at most 1 MiB, or a directory of at most 32
+/// text files and 1 MiB, without subdirectories, with at least one file that is not hidden.
+/// Anything else at a mountable path is data, which must outlive the pod: a claim. A path
+/// that does not exist is a data directory too (Compose creates an empty directory there,
+/// which the container fills). Host paths (sockets, devices, the kernel's and the engine's
+/// files, the root) mean nothing on a node and are not mounted.
+fn bind_plan<'f>(source: &str, found: Option<&'f HostFile>) -> BindPlan<'f> {
+    if let Some(reason) = host_only_path(source) {
+        return BindPlan::HostOnly(reason);
+    }
+    match found {
+        Some(HostFile::File(file)) => BindPlan::ConfigMap {
+            is_file: true,
+            files: vec![(file_name(source), file)],
+        },
+        Some(HostFile::Directory(entries)) => match data_directory_reason(entries) {
+            Some(reason) => BindPlan::Claim {
+                held_data: entries.iter().any(|(name, _)| !name.starts_with('.')),
+                reason,
+            },
+            None => BindPlan::ConfigMap {
+                is_file: false,
+                files: entries
+                    .iter()
+                    .map(|(name, file)| (name.clone(), file))
+                    .collect(),
+            },
+        },
+        Some(HostFile::LargeDirectory(reason)) => BindPlan::Claim {
+            reason: format!("is a data directory (too much for a ConfigMap: {reason})"),
+            held_data: true,
+        },
+        Some(HostFile::Missing) => BindPlan::Claim {
+            reason: "does not exist (Compose would create an empty directory there)".to_string(),
+            held_data: false,
+        },
+        Some(HostFile::TooLarge(reason)) => BindPlan::Unmountable {
+            why: format!("is a file too large for a ConfigMap ({reason})"),
+            hint: "build it into the image",
+        },
+        Some(HostFile::Unusable(reason)) => BindPlan::Unmountable {
+            why: format!("cannot be used ({reason})"),
+            hint: "mount a regular file or directory",
+        },
+        None => BindPlan::Unmountable {
+            why: "was not inspected".to_string(),
+            hint: "mount a regular file or directory",
+        },
+    }
+}
+
+/// Why a flat, small directory is data rather than configuration, if it is: it is empty
+/// or holds only hidden files (a `.gitkeep`), or it holds binary files.
+fn data_directory_reason(entries: &[(String, FileContent)]) -> Option<String> {
+    if entries.iter().all(|(name, _)| name.starts_with('.')) {
+        return Some(if entries.is_empty() {
+            "is an empty directory".to_string()
+        } else {
+            "is an empty directory but for hidden files".to_string()
+        });
+    }
+    let binary: Vec<&str> = entries
+        .iter()
+        .filter(|(_, file)| std::str::from_utf8(&file.bytes).is_err())
+        .map(|(name, _)| name.as_str())
+        .collect();
+    (!binary.is_empty()).then(|| {
+        format!(
+            "is a data directory (it holds binary files: {})",
+            binary.join(", ")
+        )
+    })
+}
+
+/// A bind mount: a ConfigMap with a copy of a small file or directory, the claim of a data
+/// directory, or (for a host path) nothing, reported with what breaks.
 fn attach_bind(
     cx: &mut Context<'_>,
     service: &str,
@@ -306,51 +562,194 @@ fn attach_bind(
     parts: &mut PodParts,
 ) -> Option<Manifest> {
     let source = mount.source.as_deref().unwrap_or_default();
-    if let Some(reason) = host_only_path(source) {
-        cx.report.warn_with_hint(
-            service,
-            key,
-            format!(
-                "{source} is {reason}; nothing is mounted at {}",
-                mount.target
-            ),
-            HOST_PATH_HINT,
-        );
+    if from_node(cx, service, mount) {
+        attach_host_path(cx, service, key, mount, parts);
         return None;
     }
     let found = cx.input.host_files.get(Path::new(source));
-    let (what, files): (&str, Vec<(String, &[u8])>) = match found {
-        Some(HostFile::File(bytes)) => ("file", vec![(file_name(source), bytes.as_slice())]),
-        Some(HostFile::Directory(entries)) => (
-            "directory",
-            entries
-                .iter()
-                .map(|(name, bytes)| (name.clone(), bytes.as_slice()))
-                .collect(),
-        ),
-        other => {
-            report_unmountable(cx, service, key, source, &mount.target, other);
-            return None;
+    match bind_plan(source, found) {
+        BindPlan::HostOnly(reason) => {
+            cx.report.warn_with_hint(
+                service,
+                key,
+                format!(
+                    "{source} is {reason}; nothing is mounted at {}",
+                    mount.target
+                ),
+                format!(
+                    "to mount the node's {source} instead, list {} in x-kubernetes.hostPaths",
+                    mount.target
+                ),
+            );
+            None
         }
+        BindPlan::Unmountable { why, hint } => {
+            cx.report.warn_with_hint(
+                service,
+                key,
+                format!(
+                    "bind mount source {source} {why}; nothing is mounted at {}",
+                    mount.target
+                ),
+                hint,
+            );
+            None
+        }
+        BindPlan::Claim { reason, held_data } => {
+            attach_bind_claim(cx, service, key, mount, (&reason, held_data), parts);
+            None
+        }
+        BindPlan::ConfigMap { is_file, files } => {
+            attach_bind_copy(cx, service, key, mount, is_file, &files, parts)
+        }
+    }
+}
+
+/// The bind mount is one `x-kubernetes.hostPaths` asks to mount from the node.
+fn from_node(cx: &Context<'_>, service: &str, mount: &ServiceVolume) -> bool {
+    let extension = cx.input.extensions.service(service);
+    extension.host_paths.contains(&mount.target)
+}
+
+/// Mounts the node's file or directory at the bind mount's source path, as
+/// `x-kubernetes.hostPaths` asks.
+fn attach_host_path(
+    cx: &mut Context<'_>,
+    service: &str,
+    key: &str,
+    mount: &ServiceVolume,
+    parts: &mut PodParts,
+) {
+    let source = mount.source.as_deref().unwrap_or_default();
+    let volume = PodVolume {
+        name: joined(&["host", path_part(&mount.target)]),
+        host_path: Some(HostPathVolumeSource {
+            path: source.to_string(),
+            type_: None,
+        }),
+        ..Default::default()
     };
-    let name = cx
-        .config_map_names
-        .claim(&joined(&[service, path_part(&mount.target)]));
-    let files = keyed_files(cx, service, key, &files);
-    let (volume, container_mount) = bind_volume(&name, &mount.target, what == "file", &files);
-    if !mount_volume(cx, service, key, parts, volume, container_mount) {
-        return None;
+    if !mount_volume(cx, service, key, parts, volume, volume_mount(mount)) {
+        return;
     }
     cx.report.info(
         service,
         key,
         format!(
-            "the {what} {source} is copied into the ConfigMap `{name}` and mounted read-only \
-             at {}; later edits to it need a new conversion",
+            "the node's {source} is mounted at {} (hostPath, as x-kubernetes.hostPaths asks): \
+             the pod sees the files of the node it runs on, not the Compose host's, and the \
+             namespace's Pod Security level must allow hostPath volumes (baseline does not)",
             mount.target
         ),
     );
-    let data: Vec<(String, &[u8])> = files.into_iter().map(|f| (f.key, f.bytes)).collect();
+}
+
+/// Mounts the claim of a data directory (made by [`bind_claims`]).
+fn attach_bind_claim(
+    cx: &mut Context<'_>,
+    service: &str,
+    key: &str,
+    mount: &ServiceVolume,
+    (reason, held_data): (&str, bool),
+    parts: &mut PodParts,
+) {
+    let source = mount.source.as_deref().unwrap_or_default();
+    let Some(bind) = cx.bind_claims.get(source).cloned() else {
+        return;
+    };
+    let pods: Vec<&str> = bind.pods.iter().map(String::as_str).collect();
+    let settings = ClaimSettings::for_pods(cx, None, &pods);
+    let what = match claim_template_of(cx, &pods) {
+        Some(_) => format!(
+            "the volumeClaimTemplate `{}` (each pod its own claim)",
+            bind.name
+        ),
+        None => format!("the PersistentVolumeClaim `{}`", bind.name),
+    };
+    let volume = PodVolume {
+        name: bind.name.clone(),
+        persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+            claim_name: bind.name.clone(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    if !mount_volume(cx, service, key, parts, volume, volume_mount(mount)) {
+        return;
+    }
+    parts.mounts_exclusive_claim |= settings.exclusive();
+    let target = &mount.target;
+    let claim = format!("{what} ({})", settings.describe());
+    let shared = settings.sharing_note(&pods);
+    if !held_data {
+        cx.report.info(
+            service,
+            key,
+            format!(
+                "bind mount source {source} {reason}: {claim} is mounted at {target}, starts \
+                 empty and keeps what the container writes{shared}"
+            ),
+        );
+        return;
+    }
+    let hint = if mount.read_only {
+        format!(
+            "copy the data in through a pod that mounts the claim writable: \
+             `kubectl cp {source} <pod>:<path>`"
+        )
+    } else {
+        format!("copy the data in once the pod runs: `kubectl cp {source} <pod>:{target}`")
+    };
+    cx.report.warn_with_hint(
+        service,
+        key,
+        format!(
+            "bind mount source {source} {reason}, not copied: {claim} is mounted at {target} \
+             and starts empty{shared}"
+        ),
+        hint,
+    );
+}
+
+/// Copies a small file or directory into a ConfigMap mounted at the target.
+fn attach_bind_copy(
+    cx: &mut Context<'_>,
+    service: &str,
+    key: &str,
+    mount: &ServiceVolume,
+    is_file: bool,
+    files: &[(String, &FileContent)],
+    parts: &mut PodParts,
+) -> Option<Manifest> {
+    let source = mount.source.as_deref().unwrap_or_default();
+    let name = cx
+        .config_map_names
+        .claim(&joined(&[service, path_part(&mount.target)]));
+    let files = keyed_files(cx, service, key, files);
+    let (volume, container_mount) = bind_volume(&name, &mount.target, is_file, &files);
+    if !mount_volume(cx, service, key, parts, volume, container_mount) {
+        return None;
+    }
+    let what = if is_file { "file" } else { "directory" };
+    let executable = files.iter().any(|f| f.file.mode & 0o111 != 0);
+    cx.report.info(
+        service,
+        key,
+        format!(
+            "the {what} {source} is copied into the ConfigMap `{name}` and mounted read-only \
+             at {}{}; later edits to it need a new conversion",
+            mount.target,
+            if executable {
+                ", executable files staying executable"
+            } else {
+                ""
+            }
+        ),
+    );
+    let data: Vec<(String, &[u8])> = files
+        .into_iter()
+        .map(|f| (f.key, f.file.bytes.as_slice()))
+        .collect();
     let project = cx.project_name().to_string();
     Some(Manifest::ConfigMap(Box::new(config_map(
         &name,
@@ -363,30 +762,51 @@ fn attach_bind(
 struct KeyedFile<'f> {
     key: String,
     path: String,
-    bytes: &'f [u8],
+    file: &'f FileContent,
 }
+
+/// The mode a ConfigMap gives the file that was `bits` on the host. The file belongs to
+/// root in the pod, not to the host user who owned it in Compose, so it is made readable
+/// by all, and executable by all when anyone could execute it (an entrypoint script run
+/// as another user stays executable).
+fn projected_mode(bits: u32) -> i32 {
+    let executable = if bits & 0o111 != 0 { 0o111 } else { 0 };
+    i32::try_from((bits | 0o444 | executable) & 0o777).unwrap_or(DEFAULT_FILE_MODE)
+}
+
+/// The mode of a ConfigMap's files when the volume sets none.
+const DEFAULT_FILE_MODE: i32 = 0o644;
 
 /// The ConfigMap volume and the mount of a bind mount's copy. A file is mounted by its key
 /// through subPath; a directory lists its files only when one is stored under a key other
-/// than its name.
+/// than its name, or when its files' modes differ. A mode other than Kubernetes' 0644 is
+/// written: one for all files as `defaultMode`, else per file.
 fn bind_volume(
     name: &str,
     target: &str,
     is_file: bool,
     files: &[KeyedFile<'_>],
 ) -> (PodVolume, VolumeMount) {
-    let needs_items = !is_file && files.iter().any(|f| f.key != f.path);
+    let modes: BTreeSet<i32> = files.iter().map(|f| projected_mode(f.file.mode)).collect();
+    let one_mode = match modes.len() {
+        0 | 1 => modes.first().copied(),
+        _ => None,
+    };
+    let renamed = !is_file && files.iter().any(|f| f.key != f.path);
+    let needs_items = renamed || (!is_file && one_mode.is_none());
     let volume = PodVolume {
         name: name.to_string(),
         config_map: Some(ConfigMapVolumeSource {
             name: name.to_string(),
+            default_mode: one_mode.filter(|m| *m != DEFAULT_FILE_MODE),
             items: needs_items.then(|| {
                 files
                     .iter()
                     .map(|f| KeyToPath {
                         key: f.key.clone(),
                         path: f.path.clone(),
-                        mode: None,
+                        mode: Some(projected_mode(f.file.mode))
+                            .filter(|m| one_mode.is_none() && *m != DEFAULT_FILE_MODE),
                     })
                     .collect()
             }),
@@ -409,10 +829,10 @@ fn keyed_files<'f>(
     cx: &mut Context<'_>,
     service: &str,
     key: &str,
-    files: &[(String, &'f [u8])],
+    files: &[(String, &'f FileContent)],
 ) -> Vec<KeyedFile<'f>> {
     let mut keyed: Vec<KeyedFile<'f>> = Vec::new();
-    for (name, bytes) in files {
+    for (name, file) in files {
         if name.starts_with("..") {
             cx.report.warn(
                 service,
@@ -430,7 +850,7 @@ fn keyed_files<'f>(
         keyed.push(KeyedFile {
             key: data_key,
             path: name.clone(),
-            bytes,
+            file,
         });
     }
     keyed
@@ -452,57 +872,56 @@ fn file_name(path: &str) -> String {
         .unwrap_or_else(|| "file".to_string())
 }
 
-/// Host paths that only make sense on the host itself, whatever is found there now.
+/// Host paths that only make sense on the host itself, whatever is found there now, and
+/// what breaks without them.
 fn host_only_path(source: &str) -> Option<&'static str> {
+    let trimmed = source.trim_end_matches('/');
+    let source = if trimmed.is_empty() { "/" } else { trimmed };
     let engine_sockets = ["docker.sock", "podman.sock", "containerd.sock"];
     if engine_sockets.iter().any(|s| source.ends_with(s)) {
         return Some(
-            "the container engine's API socket: Kubernetes nodes need not run Docker, and \
-             mounting a node's runtime socket gives the pod control of the node",
+            "the container engine's API socket: Kubernetes nodes run containerd or CRI-O \
+             with no Docker daemon to answer, so what the container does through it (start \
+             containers, read their labels, logs or events) fails; a node's runtime socket \
+             would also give the pod control of the node",
         );
     }
     if source.ends_with(".sock") {
-        return Some("a socket of a host service, which pods do not share");
+        return Some("a socket of a host service, which a pod cannot reach");
     }
     let under = |root: &str| source == root || source.starts_with(&format!("{root}/"));
+    if source == "/" {
+        return Some(
+            "the host's root file system: a pod sees none of the Compose host's files, and \
+             a node's are not the pod's to read; host monitoring (node-exporter, cAdvisor) \
+             runs as a DaemonSet with hostPath volumes",
+        );
+    }
     if under("/dev") {
-        return Some("a device of the host");
+        return Some(
+            "a device of the host: a node need not have it, and pods get devices through a \
+             device plugin",
+        );
     }
     if under("/proc") || under("/sys") {
-        return Some("the host kernel's interface");
+        return Some(
+            "the host kernel's interface: the pod sees its own; a node's needs hostPath \
+             volumes, usually in a DaemonSet",
+        );
+    }
+    if source == "/run" || source == "/var/run" {
+        return Some(
+            "the host's runtime directory with its services' sockets, which a pod cannot \
+             reach",
+        );
+    }
+    if under("/var/lib/docker") {
+        return Some(
+            "Docker's data directory: nodes that run containerd have none (container logs \
+             are under /var/log/pods there)",
+        );
     }
     None
-}
-
-fn report_unmountable(
-    cx: &mut Context<'_>,
-    service: &str,
-    key: &str,
-    source: &str,
-    target: &str,
-    found: Option<&HostFile>,
-) {
-    let (why, hint) = match found {
-        Some(HostFile::Missing) => (
-            "does not exist (Compose would create an empty directory there)".to_string(),
-            HOST_PATH_HINT.to_string(),
-        ),
-        Some(HostFile::TooLarge(reason)) => (
-            format!("is too much to copy into a ConfigMap ({reason})"),
-            "build it into the image, or copy it into a PersistentVolumeClaim".to_string(),
-        ),
-        Some(HostFile::Unusable(reason)) => (
-            format!("cannot be used ({reason})"),
-            HOST_PATH_HINT.to_string(),
-        ),
-        _ => ("was not inspected".to_string(), HOST_PATH_HINT.to_string()),
-    };
-    cx.report.warn_with_hint(
-        service,
-        key,
-        format!("bind mount source {source} {why}; nothing is mounted at {target}"),
-        hint,
-    );
 }
 
 /// Options that have no Kubernetes counterpart for the mount they are on.
@@ -653,7 +1072,8 @@ pub(super) fn quantity(bytes: i64) -> Quantity {
 
 /// Mounts `volume` at `mount.mount_path`, unless something is mounted there already (then
 /// reports it and returns false). The pod gets the volume under a unique name built from
-/// `volume.name`, or reuses a volume of the same source mounted before.
+/// `volume.name`, or reuses a volume of the same source mounted before (a claim, a
+/// ConfigMap, a host path; never an emptyDir).
 pub(super) fn mount_volume(
     cx: &mut Context<'_>,
     service: &str,
@@ -677,14 +1097,17 @@ pub(super) fn mount_volume(
         );
         return false;
     }
+    // An emptyDir is its own storage: two tmpfs paths, or two anonymous volumes, that
+    // look alike must not share one.
     let same_source = |existing: &PodVolume| {
-        PodVolume {
-            name: String::new(),
-            ..existing.clone()
-        } == PodVolume {
-            name: String::new(),
-            ..volume.clone()
-        }
+        volume.empty_dir.is_none()
+            && PodVolume {
+                name: String::new(),
+                ..existing.clone()
+            } == PodVolume {
+                name: String::new(),
+                ..volume.clone()
+            }
     };
     mount.name = match parts.volumes.iter().find(|v| same_source(v)) {
         Some(existing) => existing.name.clone(),
@@ -713,6 +1136,18 @@ mod tests {
     use crate::compose::host_files::HostFiles;
     use crate::translate::test_support::{attach_one, Surroundings};
 
+    /// What translation does for one service's volumes: the project's claims first.
+    fn claims_and_attach(
+        cx: &mut Context<'_>,
+        name: &str,
+        service: &Service,
+        parts: &mut PodParts,
+    ) -> Vec<Manifest> {
+        let mut objects = claims(cx);
+        objects.extend(attach(cx, name, service, parts));
+        objects
+    }
+
     /// The pod volumes, container mounts and claim exclusivity `attach` gives the service
     /// `web` of `project`.
     fn pod_side(project: serde_json::Value, host_files: HostFiles) -> serde_json::Value {
@@ -720,7 +1155,7 @@ mod tests {
             host_files,
             ..Default::default()
         };
-        let (parts, _, _) = attach_one(project, &surroundings, "web", attach);
+        let (parts, _, _) = attach_one(project, &surroundings, "web", claims_and_attach);
         json!({
             "volumes": parts.volumes,
             "mounts": parts.mounts,
@@ -766,43 +1201,164 @@ mod tests {
     }
 
     #[test]
-    fn bind_mounts_become_config_map_volumes() {
+    fn bind_mounts_become_config_maps_with_modes_or_claims() {
         let project = json!({"services": {"web": {"image": "x", "volumes": [
             "/p/app.conf:/etc/app/app.conf",
+            "/p/entrypoint.sh:/entrypoint.sh:ro",
             "/p/site:/srv/site",
-            "/p/missing:/data"
+            "/p/bin:/opt/bin",
+            "/p/missing:/data",
+            "/p/pictures:/pictures:ro"
         ]}}});
+        let mode = |bytes: &[u8], mode: u32| FileContent {
+            bytes: bytes.to_vec(),
+            mode,
+        };
         let host_files = HostFiles::from([
             (
                 PathBuf::from("/p/app.conf"),
-                HostFile::File(b"a=1".to_vec()),
+                HostFile::File(mode(b"a=1", 0o600)),
+            ),
+            (
+                PathBuf::from("/p/entrypoint.sh"),
+                HostFile::File(mode(b"#!/bin/sh", 0o700)),
             ),
             (
                 PathBuf::from("/p/site"),
                 HostFile::Directory(vec![
-                    ("index.html".into(), b"hi".to_vec()),
-                    ("my page.html".into(), b"hi".to_vec()),
+                    ("index.html".into(), FileContent::new("hi")),
+                    ("my page.html".into(), FileContent::new("hi")),
+                ]),
+            ),
+            (
+                PathBuf::from("/p/bin"),
+                HostFile::Directory(vec![
+                    ("README".into(), FileContent::new("tools")),
+                    ("run".into(), mode(b"#!/bin/sh", 0o755)),
                 ]),
             ),
             (PathBuf::from("/p/missing"), HostFile::Missing),
+            (
+                PathBuf::from("/p/pictures"),
+                HostFile::Directory(vec![("a.png".into(), FileContent::new(vec![0x89, 0xff]))]),
+            ),
         ]);
         assert_eq!(
             pod_side(project, host_files),
             json!({
                 "volumes": [
                     {"name": "web-etc-app-app-conf", "configMap": {"name": "web-etc-app-app-conf"}},
+                    {"name": "web-entrypoint-sh", "configMap": {"name": "web-entrypoint-sh", "defaultMode": 0o755}},
                     {"name": "web-srv-site", "configMap": {"name": "web-srv-site", "items": [
                         {"key": "index.html", "path": "index.html"},
                         {"key": "my_page.html", "path": "my page.html"}
-                    ]}}
+                    ]}},
+                    {"name": "web-opt-bin", "configMap": {"name": "web-opt-bin", "items": [
+                        {"key": "README", "path": "README"},
+                        {"key": "run", "path": "run", "mode": 0o755}
+                    ]}},
+                    {"name": "web-data", "persistentVolumeClaim": {"claimName": "web-data"}},
+                    {"name": "web-pictures", "persistentVolumeClaim": {"claimName": "web-pictures"}}
                 ],
                 "mounts": [
                     {"name": "web-etc-app-app-conf", "mountPath": "/etc/app/app.conf", "readOnly": true, "subPath": "app.conf"},
-                    {"name": "web-srv-site", "mountPath": "/srv/site", "readOnly": true}
+                    {"name": "web-entrypoint-sh", "mountPath": "/entrypoint.sh", "readOnly": true, "subPath": "entrypoint.sh"},
+                    {"name": "web-srv-site", "mountPath": "/srv/site", "readOnly": true},
+                    {"name": "web-opt-bin", "mountPath": "/opt/bin", "readOnly": true},
+                    {"name": "web-data", "mountPath": "/data"},
+                    {"name": "web-pictures", "mountPath": "/pictures", "readOnly": true}
                 ],
-                "exclusive": false
+                "exclusive": true
             })
         );
+    }
+
+    #[test]
+    fn a_host_directory_several_services_mount_is_one_shared_claim() {
+        let project = json!({
+            "services": {
+                "web": {"image": "x", "volumes": ["/p/shared:/srv/files", "web-srv-files:/cache"]},
+                "worker": {"image": "x", "volumes": ["/p/shared:/work:ro"]}
+            },
+            "volumes": {"web-srv-files": {}}
+        });
+        let surroundings = Surroundings {
+            host_files: HostFiles::from([(PathBuf::from("/p/shared"), HostFile::Missing)]),
+            ..Default::default()
+        };
+        let (parts, objects, report) =
+            attach_one(project, &surroundings, "worker", claims_and_attach);
+        let claims: Vec<serde_json::Value> = objects
+            .iter()
+            .filter(|m| matches!(m, Manifest::PersistentVolumeClaim(_)))
+            .map(|m| {
+                json!([
+                    m.metadata().name,
+                    serde_json::to_value(m).unwrap()["spec"]["accessModes"]
+                ])
+            })
+            .collect();
+        // The named volume keeps its name; the bind claim takes the next free one.
+        assert_eq!(
+            claims,
+            vec![
+                json!(["web-srv-files", ["ReadWriteOnce"]]),
+                json!(["web-srv-files-2", ["ReadWriteMany"]])
+            ]
+        );
+        assert_eq!(
+            json!(parts.mounts),
+            json!([{"name": "web-srv-files-2", "mountPath": "/work", "readOnly": true}])
+        );
+        assert!(!parts.mounts_exclusive_claim);
+        let line = report.to_text();
+        assert!(
+            line.contains(
+                "services.worker.volumes[0]: bind mount source /p/shared does not exist \
+                 (Compose would create an empty directory there): the PersistentVolumeClaim \
+                 `web-srv-files-2` (1Gi (Compose volumes have no size), default storage \
+                 class) is mounted at /work, starts empty and keeps what the container \
+                 writes; ReadWriteMany because web, worker mount it"
+            ),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn directories_of_data_are_empty_hidden_only_or_binary() {
+        let text = FileContent::new("x");
+        let binary = FileContent::new(vec![0xff, 0xfe]);
+        assert_eq!(
+            data_directory_reason(&[]),
+            Some("is an empty directory".to_string())
+        );
+        assert_eq!(
+            data_directory_reason(&[(".gitkeep".into(), text.clone())]),
+            Some("is an empty directory but for hidden files".to_string())
+        );
+        assert_eq!(
+            data_directory_reason(&[("a.conf".into(), text.clone()), ("b.db".into(), binary)]),
+            Some("is a data directory (it holds binary files: b.db)".to_string())
+        );
+        assert_eq!(
+            data_directory_reason(&[(".env".into(), text.clone()), ("a.conf".into(), text)]),
+            None
+        );
+    }
+
+    #[test]
+    fn projected_modes_stay_readable_and_executable_by_all() {
+        for (bits, mode) in [
+            (0o644, 0o644),
+            (0o600, 0o644),
+            (0o755, 0o755),
+            (0o700, 0o755),
+            (0o744, 0o755),
+            (0o400, 0o444),
+            (0o664, 0o664),
+        ] {
+            assert_eq!(projected_mode(bits), mode, "{bits:o}");
+        }
     }
 
     #[test]
@@ -832,6 +1388,26 @@ mod tests {
     }
 
     #[test]
+    fn each_memory_path_and_anonymous_volume_is_its_own_empty_dir() {
+        let project = json!({"services": {"web": {
+            "image": "x",
+            "tmpfs": ["/run", "/var/cache/app"],
+            "volumes": ["/data", "/logs"]
+        }}});
+        let side = pod_side(project, HostFiles::new());
+        assert_eq!(
+            side["mounts"],
+            json!([
+                {"name": "anonymous-data", "mountPath": "/data"},
+                {"name": "anonymous-logs", "mountPath": "/logs"},
+                {"name": "tmpfs-run", "mountPath": "/run"},
+                {"name": "tmpfs-var-cache-app", "mountPath": "/var/cache/app"}
+            ])
+        );
+        assert_eq!(side["volumes"].as_array().map(Vec::len), Some(4));
+    }
+
+    #[test]
     fn quantities_use_the_largest_binary_unit() {
         for (bytes, text) in [
             (512 << 20, "512Mi"),
@@ -846,14 +1422,29 @@ mod tests {
     }
 
     #[test]
-    fn host_only_paths_are_sockets_devices_and_kernel_files() {
-        assert!(host_only_path("/var/run/docker.sock").is_some());
-        assert!(host_only_path("/run/user/1000/podman/podman.sock").is_some());
-        assert!(host_only_path("/tmp/.X11-unix/agent.sock").is_some());
-        assert!(host_only_path("/dev/snd").is_some());
-        assert!(host_only_path("/proc").is_some());
-        assert!(host_only_path("/sys/fs/cgroup").is_some());
-        assert!(host_only_path("/devices/config").is_none());
-        assert!(host_only_path("/srv/app/nginx.conf").is_none());
+    fn host_only_paths_are_sockets_devices_kernel_files_the_engine_and_the_root() {
+        for host in [
+            "/var/run/docker.sock",
+            "/run/user/1000/podman/podman.sock",
+            "/tmp/.X11-unix/agent.sock",
+            "/dev/snd",
+            "/proc",
+            "/sys/fs/cgroup",
+            "/",
+            "/var/run",
+            "/var/lib/docker/containers",
+            "/var/run/",
+            "//",
+        ] {
+            assert!(host_only_path(host).is_some(), "{host}");
+        }
+        for not_host in [
+            "/devices/config",
+            "/srv/app/nginx.conf",
+            "/var/run/app",
+            "/var/lib/dockerish",
+        ] {
+            assert!(host_only_path(not_host).is_none(), "{not_host}");
+        }
     }
 }

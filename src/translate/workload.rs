@@ -88,7 +88,7 @@ pub fn workload(
         metadata,
         selector,
         template,
-        replicas: replicas(service),
+        replicas: replicas(cx, name, service),
         strategy: strategy(&parts),
     };
     kinds::build(cx, name, service, kind, extension, shape)
@@ -158,14 +158,37 @@ fn job_restart_policy(service: &Service) -> &'static str {
     }
 }
 
-/// `deploy.replicas`, else `scale` (Compose refuses the two with different values).
-fn replicas(service: &Service) -> Option<i32> {
-    service
+/// `deploy.replicas`, else `scale` (Compose refuses the two with different values). A
+/// workload that `x-kubernetes.autoscale` scales has none: the autoscaler owns the count,
+/// and a fixed one would be reset to the file's value by every `kubectl apply`.
+fn replicas(cx: &mut Context<'_>, name: &str, service: &Service) -> Option<i32> {
+    let count = service
         .deploy
         .as_ref()
         .and_then(|d| d.replicas)
         .or(service.scale)
-        .map(|n| i32::try_from(n).unwrap_or(i32::MAX))
+        .map(|n| i32::try_from(n).unwrap_or(i32::MAX));
+    let Some(autoscale) = cx.input.extensions.service(name).autoscale.as_ref() else {
+        return count;
+    };
+    if let Some(count) = count {
+        let key = if service.deploy.as_ref().and_then(|d| d.replicas).is_some() {
+            "deploy.replicas"
+        } else {
+            "scale"
+        };
+        cx.report.info(
+            name,
+            key,
+            format!(
+                "{count} is not written as the replica count: the HorizontalPodAutoscaler \
+                 keeps it between {} and {}",
+                autoscale.min.unwrap_or(1),
+                autoscale.max
+            ),
+        );
+    }
+    None
 }
 
 /// Recreate while the pod mounts a ReadWriteOnce claim: a second pod could not mount it, so
