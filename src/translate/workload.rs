@@ -116,7 +116,7 @@ fn pod_spec(cx: &mut Context<'_>, name: &str, service: &Service, parts: &mut Pod
         Vec::new()
     };
     let container = main_container(cx, name, service, parts);
-    let (dns_policy, dns_config) = pod::dns(cx, name, service);
+    let dns_config = pod::dns_config(cx, name, service);
     let (hostname, subdomain) = pod::hostname_and_subdomain(cx, name, service);
     let (affinity, topology_spread_constraints) = placement::placement(cx, name, service);
     PodSpec {
@@ -128,7 +128,6 @@ fn pod_spec(cx: &mut Context<'_>, name: &str, service: &Service, parts: &mut Pod
             .collect(),
         volumes: (!parts.volumes.is_empty()).then(|| std::mem::take(&mut parts.volumes)),
         host_aliases: pod::host_aliases(cx, name, service),
-        dns_policy,
         dns_config,
         hostname,
         subdomain,
