@@ -158,7 +158,7 @@ fn job_restart_policy(service: &Service) -> &'static str {
 }
 
 /// `deploy.replicas`, else `scale` (Compose refuses the two with different values).
-fn replicas(service: &Service) -> Option<i32> {
+pub(super) fn replicas(service: &Service) -> Option<i32> {
     service
         .deploy
         .as_ref()
