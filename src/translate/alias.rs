@@ -392,7 +392,10 @@ mod tests {
             links.by_target.get("db"),
             Some(&vec![("web", 0, "database"), ("worker", 0, "store")])
         );
-        assert_eq!(links.by_target.get("cache"), Some(&vec![("web", 1, "store")]));
+        assert_eq!(
+            links.by_target.get("cache"),
+            Some(&vec![("web", 1, "store")])
+        );
         assert_eq!(links.claimed.get("store").copied(), Some("cache"));
         assert_eq!(links.taken.get("main-db").copied(), Some("db"));
     }
