@@ -22,7 +22,7 @@ pub struct ProjectIndex<'a> {
     pub pods: Pods<'a>,
     /// The services another waits on with `service_completed_successfully`.
     pub awaited: HashSet<&'a str>,
-    /// Who reaches each service by name; only services without ports ask.
+    /// Who reaches each service by name, and on which ports.
     pub referrers: OnceCell<Referrers<'a>>,
     /// The aliases of `links: ["db:alias"]`; asked by every service with a Service.
     pub link_aliases: OnceCell<LinkAliases<'a>>,

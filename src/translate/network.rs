@@ -4,7 +4,9 @@
 //! In Compose, other services reach a container on its own (target) port, and the host
 //! reaches it on the published one. The Service listens on the published port, as the
 //! mapping says, and also on the target port when that differs, so that addresses written
-//! for Compose (`http://backend:3000`) keep working inside the cluster.
+//! for Compose (`http://backend:3000`) keep working inside the cluster. Every container
+//! port is reachable in Compose, declared or not: a port other services name with the
+//! service's host (`redis://cache:6379` in their environment) is added to the Service too.
 //!
 //! Planning (which ports, which report lines) is kept apart from building the objects, so
 //! that [`reachable_port`] answers from the same plan without reporting twice.
@@ -821,9 +823,9 @@ fn references(cx: &Context<'_>, name: &str) -> Vec<String> {
 
 /// For each service, the others that reach it by name, in the project's order, each with
 /// the first key that shows it: links first (Compose also lists a linked service under
-/// `depends_on`), then `depends_on`, then the environment, then env files. Computed once, on
-/// the first service without ports; asking every service about every other made a project
-/// of such services quadratic.
+/// `depends_on`), then `depends_on` (and after it the first other key, see `references`),
+/// then the environment, then env files. Computed once per translation; asking every
+/// service about every other made a large project quadratic.
 #[derive(Debug, Clone, Default)]
 pub struct Referrers<'a> {
     by_target: HashMap<&'a str, Vec<(&'a str, String)>>,
