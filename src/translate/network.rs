@@ -447,6 +447,33 @@ impl PortPlan {
             return;
         }
         let referrers = references(cx, name);
+        let checked_port = service
+            .healthcheck
+            .as_ref()
+            .filter(|check| !check.disable)
+            .and_then(|check| local_port_checked(&check.test));
+        if let (Some(port), false) = (checked_port, referrers.is_empty()) {
+            self.ports.push(PlannedPort {
+                port,
+                target: port,
+                protocol: Protocol::Tcp,
+                name: None,
+                app_protocol: None,
+                key: "expose".to_string(),
+                implied: true,
+            });
+            self.notes.push(Note::info(
+                "expose",
+                format!(
+                    "no ports or expose: port {port} inferred from its health check, which \
+                     calls it on localhost, as other services need it by name ({}); the \
+                     Service `{}` listens on it; state it with expose: [\"{port}\"]",
+                    referrers.join(", "),
+                    service_name(name)
+                ),
+            ));
+            return;
+        }
         if referrers.is_empty() {
             self.notes.push(Note::info(
                 "ports",
@@ -786,6 +813,41 @@ fn image_repository(image: &str) -> String {
         None => without_digest,
     };
     without_tag.to_ascii_lowercase()
+}
+
+/// The TCP port a health check calls on the container itself: a URL on `localhost`,
+/// `127.0.0.1` or `[::1]` with an explicit port (`curl -f http://localhost:3000/health`),
+/// or bash's `/dev/tcp/localhost/6666`. The container listens there.
+fn local_port_checked(test: &[String]) -> Option<u16> {
+    const LOCAL: &[&str] = &["localhost", "127.0.0.1", "[::1]"];
+    let text = test.iter().skip(1).cloned().collect::<Vec<_>>().join(" ");
+    let port_after = |rest: &str| -> Option<u16> {
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse::<u16>().ok().filter(|&port| port > 0)
+    };
+    for (at, _) in text.match_indices("://") {
+        let after = &text[at + 3..];
+        let host_start = after
+            .find(['/', ' '])
+            .map_or(after, |end| &after[..end])
+            .rfind('@')
+            .map_or(0, |i| i + 1);
+        let authority = &after[host_start..];
+        for local in LOCAL {
+            if let Some(port) = authority
+                .strip_prefix(local)
+                .and_then(|rest| rest.strip_prefix(':'))
+                .and_then(port_after)
+            {
+                return Some(port);
+            }
+        }
+    }
+    LOCAL.iter().find_map(|local| {
+        let marker = format!("/dev/tcp/{local}/");
+        let at = text.find(&marker)?;
+        port_after(&text[at + marker.len()..])
+    })
 }
 
 /// Whether a service that runs in `owner`'s pod has a port for its Service.
@@ -1138,6 +1200,35 @@ mod tests {
         assert_eq!(parse_expose("3000-3001").map(|p| p.len()), Some(2));
         assert_eq!(parse_expose("80:80"), None);
         assert_eq!(parse_expose("http"), None);
+    }
+
+    #[test]
+    fn health_checks_tell_the_port_they_call_locally() {
+        let port = |test: &[&str]| {
+            local_port_checked(&test.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            port(&[
+                "CMD-SHELL",
+                "curl -f http://localhost:3000/health || exit 1"
+            ]),
+            Some(3000)
+        );
+        assert_eq!(
+            port(&["CMD", "curl", "-sf", "http://127.0.0.1:3000"]),
+            Some(3000)
+        );
+        assert_eq!(
+            port(&["CMD-SHELL", "wget -q http://u:p@[::1]:81/"]),
+            Some(81)
+        );
+        assert_eq!(
+            port(&["CMD-SHELL", "/bin/bash -c '</dev/tcp/localhost/6666'"]),
+            Some(6666)
+        );
+        assert_eq!(port(&["CMD-SHELL", "curl -f http://localhost/"]), None);
+        assert_eq!(port(&["CMD-SHELL", "curl -f http://db:5432/"]), None);
+        assert_eq!(port(&["CMD", "redis-cli", "ping"]), None);
     }
 
     #[test]
