@@ -230,10 +230,11 @@ fn check_service(
         check_annotations(&ingress.annotations, &ipath.key("annotations"), errors);
     }
     if let Some(probes) = &ext.probes {
-        for (key, probe) in [
-            ("readiness", &probes.readiness),
-            ("liveness", &probes.liveness),
-        ] {
+        let liveness = match &probes.liveness {
+            Some(Liveness::Probe(probe)) => Some(probe.clone()),
+            _ => None,
+        };
+        for (key, probe) in [("readiness", &probes.readiness), ("liveness", &liveness)] {
             if let Some(probe) = probe {
                 check_probe(probe, &path.key("probes").key(key), errors);
             }

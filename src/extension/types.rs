@@ -173,8 +173,42 @@ pub struct IngressSettings {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Probes {
+    /// Replaces the readiness probe made from the health check.
     pub readiness: Option<Probe>,
-    pub liveness: Option<Probe>,
+    /// None by default: Docker never restarts an unhealthy container. `true` adds the health
+    /// check as a liveness probe; a probe replaces it. Either way a startup probe holds it
+    /// off for the health check's `start_period + retries × interval`.
+    pub liveness: Option<Liveness>,
+}
+
+/// `probes.liveness`: `true` (the health check), `false` (none), or a probe of its own.
+#[derive(Debug, Clone, PartialEq, JsonSchema)]
+#[serde(untagged)]
+pub enum Liveness {
+    FromHealthcheck(bool),
+    Probe(Probe),
+}
+
+impl<'de> Deserialize<'de> for Liveness {
+    // By hand rather than `untagged`: a mistake inside the probe keeps its own message and
+    // key path instead of "did not match any variant".
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct LivenessVisitor;
+        impl<'de> serde::de::Visitor<'de> for LivenessVisitor {
+            type Value = Liveness;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("true, false, or a probe (one of http, tcp and exec)")
+            }
+            fn visit_bool<E: serde::de::Error>(self, value: bool) -> Result<Liveness, E> {
+                Ok(Liveness::FromHealthcheck(value))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<Liveness, A::Error> {
+                Probe::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(Liveness::Probe)
+            }
+        }
+        deserializer.deserialize_any(LivenessVisitor)
+    }
 }
 
 /// One probe: exactly one of `http`, `tcp` and `exec`.

@@ -8,7 +8,7 @@
 //! Aliases that would give two objects one name were refused before translation
 //! ([`check_collisions`]).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use indexmap::IndexMap;
 use k8s_openapi::api::core::v1::{Service as KubeService, ServicePort, ServiceSpec};
@@ -86,6 +86,18 @@ pub fn alias_services(
     let mut services = Vec::new();
     for alias in aliases(name, service) {
         let alias_name = service_name(alias.alias);
+        if !resolves_as_written(alias.alias, &alias_name) {
+            cx.report.warn_with_hint(
+                name,
+                &alias.key(),
+                format!(
+                    "the alias {:?} cannot be a Service name as written; its Service is \
+                     `{alias_name}`, so an address that uses {:?} does not resolve",
+                    alias.alias, alias.alias
+                ),
+                format!("write `{alias_name}` where other services use the alias, in Compose too"),
+            );
+        }
         let Some(own) = own else {
             cx.report.warn_with_hint(
                 name,
@@ -117,6 +129,167 @@ pub fn alias_services(
             &alias_name,
             own,
         ))));
+    }
+    services
+}
+
+/// Whether a name as written finds the Service named `service_name` (DNS ignores case).
+fn resolves_as_written(written: &str, service_name: &str) -> bool {
+    written.eq_ignore_ascii_case(service_name)
+}
+
+/// The aliases services give others with `links: ["db:database"]`, computed once. In
+/// Compose only the linking container knows the alias; in the cluster it becomes a Service
+/// the whole namespace resolves, so one alias name can serve one service only.
+#[derive(Debug, Clone, Default)]
+pub struct LinkAliases<'a> {
+    /// Target service → (linking service, index of the link, alias), in the project's order.
+    by_target: HashMap<&'a str, Vec<(&'a str, usize, &'a str)>>,
+    /// Service names of the services and their network aliases, with the service each
+    /// belongs to.
+    taken: HashMap<String, &'a str>,
+    /// Alias Service name → the target that gets it: the first link that names it.
+    claimed: HashMap<String, &'a str>,
+}
+
+impl<'a> LinkAliases<'a> {
+    pub fn new(project: &'a Project) -> Self {
+        let mut aliases = LinkAliases::default();
+        for (name, service) in &project.services {
+            aliases.taken.insert(service_name(name), name);
+            for alias in self::aliases(name, service) {
+                aliases
+                    .taken
+                    .entry(service_name(alias.alias))
+                    .or_insert(name);
+            }
+        }
+        for (other, service) in &project.services {
+            for (index, link) in service.links.iter().enumerate() {
+                let Some((target, alias)) = link.split_once(':') else {
+                    continue;
+                };
+                let Some((target, _)) = project.services.get_key_value(target) else {
+                    continue;
+                };
+                if alias.is_empty() || service_name(alias) == service_name(target) {
+                    continue;
+                }
+                aliases
+                    .claimed
+                    .entry(service_name(alias))
+                    .or_insert(target.as_str());
+                aliases
+                    .by_target
+                    .entry(target)
+                    .or_default()
+                    .push((other, index, alias));
+            }
+        }
+        aliases
+    }
+}
+
+/// The Services of the link aliases that name `name` (`objects` holds its own Service).
+/// An alias whose name another service or alias has, or another link gave first, gets
+/// none: reported on the linking service.
+pub fn link_alias_services(
+    cx: &mut Context<'_>,
+    name: &str,
+    objects: &[Manifest],
+) -> Vec<Manifest> {
+    let own_name = service_name(name);
+    let own = objects.iter().find_map(|m| match m {
+        Manifest::Service(s) if s.metadata.name.as_deref() == Some(&own_name) => Some(s),
+        _ => None,
+    });
+    let project = cx.input.project;
+    let links = cx
+        .index
+        .link_aliases
+        .get_or_init(|| LinkAliases::new(project));
+    let links_to: Vec<(&str, usize, &str)> = links.by_target.get(name).cloned().unwrap_or_default();
+    let mut written = BTreeSet::new();
+    let mut services = Vec::new();
+    for (other, index, alias) in links_to {
+        let key = format!("links[{index}]");
+        let alias_name = service_name(alias);
+        let links = cx
+            .index
+            .link_aliases
+            .get_or_init(|| LinkAliases::new(project));
+        let taken_by = links.taken.get(&alias_name).copied();
+        let claimed_by = links.claimed.get(&alias_name).copied();
+        if !resolves_as_written(alias, &alias_name) {
+            cx.report.warn_with_hint(
+                other,
+                &key,
+                format!(
+                    "the link alias {alias:?} cannot be a Service name as written; its \
+                     Service is `{alias_name}`, so an address that uses {alias:?} does not \
+                     resolve"
+                ),
+                format!("write `{alias_name}` where {other} uses the alias"),
+            );
+        }
+        match taken_by {
+            // A network alias of the same service: its Service is written already.
+            Some(owner) if owner == name => continue,
+            Some(owner) => {
+                cx.report.warn(
+                    other,
+                    &key,
+                    format!(
+                        "the link alias {alias:?} names the Service of {owner}, which the \
+                         whole namespace resolves: {other} reaches {owner} by it, not {name}"
+                    ),
+                );
+                continue;
+            }
+            None => {}
+        }
+        if claimed_by != Some(name) {
+            let first = claimed_by.unwrap_or_default();
+            cx.report.warn(
+                other,
+                &key,
+                format!(
+                    "the link alias {alias:?} is also given to {first} by an earlier link, and \
+                     its Service reaches {first}: {other} reaches {first} by it, not {name}"
+                ),
+            );
+            continue;
+        }
+        let Some(own) = own else {
+            cx.report.warn_with_hint(
+                other,
+                &key,
+                format!(
+                    "{name} has no Service (no ports or expose), so its link alias {alias:?} \
+                     gets none either, and does not resolve"
+                ),
+                format!("`expose` the port {name} listens on"),
+            );
+            continue;
+        };
+        let newly = written.insert(alias_name.clone());
+        cx.report.info(
+            other,
+            &key,
+            format!(
+                "the link alias {alias:?} becomes the Service `{alias_name}`, on the same pods \
+                 and ports as `{own_name}`; every pod of the namespace resolves it, not only \
+                 {other}"
+            ),
+        );
+        if newly {
+            services.push(Manifest::Service(Box::new(alias_service(
+                cx.project_name(),
+                name,
+                &alias_name,
+                own,
+            ))));
+        }
     }
     services
 }
@@ -190,4 +363,47 @@ pub fn check_collisions(project: &Project) -> Vec<Diagnostic> {
         }
     }
     errors
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+
+    use super::*;
+    use crate::value::Value;
+
+    fn project(json: serde_json::Value) -> Project {
+        Project::deserialize(&Value::from_json(&json)).expect("test project")
+    }
+
+    #[test]
+    fn link_aliases_go_to_the_first_link_that_names_them() {
+        let project = project(serde_json::json!({
+            "name": "p",
+            "services": {
+                "web": {"image": "w", "links": ["db:database", "cache:store", "db:db"]},
+                "worker": {"image": "w", "links": ["db:store", "cache"]},
+                "db": {"image": "d", "networks": {"default": {"aliases": ["main-db"]}}},
+                "cache": {"image": "c"},
+            }
+        }));
+        let links = LinkAliases::new(&project);
+        assert_eq!(
+            links.by_target.get("db"),
+            Some(&vec![("web", 0, "database"), ("worker", 0, "store")])
+        );
+        assert_eq!(
+            links.by_target.get("cache"),
+            Some(&vec![("web", 1, "store")])
+        );
+        assert_eq!(links.claimed.get("store").copied(), Some("cache"));
+        assert_eq!(links.taken.get("main-db").copied(), Some("db"));
+    }
+
+    #[test]
+    fn names_resolve_as_written_only_in_their_service_form() {
+        assert!(resolves_as_written("API", "api"));
+        assert!(!resolves_as_written("xmpp.meet.jitsi", "xmpp-meet-jitsi"));
+        assert!(!resolves_as_written("api_v1", "api-v1"));
+    }
 }

@@ -7,8 +7,7 @@
 use k8s_openapi::api::core::v1::{Container, EnvVar, ExecAction, Lifecycle, LifecycleHandler};
 
 use super::names::dns_label;
-use super::probe::health_probes;
-use super::{resources, security, Context, PodParts};
+use super::{probe, resources, security, Context, PodParts};
 use crate::compose::model::{Command, Service, ServiceHook};
 
 /// The container that runs `service`, with what the other parts contributed.
@@ -37,17 +36,7 @@ pub fn main_container(
         security_context: security::container_context(cx, name, service),
         ..Default::default()
     };
-    if let Some(healthcheck) = &service.healthcheck {
-        match health_probes(healthcheck) {
-            Ok(Some(probes)) => {
-                container.readiness_probe = Some(probes.readiness);
-                container.liveness_probe = Some(probes.liveness);
-                container.startup_probe = probes.startup;
-            }
-            Ok(None) => {}
-            Err(reason) => cx.report.warn(name, "healthcheck", reason),
-        }
-    }
+    probe::attach(cx, name, service, &mut container);
     container
 }
 

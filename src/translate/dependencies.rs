@@ -1,16 +1,20 @@
-//! `depends_on` as init containers: the pod waits until each dependency's Service answers.
+//! `depends_on` as init containers: the pod waits until each dependency's Service answers
+//! on its first TCP port.
 //!
 //! A Service forwards only to ready pods, and a health check becomes a readiness probe, so
 //! waiting for the Service to answer waits for `service_started` and `service_healthy`
 //! alike. A dependency that no Service reaches cannot be waited for this way; that is
-//! reported with what would fix it. A dependency that runs as a Job is not waited for.
+//! reported with what would fix it, as is one with UDP or SCTP ports only (a wait cannot tell
+//! that those answer, and would never end). A dependency that runs as a Job is not waited
+//! for: a Job has no Service, and waiting for it to complete needs access to the API.
 
 use k8s_openapi::api::core::v1::Container;
 
 use super::names::{dns_label, joined};
-use super::network::reachable_port;
+use super::network::reachable_ports;
+use super::workload::declared_replicas;
 use super::Context;
-use crate::compose::model::{Condition, Dependency, Service};
+use crate::compose::model::{Condition, Dependency, Protocol, Service};
 use crate::extension::WorkloadKind;
 
 /// Seconds between two attempts, and the most one attempt may take.
@@ -74,8 +78,46 @@ fn wait_container(
         );
         return None;
     }
-    let Some((host, port)) = reachable_port(cx, dependency) else {
+    let owner = cx.index.pods.owner(dependency);
+    let scaled_to_zero = cx
+        .input
+        .project
+        .services
+        .get(owner)
+        .is_some_and(|definition| declared_replicas(definition) == Some(0));
+    if scaled_to_zero {
+        // No pod ever answers for it: the wait would never end.
+        cx.report.warn(
+            name,
+            &key,
+            format!("{dependency} runs no replica (scale 0), so the pod does not wait for it"),
+        );
+        return None;
+    }
+    let Some((host, ports)) = reachable_ports(cx, dependency) else {
         report_unreachable(cx, name, &key, dependency, how);
+        return None;
+    };
+    // `nc -z` opens a TCP connection: on a UDP or SCTP port it never succeeds, and the pod
+    // would wait forever.
+    let Some(&(port, _)) = ports
+        .iter()
+        .find(|(_, protocol)| *protocol == Protocol::Tcp)
+    else {
+        let listed: Vec<String> = ports
+            .iter()
+            .map(|(p, protocol)| format!("{p}/{protocol}"))
+            .collect();
+        cx.report.warn_with_hint(
+            name,
+            &key,
+            format!(
+                "{dependency} has no TCP port ({}), and a wait can only check that a TCP port \
+                 answers, so the pod does not wait for it",
+                listed.join(", ")
+            ),
+            format!("`expose` a TCP port {dependency} answers on once it is up"),
+        );
         return None;
     };
     if how.condition == Condition::ServiceCompletedSuccessfully {

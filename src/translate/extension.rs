@@ -30,8 +30,8 @@ use super::names::{dns_label, labels, selector};
 use super::Context;
 use crate::compose::model::Service;
 use crate::extension::{
-    CountOrPercent, Probe, ServiceExtension, ServiceType, TaintEffect, TolerationOperator,
-    WorkloadKind,
+    CountOrPercent, Liveness, Probe, ServiceExtension, ServiceType, TaintEffect,
+    TolerationOperator, WorkloadKind,
 };
 use crate::manifest::Manifest;
 
@@ -91,17 +91,17 @@ pub fn apply_to_container(
         container.image_pull_policy = Some(policy.to_string());
     }
     if let Some(probes) = &ext.probes {
-        if container.readiness_probe.is_some() {
+        if container.readiness_probe.is_some() && probes.readiness.is_some() {
             cx.report.info(
                 name,
                 "healthcheck",
-                "x-kubernetes.probes replace the health check's probes of the same kind",
+                "x-kubernetes.probes.readiness replaces the health check's readiness probe",
             );
         }
         if let Some(readiness) = &probes.readiness {
             container.readiness_probe = Some(probe(readiness));
         }
-        if let Some(liveness) = &probes.liveness {
+        if let Some(Liveness::Probe(liveness)) = &probes.liveness {
             container.liveness_probe = Some(probe(liveness));
         }
     }

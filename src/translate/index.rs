@@ -5,6 +5,7 @@
 use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 
+use super::alias::LinkAliases;
 use super::network::Referrers;
 use super::shared_pod::Pods;
 use crate::compose::model::{MountKind, Project};
@@ -21,8 +22,10 @@ pub struct ProjectIndex<'a> {
     pub pods: Pods<'a>,
     /// The services another waits on with `service_completed_successfully`.
     pub awaited: HashSet<&'a str>,
-    /// Who reaches each service by name; only services without ports ask.
+    /// Who reaches each service by name, and on which ports.
     pub referrers: OnceCell<Referrers<'a>>,
+    /// The aliases of `links: ["db:alias"]`; asked by every service with a Service.
+    pub link_aliases: OnceCell<LinkAliases<'a>>,
 }
 
 impl<'a> ProjectIndex<'a> {
@@ -61,6 +64,7 @@ impl<'a> ProjectIndex<'a> {
             pods,
             awaited: awaited_services(project),
             referrers: OnceCell::new(),
+            link_aliases: OnceCell::new(),
         }
     }
 

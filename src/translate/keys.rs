@@ -302,7 +302,8 @@ const UNMAPPED: &[Unmapped] = &[
         key: "links",
         is_set: |s| !s.links.is_empty(),
         level: INFO,
-        reason: "services reach each other by Service name already",
+        reason: "services reach each other by Service name already; a link's alias \
+                 (`db:alias`) becomes a Service of its own",
         hint: None,
     },
     Unmapped {

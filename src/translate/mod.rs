@@ -236,7 +236,9 @@ fn translate_service(cx: &mut Context<'_>, name: &str, service: &Service) -> Vec
     objects.push(workload::workload(cx, name, service, parts));
     extension::finish_service(cx, name, service, &mut objects);
     let aliases = alias::alias_services(cx, name, service, &objects);
+    let link_aliases = alias::link_alias_services(cx, name, &objects);
     objects.extend(aliases);
+    objects.extend(link_aliases);
     objects
 }
 
@@ -257,7 +259,7 @@ fn report_project_keys(cx: &mut Context<'_>) {
             &format!("networks.{name}"),
             "networks are not translated: every pod can reach every Service of the namespace, \
              so services Compose kept apart can reach each other",
-            Some("NetworkPolicies per network are future work".to_string()),
+            Some("`--network-policies` writes one NetworkPolicy per network".to_string()),
         );
     }
     for name in project.models.keys() {

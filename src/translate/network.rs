@@ -4,12 +4,14 @@
 //! In Compose, other services reach a container on its own (target) port, and the host
 //! reaches it on the published one. The Service listens on the published port, as the
 //! mapping says, and also on the target port when that differs, so that addresses written
-//! for Compose (`http://backend:3000`) keep working inside the cluster.
+//! for Compose (`http://backend:3000`) keep working inside the cluster. Every container
+//! port is reachable in Compose, declared or not: a port other services name with the
+//! service's host (`redis://cache:6379` in their environment) is added to the Service too.
 //!
 //! Planning (which ports, which report lines) is kept apart from building the objects, so
 //! that [`reachable_port`] answers from the same plan without reporting twice.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use k8s_openapi::api::core::v1::{ContainerPort, Service as KubeService, ServicePort, ServiceSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -19,6 +21,7 @@ use super::names::{dns_label, joined, labels, selector, unique};
 use super::report::Report;
 use super::{Context, Input, PodParts};
 use crate::compose::model::{parse_short_port, Port, Protocol, Service};
+use crate::extension::WorkloadKind;
 use crate::manifest::Manifest;
 
 /// Adds the service's container ports to its pod and returns its Service, if it has ports.
@@ -101,19 +104,29 @@ fn pod_ports(
 /// its own first port (or, without one, the first of the pod's Service). None when no
 /// Service reaches it.
 pub fn reachable_port(cx: &Context<'_>, service: &str) -> Option<(String, u16)> {
+    let (host, ports) = reachable_ports(cx, service)?;
+    ports.first().map(|&(port, _)| (host, port))
+}
+
+/// The Service that reaches `service` and its ports, `service`'s own first (a service in
+/// another's pod has its own ports on that pod's Service). None when no Service reaches it.
+pub fn reachable_ports(cx: &Context<'_>, service: &str) -> Option<(String, Vec<(u16, Protocol)>)> {
     let project = cx.input.project;
     let definition = project.services.get(service)?;
     let owner = cx.index.pods.owner(service);
     let own = PortPlan::new(cx, service, definition).ports;
-    let first = match own.first() {
-        Some(port) if owner != service => Some(port.port),
-        _ => {
-            let owner_definition = project.services.get(owner)?;
-            let owner_plan = PortPlan::new(cx, owner, owner_definition).ports;
-            pod_ports(cx, owner, owner_plan).0.first().map(|p| p.port)
-        }
+    let ports: Vec<(u16, Protocol)> = if owner != service && !own.is_empty() {
+        own.iter().map(|p| (p.port, p.protocol)).collect()
+    } else {
+        let owner_definition = project.services.get(owner)?;
+        let owner_plan = PortPlan::new(cx, owner, owner_definition).ports;
+        pod_ports(cx, owner, owner_plan)
+            .0
+            .iter()
+            .map(|p| (p.port, p.protocol))
+            .collect()
     };
-    first.map(|port| (service_name(owner), port))
+    (!ports.is_empty()).then(|| (service_name(owner), ports))
 }
 
 /// One port of the Service and the container port behind it.
@@ -214,6 +227,15 @@ impl PortPlan {
             plan.add_exposed(index, text);
         }
         plan.add_target_ports();
+        let declared = !plan.ports.is_empty();
+        // A guest has no Service of its own (`shared_pod` says where it runs), and a port
+        // guessed from its image would be a port of the pod it joins.
+        if !declared && !cx.index.pods.is_guest(name) {
+            plan.add_well_known(name, service);
+        }
+        if !cx.index.pods.is_guest(name) {
+            plan.add_named_by_others(cx, name, declared);
+        }
         if plan.ports.is_empty() {
             plan.add_undeclared(cx, name, service);
         }
@@ -270,22 +292,41 @@ impl PortPlan {
     /// Published ports reach the host in Compose; a ClusterIP Service does not. `owner` is
     /// the service whose Service has the ports (itself, or the one whose pod it runs in).
     fn note_host_publication(&mut self, owner: &str, service: &Service) {
-        let published: BTreeSet<u16> = service
+        let mut published: Vec<(u16, Protocol)> = service
             .ports
             .iter()
-            .filter_map(|port| port.published.map(|range| range.start))
+            .filter_map(|port| port.published.map(|range| (range.start, port.protocol)))
             .collect();
-        let Some(first) = published.first() else {
+        published.sort_by_key(|&(port, protocol)| (port, kube_protocol(protocol)));
+        published.dedup();
+        if published.is_empty() {
             return;
-        };
-        let list: Vec<String> = published.iter().map(u16::to_string).collect();
+        }
+        let list: Vec<String> = published
+            .iter()
+            .map(|(port, protocol)| match protocol {
+                Protocol::Tcp => port.to_string(),
+                other => format!("{port}/{other}"),
+            })
+            .collect();
         let service_name = service_name(owner);
+        // `kubectl port-forward` carries TCP only.
+        let first_tcp = published
+            .iter()
+            .find(|(_, protocol)| *protocol == Protocol::Tcp);
+        let from_outside = match first_tcp {
+            Some((port, _)) => {
+                format!("use `kubectl port-forward service/{service_name} {port}` or an Ingress")
+            }
+            None => "use a NodePort or LoadBalancer Service (x-kubernetes.service.type); \
+                     kubectl port-forward carries TCP only"
+                .to_string(),
+        };
         self.notes.push(Note::info(
             "ports",
             format!(
                 "ports published on the host ({}) are reachable inside the cluster only, \
-                 through the ClusterIP Service `{service_name}`; from outside, use \
-                 `kubectl port-forward service/{service_name} {first}` or an Ingress",
+                 through the ClusterIP Service `{service_name}`; from outside, {from_outside}",
                 list.join(", ")
             ),
         ));
@@ -333,13 +374,8 @@ impl PortPlan {
         self.ports.extend(implied);
     }
 
-    /// No port declared: a well-known image tells it; otherwise say who cannot reach it.
-    fn add_undeclared(&mut self, cx: &Context<'_>, name: &str, service: &Service) {
-        if cx.index.pods.is_guest(name) {
-            // A guest has no Service of its own (`shared_pod` says where it runs), and a
-            // port guessed from its image would be a port of the pod it joins.
-            return;
-        }
+    /// No port declared: a well-known image tells it.
+    fn add_well_known(&mut self, name: &str, service: &Service) {
         let image = service.image.as_deref().unwrap_or_default();
         if let Some((port, known_as)) = well_known_port(image) {
             self.ports.push(PlannedPort {
@@ -360,13 +396,86 @@ impl PortPlan {
                     service_name(name)
                 ),
             ));
-            return;
         }
-        if guests_have_ports(cx, name) {
-            // An owner whose guests have ports has a Service from theirs.
+    }
+
+    /// The TCP ports other services name with this service's host (`cache:6379` in an
+    /// environment value) that its Service does not listen on yet: in Compose every
+    /// container port is reachable, declared or not.
+    fn add_named_by_others(&mut self, cx: &Context<'_>, name: &str, declared: bool) {
+        let pod = cx.index.pods.owner(name);
+        let referrers = cx.index.referrers.get_or_init(|| Referrers::new(&cx.input));
+        for named in referrers.ports_of(name) {
+            let served = self
+                .ports
+                .iter()
+                .any(|p| p.port == named.port && p.protocol == Protocol::Tcp);
+            if served || cx.index.pods.owner(named.by) == pod {
+                continue;
+            }
+            self.ports.push(PlannedPort {
+                port: named.port,
+                target: named.port,
+                protocol: Protocol::Tcp,
+                name: None,
+                app_protocol: None,
+                key: "expose".to_string(),
+                implied: true,
+            });
+            let port = named.port;
+            let by = format!("{} ({})", named.by, named.key);
+            let message = if declared {
+                format!(
+                    "{by} reaches it on port {port}, which ports and expose leave out; every \
+                     container port is reachable in Compose, so the Service listens on it too"
+                )
+            } else {
+                format!(
+                    "no ports or expose: port {port} inferred from how {by} reaches it, so the \
+                     Service `{}` listens on it; state it with expose: [\"{port}\"]",
+                    service_name(name)
+                )
+            };
+            self.notes.push(Note::info("expose", message));
+        }
+    }
+
+    /// No port at all: say who cannot reach it.
+    fn add_undeclared(&mut self, cx: &Context<'_>, name: &str, service: &Service) {
+        let image = service.image.as_deref().unwrap_or_default();
+        if cx.index.pods.is_guest(name) || guests_have_ports(cx, name) {
+            // A guest has no Service of its own (`shared_pod` says where it runs); an owner
+            // whose guests have ports has a Service from theirs.
             return;
         }
         let referrers = references(cx, name);
+        let checked_port = service
+            .healthcheck
+            .as_ref()
+            .filter(|check| !check.disable)
+            .and_then(|check| local_port_checked(&check.test));
+        if let (Some(port), false) = (checked_port, referrers.is_empty()) {
+            self.ports.push(PlannedPort {
+                port,
+                target: port,
+                protocol: Protocol::Tcp,
+                name: None,
+                app_protocol: None,
+                key: "expose".to_string(),
+                implied: true,
+            });
+            self.notes.push(Note::info(
+                "expose",
+                format!(
+                    "no ports or expose: port {port} inferred from its health check, which \
+                     calls it on localhost, as other services need it by name ({}); the \
+                     Service `{}` listens on it; state it with expose: [\"{port}\"]",
+                    referrers.join(", "),
+                    service_name(name)
+                ),
+            ));
+            return;
+        }
         if referrers.is_empty() {
             self.notes.push(Note::info(
                 "ports",
@@ -708,6 +817,41 @@ fn image_repository(image: &str) -> String {
     without_tag.to_ascii_lowercase()
 }
 
+/// The TCP port a health check calls on the container itself: a URL on `localhost`,
+/// `127.0.0.1` or `[::1]` with an explicit port (`curl -f http://localhost:3000/health`),
+/// or bash's `/dev/tcp/localhost/6666`. The container listens there.
+fn local_port_checked(test: &[String]) -> Option<u16> {
+    const LOCAL: &[&str] = &["localhost", "127.0.0.1", "[::1]"];
+    let text = test.iter().skip(1).cloned().collect::<Vec<_>>().join(" ");
+    let port_after = |rest: &str| -> Option<u16> {
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse::<u16>().ok().filter(|&port| port > 0)
+    };
+    for (at, _) in text.match_indices("://") {
+        let after = &text[at + 3..];
+        let host_start = after
+            .find(['/', ' '])
+            .map_or(after, |end| &after[..end])
+            .rfind('@')
+            .map_or(0, |i| i + 1);
+        let authority = &after[host_start..];
+        for local in LOCAL {
+            if let Some(port) = authority
+                .strip_prefix(local)
+                .and_then(|rest| rest.strip_prefix(':'))
+                .and_then(port_after)
+            {
+                return Some(port);
+            }
+        }
+    }
+    LOCAL.iter().find_map(|local| {
+        let marker = format!("/dev/tcp/{local}/");
+        let at = text.find(&marker)?;
+        port_after(&text[at + marker.len()..])
+    })
+}
+
 /// Whether a service that runs in `owner`'s pod has a port for its Service.
 fn guests_have_ports(cx: &Context<'_>, owner: &str) -> bool {
     cx.index
@@ -722,55 +866,124 @@ fn guests_have_ports(cx: &Context<'_>, owner: &str) -> bool {
 /// pod reach it without a Service.
 fn references(cx: &Context<'_>, name: &str) -> Vec<String> {
     let pod = cx.index.pods.owner(name);
+    // Nothing waits for a Job through a Service (see `dependencies`).
+    let runs_once = matches!(
+        cx.workload_kind(name),
+        WorkloadKind::Job | WorkloadKind::Cronjob
+    );
     let referrers = cx.index.referrers.get_or_init(|| Referrers::new(&cx.input));
     referrers
         .of(name)
         .iter()
         .filter(|(other, _)| cx.index.pods.owner(other) != pod)
+        .filter(|(_, key)| !(runs_once && key == "depends_on"))
+        .filter({
+            let mut seen = HashSet::new();
+            move |(other, _)| seen.insert(*other)
+        })
         .map(|(other, key)| format!("{other} ({key})"))
         .collect()
 }
 
 /// For each service, the others that reach it by name, in the project's order, each with
 /// the first key that shows it: links first (Compose also lists a linked service under
-/// `depends_on`), then `depends_on`, then the environment, then env files. Computed once, on
-/// the first service without ports; asking every service about every other made a project
-/// of such services quadratic.
+/// `depends_on`), then `depends_on` (and after it the first other key, see `references`),
+/// then the environment, then env files. Computed once per translation; asking every
+/// service about every other made a large project quadratic.
 #[derive(Debug, Clone, Default)]
 pub struct Referrers<'a> {
     by_target: HashMap<&'a str, Vec<(&'a str, String)>>,
+    /// The ports others name with the host (`cache:6379`, `http://api:8080`), each with the
+    /// first service and key that names it, in the project's order.
+    ports_by_target: HashMap<&'a str, Vec<NamedPort<'a>>>,
+}
+
+/// A port another service reaches a service on, by name: `web`'s `environment CACHE`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct NamedPort<'a> {
+    port: u16,
+    by: &'a str,
+    key: String,
 }
 
 impl<'a> Referrers<'a> {
     pub fn new(input: &Input<'a>) -> Self {
         let services = &input.project.services;
-        // Environment values name hosts in any case.
+        // Environment values name hosts in any case, by the service's name or an alias.
         let mut by_lowercase: HashMap<String, Vec<&'a str>> = HashMap::new();
-        for name in services.keys() {
-            by_lowercase
-                .entry(name.to_ascii_lowercase())
-                .or_default()
-                .push(name);
-        }
-        let named_as_host = |value: &str| -> Vec<&'a str> {
-            hosts_named(value)
-                .iter()
-                .filter_map(|host| by_lowercase.get(&host.to_ascii_lowercase()))
+        for (name, service) in services {
+            let aliases = service
+                .networks
+                .0
+                .values()
                 .flatten()
-                .copied()
+                .flat_map(|attachment| attachment.aliases.iter());
+            for host in std::iter::once(name).chain(aliases) {
+                let entry = by_lowercase.entry(host.to_ascii_lowercase()).or_default();
+                if !entry.contains(&name.as_str()) {
+                    entry.push(name);
+                }
+            }
+        }
+        for service in services.values() {
+            let link_aliases = service
+                .links
+                .iter()
+                .filter_map(|link| link.split_once(':'))
+                .filter_map(|(target, alias)| Some((services.get_key_value(target)?.0, alias)));
+            for (target, alias) in link_aliases {
+                let entry = by_lowercase.entry(alias.to_ascii_lowercase()).or_default();
+                if !entry.contains(&target.as_str()) {
+                    entry.push(target);
+                }
+            }
+        }
+        let named_as_host = |key: &str, value: &str| -> Vec<(&'a str, Option<u16>)> {
+            hosts_named(key, value)
+                .into_iter()
+                .filter_map(|(host, port)| {
+                    let targets = by_lowercase.get(&host.to_ascii_lowercase())?;
+                    Some(targets.iter().map(move |target| (*target, port)))
+                })
+                .flatten()
                 .collect()
         };
         let mut referrers = Referrers::default();
-        for (other, service) in services {
-            let mut named: HashSet<&str> = HashSet::new();
-            let mut add = |target: &'a str, key: &dyn Fn() -> String| {
-                if target != other.as_str() && named.insert(target) {
-                    referrers
-                        .by_target
-                        .entry(target)
-                        .or_default()
-                        .push((other.as_str(), key()));
+        let mut add_port =
+            |target: &'a str, port: Option<u16>, by: &'a str, key: &dyn Fn() -> String| {
+                let Some(port) = port.filter(|_| target != by) else {
+                    return;
+                };
+                let ports = referrers.ports_by_target.entry(target).or_default();
+                if !ports.iter().any(|named| named.port == port) {
+                    ports.push(NamedPort {
+                        port,
+                        by,
+                        key: key(),
+                    });
                 }
+            };
+        let mut by_target: HashMap<&'a str, Vec<(&'a str, String)>> = HashMap::new();
+        for (other, service) in services {
+            // The first key per target; after a `depends_on`, also the first other key, as a
+            // dependency on a Job does not reach it by name.
+            let mut named: HashMap<&str, bool> = HashMap::new();
+            let mut add = |target: &'a str, key: &dyn Fn() -> String| {
+                if target == other.as_str() {
+                    return;
+                }
+                let key = key();
+                let by_dependency_only = named.get(target).copied();
+                if by_dependency_only == Some(false)
+                    || (by_dependency_only == Some(true) && key == "depends_on")
+                {
+                    return;
+                }
+                named.insert(target, key == "depends_on");
+                by_target
+                    .entry(target)
+                    .or_default()
+                    .push((other.as_str(), key));
             };
             for link in &service.links {
                 let target = link.split(':').next().unwrap_or_default();
@@ -789,18 +1002,25 @@ impl<'a> Referrers<'a> {
                 .iter()
                 .filter_map(|(key, value)| Some((key, value.as_deref()?)));
             for (key, value) in own {
-                for target in named_as_host(value) {
+                for (target, port) in named_as_host(key, value) {
                     add(target, &|| format!("environment {key}"));
+                    add_port(target, port, other, &|| format!("environment {key}"));
                 }
             }
             let files = input.env_files.get(other).into_iter().flatten();
             for (key, value) in files.flat_map(|file| file.variables.iter()) {
-                for target in named_as_host(value) {
+                for (target, port) in named_as_host(key, value) {
                     add(target, &|| format!("env_file {key}"));
+                    add_port(target, port, other, &|| format!("env_file {key}"));
                 }
             }
         }
+        referrers.by_target = by_target;
         referrers
+    }
+
+    fn ports_of(&self, name: &str) -> &[NamedPort<'a>] {
+        self.ports_by_target.get(name).map_or(&[], Vec::as_slice)
     }
 
     fn of(&self, name: &str) -> &[(&'a str, String)] {
@@ -808,43 +1028,80 @@ impl<'a> Referrers<'a> {
     }
 }
 
-/// Whether an environment value names `host` as a host (see [`hosts_named`]).
+/// Whether the variable `key` set to `value` names `host` as a host (see [`hosts_named`]).
 #[cfg(test)]
-fn mentions_host(value: &str, host: &str) -> bool {
-    hosts_named(value)
+fn mentions_host(key: &str, value: &str, host: &str) -> bool {
+    hosts_named(key, value)
         .iter()
-        .any(|token| token.eq_ignore_ascii_case(host))
+        .any(|(token, _)| token.eq_ignore_ascii_case(host))
 }
 
-/// The words of an environment value that may be host names: the whole value (`mysql`,
-/// `mysql:3306`), a URL's host (`mysql://user:pw@db:5432/app`), an item of a list
-/// (`kafka:9092,kafka2:9092`) or a Go DSN's address (`tcp(db:3306)`), without their ports.
-fn hosts_named(value: &str) -> Vec<String> {
-    without_url_schemes(value)
-        .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':')))
-        .map(|token| without_port(token).to_string())
-        .collect()
+/// Variable names whose value is a host (the last `_`-separated word of the name):
+/// `DB_HOST=mysql`, `KAFKA_SERVERS=kafka-1,kafka-2`.
+const HOST_VARIABLE_WORDS: &[&str] = &[
+    "HOST", "HOSTS", "HOSTNAME", "SERVER", "SERVERS", "ADDR", "ADDRESS", "ENDPOINT", "URL", "URI",
+];
+
+/// The host names an environment variable gives: a URL's hosts
+/// (`mysql://user:pw@db:5432/app`, `mongodb://a:1,b:2/x`), a `host:port` anywhere
+/// (`kafka:9092,kafka2:9092`, a Go DSN's `tcp(db:3306)`), and, when the variable's name
+/// says it holds hosts (`DB_HOST`), its bare items (`mysql`). Ordinary words are never read
+/// as host names: `MYSQL_USER=ghost` names no host.
+fn hosts_named(key: &str, value: &str) -> Vec<(String, Option<u16>)> {
+    let mut hosts = Vec::new();
+    let mut rest = String::with_capacity(value.len());
+    let mut remaining = value;
+    while let Some(at) = remaining.find("://") {
+        let before = &remaining[..at];
+        // The scheme (`postgres`, `jdbc:mysql`) is not a host.
+        let scheme_start = before
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-' | ':')))
+            .map_or(0, |i| i + 1);
+        rest.push_str(&before[..scheme_start]);
+        rest.push(' ');
+        let after = &remaining[at + 3..];
+        let end = after
+            .find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'' | ')') || c.is_whitespace())
+            .unwrap_or(after.len());
+        let authority = &after[..end];
+        let hosts_part = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        hosts.extend(hosts_part.split(',').map(host_and_port));
+        remaining = &after[end..];
+    }
+    rest.push_str(remaining);
+    let tokens =
+        rest.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':')));
+    for token in tokens {
+        let (host, port) = host_and_port(token);
+        if port.is_some() && !host.is_empty() && !host.contains(':') {
+            hosts.push((host, port));
+        }
+    }
+    let host_variable = key.rsplit('_').next().is_some_and(|word| {
+        HOST_VARIABLE_WORDS
+            .iter()
+            .any(|w| w.eq_ignore_ascii_case(word))
+    });
+    if host_variable {
+        let items = rest.split(|c: char| c == ',' || c == ';' || c.is_whitespace());
+        hosts.extend(items.map(host_and_port).filter(|(host, _)| {
+            !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        }));
+    }
+    hosts
 }
 
-/// The value with every `scheme://` (`postgres://`, `jdbc:mysql://`) blanked out, so that a
-/// scheme does not read as a host named after it.
-fn without_url_schemes(value: &str) -> String {
-    let pieces: Vec<&str> = value.split("://").collect();
-    let last = pieces.len() - 1;
-    pieces
-        .iter()
-        .enumerate()
-        .map(|(i, piece)| {
-            if i == last {
-                return *piece;
-            }
-            let scheme_start = piece
-                .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-' | ':')))
-                .map_or(0, |i| i + 1);
-            &piece[..scheme_start]
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+/// `db:5432` → (`db`, 5432); anything else as it is, without a port.
+fn host_and_port(token: &str) -> (String, Option<u16>) {
+    let host = without_port(token);
+    let port = token
+        .get(host.len() + 1..)
+        .and_then(|port| port.parse::<u16>().ok())
+        .filter(|&port| port > 0);
+    (host.to_string(), port)
 }
 
 /// `db:5432` → `db`; anything else as it is.
@@ -948,22 +1205,67 @@ mod tests {
     }
 
     #[test]
+    fn health_checks_tell_the_port_they_call_locally() {
+        let port = |test: &[&str]| {
+            local_port_checked(&test.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            port(&[
+                "CMD-SHELL",
+                "curl -f http://localhost:3000/health || exit 1"
+            ]),
+            Some(3000)
+        );
+        assert_eq!(
+            port(&["CMD", "curl", "-sf", "http://127.0.0.1:3000"]),
+            Some(3000)
+        );
+        assert_eq!(
+            port(&["CMD-SHELL", "wget -q http://u:p@[::1]:81/"]),
+            Some(81)
+        );
+        assert_eq!(
+            port(&["CMD-SHELL", "/bin/bash -c '</dev/tcp/localhost/6666'"]),
+            Some(6666)
+        );
+        assert_eq!(port(&["CMD-SHELL", "curl -f http://localhost/"]), None);
+        assert_eq!(port(&["CMD-SHELL", "curl -f http://db:5432/"]), None);
+        assert_eq!(port(&["CMD", "redis-cli", "ping"]), None);
+    }
+
+    #[test]
     fn environment_values_name_hosts() {
-        for (value, host, named) in [
-            ("mysql", "mysql", true),
-            ("MYSQL", "mysql", true),
-            ("db:5432", "db", true),
-            ("postgres://user:secret@db:5432/app", "db", true),
-            ("postgres://user:secret@db:5432/app", "postgres", false),
-            ("jdbc:mysql://db/app?ssl=false", "db", true),
-            ("jdbc:mysql://db/app", "mysql", false),
-            ("kafka-1:9092,kafka-2:9092", "kafka-2", true),
-            ("user:pw@tcp(mysql:3306)/app", "mysql", true),
-            ("http://api.internal:8080", "api", false),
-            ("mysqldb", "mysql", false),
-            ("", "db", false),
+        for (key, value, host, named) in [
+            ("DB_HOST", "mysql", "mysql", true),
+            ("DB_HOST", "MYSQL", "mysql", true),
+            ("REDIS_URL", "redis", "redis", true),
+            ("KAFKA_SERVERS", "kafka-1, kafka-2", "kafka-2", true),
+            ("MYSQL_USER", "ghost", "ghost", false),
+            ("GREETING", "hello api", "api", false),
+            ("DSN", "db:5432", "db", true),
+            ("DSN", "postgres://user:secret@db:5432/app", "db", true),
+            (
+                "DSN",
+                "postgres://user:secret@db:5432/app",
+                "postgres",
+                false,
+            ),
+            ("DSN", "postgres://user:1234@db/app", "user", false),
+            ("DSN", "jdbc:mysql://db/app?ssl=false", "db", true),
+            ("DSN", "jdbc:mysql://db/app", "mysql", false),
+            ("MONGO", "mongodb://a:1,b:2/x", "b", true),
+            ("BROKERS", "kafka-1:9092,kafka-2:9092", "kafka-2", true),
+            ("DSN", "user:pw@tcp(mysql:3306)/app", "mysql", true),
+            ("API", "http://api.internal:8080", "api", false),
+            ("DB_HOST", "mysqldb", "mysql", false),
+            ("TIME", "12:30", "12", true),
+            ("DB_HOST", "", "db", false),
         ] {
-            assert_eq!(mentions_host(value, host), named, "{value} / {host}");
+            assert_eq!(
+                mentions_host(key, value, host),
+                named,
+                "{key}={value} / {host}"
+            );
         }
     }
 }

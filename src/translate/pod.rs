@@ -1,5 +1,5 @@
 //! Pod-level settings of a service: name resolution (`extra_hosts`, `dns`, `dns_search`,
-//! `dns_opt`), `hostname` and `domainname`, `platform` as a node selector, and
+//! `dns_opt`, always keeping the cluster's DNS), `hostname` and `domainname`, `platform` as a node selector, and
 //! `stop_grace_period`.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -11,8 +11,10 @@ use super::names::dns_label;
 use super::Context;
 use crate::compose::model::Service;
 
-/// The most nameservers a pod may list.
+/// The most nameservers a pod's resolver has (the kubelet drops the rest).
 const MAX_NAMESERVERS: usize = 3;
+/// Those left beside the cluster's DNS, which ClusterFirst puts first.
+const MAX_EXTRA_NAMESERVERS: usize = MAX_NAMESERVERS - 1;
 
 /// `extra_hosts` as host aliases: one per address, addresses and names sorted.
 pub fn host_aliases(cx: &mut Context<'_>, name: &str, service: &Service) -> Option<Vec<HostAlias>> {
@@ -46,38 +48,53 @@ pub fn host_aliases(cx: &mut Context<'_>, name: &str, service: &Service) -> Opti
     (!aliases.is_empty()).then_some(aliases)
 }
 
-/// `dns`, `dns_search` and `dns_opt` as the pod's DNS config, with the DNS policy it needs:
-/// `None` when the service names its own servers (the cluster's DNS is then not used, as in
-/// Compose), the default otherwise.
-pub fn dns(
-    cx: &mut Context<'_>,
-    name: &str,
-    service: &Service,
-) -> (Option<String>, Option<PodDNSConfig>) {
-    let mut nameservers: Vec<String> = service.dns.iter().cloned().collect();
-    if nameservers.len() > MAX_NAMESERVERS {
-        cx.report.warn(
-            name,
-            "dns",
-            format!(
-                "a pod has at most {MAX_NAMESERVERS} nameservers; left out: {}",
-                nameservers[MAX_NAMESERVERS..].join(", ")
-            ),
+/// `dns`, `dns_search` and `dns_opt` as the pod's DNS config, under the default policy
+/// (ClusterFirst). Compose replaces the resolver with the named servers, but its embedded
+/// DNS still answers service names; a pod with `dnsPolicy: None` would lose the cluster's
+/// DNS and no Service name would resolve. So the cluster's resolver stays first and the
+/// servers follow it, within the three a pod may have.
+pub fn dns_config(cx: &mut Context<'_>, name: &str, service: &Service) -> Option<PodDNSConfig> {
+    let mut nameservers: Vec<String> = Vec::new();
+    for server in service.dns.iter() {
+        if server.parse::<IpAddr>().is_ok() {
+            nameservers.push(server.clone());
+        } else {
+            cx.report.warn(
+                name,
+                "dns",
+                format!(
+                    "{server:?} is not an IP address, which a pod's nameserver must be; left out"
+                ),
+            );
+        }
+    }
+    if !nameservers.is_empty() {
+        let kept = nameservers.len().min(MAX_EXTRA_NAMESERVERS);
+        let mut message = format!(
+            "the cluster's DNS stays the pod's first nameserver, so that Service names \
+             resolve; {} follow it and are asked only when it does not answer",
+            nameservers[..kept].join(", ")
         );
-        nameservers.truncate(MAX_NAMESERVERS);
+        if nameservers.len() > kept {
+            message.push_str(&format!(
+                "; left out, as a pod has at most {MAX_NAMESERVERS} nameservers with the \
+                 cluster's: {}",
+                nameservers[kept..].join(", ")
+            ));
+            nameservers.truncate(kept);
+        }
+        cx.report.warn(name, "dns", message);
     }
     let searches: Vec<String> = service.dns_search.iter().cloned().collect();
     let options: Vec<PodDNSConfigOption> = service.dns_opt.iter().map(|o| dns_option(o)).collect();
     if nameservers.is_empty() && searches.is_empty() && options.is_empty() {
-        return (None, None);
+        return None;
     }
-    let policy = (!nameservers.is_empty()).then(|| "None".to_string());
-    let config = PodDNSConfig {
+    Some(PodDNSConfig {
         nameservers: (!nameservers.is_empty()).then_some(nameservers),
         searches: (!searches.is_empty()).then_some(searches),
         options: (!options.is_empty()).then_some(options),
-    };
-    (policy, Some(config))
+    })
 }
 
 /// A resolver option, `name[:value]` as resolv.conf writes it (`ndots:2`, `use-vc`).

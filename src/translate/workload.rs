@@ -116,7 +116,7 @@ fn pod_spec(cx: &mut Context<'_>, name: &str, service: &Service, parts: &mut Pod
         Vec::new()
     };
     let container = main_container(cx, name, service, parts);
-    let (dns_policy, dns_config) = pod::dns(cx, name, service);
+    let dns_config = pod::dns_config(cx, name, service);
     let (hostname, subdomain) = pod::hostname_and_subdomain(cx, name, service);
     let (affinity, topology_spread_constraints) = placement::placement(cx, name, service);
     PodSpec {
@@ -128,7 +128,6 @@ fn pod_spec(cx: &mut Context<'_>, name: &str, service: &Service, parts: &mut Pod
             .collect(),
         volumes: (!parts.volumes.is_empty()).then(|| std::mem::take(&mut parts.volumes)),
         host_aliases: pod::host_aliases(cx, name, service),
-        dns_policy,
         dns_config,
         hostname,
         subdomain,
@@ -158,16 +157,21 @@ fn job_restart_policy(service: &Service) -> &'static str {
     }
 }
 
-/// `deploy.replicas`, else `scale` (Compose refuses the two with different values). A
-/// workload that `x-kubernetes.autoscale` scales has none: the autoscaler owns the count,
-/// and a fixed one would be reset to the file's value by every `kubectl apply`.
-fn replicas(cx: &mut Context<'_>, name: &str, service: &Service) -> Option<i32> {
-    let count = service
+/// `deploy.replicas`, else `scale` (Compose refuses the two with different values).
+pub(super) fn declared_replicas(service: &Service) -> Option<i32> {
+    service
         .deploy
         .as_ref()
         .and_then(|d| d.replicas)
         .or(service.scale)
-        .map(|n| i32::try_from(n).unwrap_or(i32::MAX));
+        .map(|n| i32::try_from(n).unwrap_or(i32::MAX))
+}
+
+/// The replica count written: [`declared_replicas`], except for a workload that
+/// `x-kubernetes.autoscale` scales, which has none: the autoscaler owns the count, and a
+/// fixed one would be reset to the file's value by every `kubectl apply`.
+fn replicas(cx: &mut Context<'_>, name: &str, service: &Service) -> Option<i32> {
+    let count = declared_replicas(service);
     let Some(autoscale) = cx.input.extensions.service(name).autoscale.as_ref() else {
         return count;
     };
