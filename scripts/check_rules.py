@@ -40,6 +40,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import yaml  # PyYAML, a dependency of kubernetes-validate
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import EXPECTED_REFUSALS, corpus_projects, each_in_parallel, golden_projects  # noqa: E402
 
@@ -64,9 +66,11 @@ def seconds(duration, default):
 class Project:
     """A converted project: the compose model, the objects and the report's entries."""
 
-    def __init__(self, model, objects, report):
+    def __init__(self, model, objects, report, volume_extensions=None):
         self.services = model.get("services") or {}
         self.volumes = model.get("volumes") or {}
+        # Compose's `config` drops the `x-` keys of volumes, so these come from the files.
+        self.volume_extensions = volume_extensions or {}
         self.extension = model.get("x-kubernetes") or {}
         self.objects = objects
         self.warnings = [e for e in report if e.get("level") == "warning"]
@@ -99,7 +103,8 @@ class Project:
                    for e in self.warnings)
 
     def serves(self, name, port=None, protocol=None):
-        service = self.k8s_services.get(name)
+        # DNS ignores case: `CACHE` finds the Service `cache`.
+        service = self.k8s_services.get(name.lower())
         if service is None:
             return False
         ports = service["spec"].get("ports") or []
@@ -307,8 +312,8 @@ def rule_hpa_replicas(p):
 
 def rule_claim_size(p):
     wanted = {}
-    for key, volume in p.volumes.items():
-        size = ((volume or {}).get("x-kubernetes") or {}).get("size") or p.extension.get("volumeSize")
+    for key in p.volumes:
+        size = p.volume_extensions.get(key, {}).get("size") or p.extension.get("volumeSize")
         if size:
             wanted[dns_label(key)] = size
     for o in (o for o in p.objects if o["kind"] == "StatefulSet"):
@@ -368,7 +373,30 @@ def convert_and_check(source, binary):
         objects = json.loads(out)["items"]
     except (json.JSONDecodeError, KeyError, TypeError):
         return [("convert", "objects", f"stdout is not a JSON List: {out[:200]!r}")]
-    return check(Project(json.loads(model_text), objects, report))
+    return check(Project(json.loads(model_text), objects, report, volume_extensions(source)))
+
+
+def volume_extensions(source):
+    """Each top-level volume's `x-kubernetes`, read from the project's `-f` files in order (a
+    later file's settings win); the files are parsed alone, with no interpolation."""
+    found = {}
+    args = iter(source.args)
+    files = [next(args, "") for arg in args if arg in ("-f", "--file")]
+    if not files:  # found as Compose finds them
+        names = ("compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml")
+        first = next((n for n in names if (source.directory / n).is_file()), None)
+        files = [n for n in (first, first and first.replace(".y", ".override.y"))
+                 if n and (source.directory / n).is_file()]
+    for file in files:
+        try:
+            document = yaml.safe_load((source.directory / file).read_text()) or {}
+        except (OSError, yaml.YAMLError):
+            continue
+        volumes = document.get("volumes") if isinstance(document, dict) else None
+        for key, volume in (volumes or {}).items() if isinstance(volumes, dict) else ():
+            if isinstance(volume, dict) and isinstance(volume.get("x-kubernetes"), dict):
+                found.setdefault(key, {}).update(volume["x-kubernetes"])
+    return found
 
 
 def main():

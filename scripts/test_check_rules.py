@@ -153,7 +153,9 @@ class Rules(unittest.TestCase):
             workload = deployment("db", [])
             workload.update(kind="StatefulSet")
             workload["spec"]["volumeClaimTemplates"] = [claim]
-            return project({}, [workload], volumes={"data": {"x-kubernetes": {"size": "5Gi"}}})
+            checked = project({}, [workload], volumes={"data": {}})
+            checked.volume_extensions = {"data": {"size": "5Gi"}}
+            return checked
         self.assertCaught("claim-size", statefulset("1Gi"), statefulset("5Gi"))
 
 
@@ -162,6 +164,7 @@ class Source:
 
     def __init__(self, outputs, accepted=True):
         self.name, self.accepted, self.outputs = "fake", accepted, outputs
+        self.args, self.directory = (), Path("/nonexistent")
 
     def run(self, command):
         return self.outputs[command[1]]

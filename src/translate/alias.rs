@@ -16,7 +16,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::names::labels;
 use super::network::service_name;
-use super::shared_pod::pod_owner;
+use super::shared_pod::{group_of, pod_owner};
 use super::Context;
 use crate::compose::model::{Project, Service};
 use crate::diagnostic::Diagnostic;
@@ -130,8 +130,72 @@ pub fn alias_services(
             own,
         ))));
     }
+    services.extend(group_member_services(
+        cx,
+        name,
+        own.map(|s| &**s),
+        &mut written,
+    ));
     services
 }
+
+/// A Service named after each member of the owner's `kompose.service.group`. In Compose
+/// the members are containers of their own, which others reach by name; here they run in
+/// the owner's pod, and without a Service of their name that name would not resolve. (A
+/// `network_mode: service:…` guest has no name of its own in Compose either.)
+fn group_member_services(
+    cx: &mut Context<'_>,
+    owner: &str,
+    own: Option<&KubeService>,
+    written: &mut BTreeSet<String>,
+) -> Vec<Manifest> {
+    let own_name = service_name(owner);
+    let members: Vec<&str> = cx
+        .index
+        .pods
+        .guests(owner)
+        .iter()
+        .filter(|(_, definition)| group_of(definition).is_some())
+        .map(|&(guest, _)| guest)
+        .collect();
+    let mut services = Vec::new();
+    for member in members {
+        let member_name = service_name(member);
+        if member_name == own_name || !written.insert(member_name.clone()) {
+            continue;
+        }
+        let Some(own) = own else {
+            cx.report.warn_with_hint(
+                member,
+                GROUP_KEY,
+                format!(
+                    "the pod of {owner} has no ports, so no Service: the name `{member}` does \
+                     not resolve for the services that reach it by name"
+                ),
+                "`expose` the port it listens on",
+            );
+            continue;
+        };
+        cx.report.info(
+            member,
+            GROUP_KEY,
+            format!(
+                "becomes the Service `{member_name}`, on the pod of {owner} and the ports of \
+                 `{own_name}`, so other services still reach it by its name"
+            ),
+        );
+        services.push(Manifest::Service(Box::new(alias_service(
+            cx.project_name(),
+            owner,
+            &member_name,
+            own,
+        ))));
+    }
+    services
+}
+
+/// Where a group member's report lines go.
+const GROUP_KEY: &str = "labels.kompose.service.group";
 
 /// Whether a name as written finds the Service named `service_name` (DNS ignores case).
 fn resolves_as_written(written: &str, service_name: &str) -> bool {

@@ -224,7 +224,12 @@ pub fn guest_container(
         &membership_key(service),
         format!(
             "its container runs in the pod of {owner}, which shares one network: it has no \
-             workload and no Service of its own{}",
+             workload {}{}",
+            if group_of(service).is_some() {
+                "of its own"
+            } else {
+                "and no Service of its own"
+            },
             if service.ports.is_empty() && service.expose.is_empty() {
                 String::new()
             } else {
