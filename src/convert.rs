@@ -3,10 +3,15 @@
 //! `translate`. Shared by `convert`, `diff` and the fuzz targets.
 
 use crate::compose::host_files::{self, HostFiles};
+use std::collections::HashMap;
+
+use crate::compose::model::Project;
 use crate::compose::LoadedProject;
 use crate::diagnostic::Diagnostic;
 use crate::extension::XKubernetes;
+use crate::manifest::Manifest;
 use crate::translate;
+use crate::value::KeyPath;
 
 /// Translates a loaded project, or gives every problem that forbids it. The resolved
 /// document, kept to locate diagnostics, is freed once the checks have passed: translation
@@ -28,8 +33,69 @@ pub fn translate_loaded(
     if !missing.is_empty() {
         return Err(loaded.locate(missing));
     }
+    let translation = translate_checked(loaded, &extensions, &host_files, options);
+    let oversized = oversized_objects(&loaded.project, &translation.manifests);
+    if !oversized.is_empty() {
+        return Err(loaded.locate(oversized));
+    }
     loaded.document = crate::value::Value::null();
-    Ok(translate_checked(loaded, &extensions, &host_files, options))
+    Ok(translation)
+}
+
+/// The largest object written. The API server refuses a ConfigMap or Secret whose data is
+/// over 1 MiB, and etcd any request over 1.5 MiB; an object over 1 MiB as JSON would at
+/// best be refused at `kubectl apply`, so it is refused here, naming its service.
+pub const MAX_OBJECT_BYTES: usize = 1024 * 1024;
+
+fn oversized_objects(project: &Project, manifests: &[Manifest]) -> Vec<Diagnostic> {
+    let by_label: HashMap<String, &str> = project
+        .services
+        .keys()
+        .map(|name| (crate::translate::names::dns_label(name), name.as_str()))
+        .collect();
+    manifests
+        .iter()
+        .filter_map(|manifest| {
+            let mut size = ByteCount(0);
+            serde_json::to_writer(&mut size, manifest).ok()?;
+            (size.0 > MAX_OBJECT_BYTES).then(|| {
+                let message = format!(
+                    "the {} `{}` would be {:.1} MiB as JSON; the API server stores objects of \
+                     at most 1 MiB",
+                    manifest.kind(),
+                    manifest.name(),
+                    size.0 as f64 / (1024.0 * 1024.0)
+                );
+                let service = manifest
+                    .metadata()
+                    .labels
+                    .as_ref()
+                    .and_then(|labels| labels.get("app.kubernetes.io/name"))
+                    .and_then(|label| by_label.get(label));
+                let diagnostic = Diagnostic::error(message);
+                match service {
+                    Some(service) => {
+                        diagnostic.at_path(KeyPath::root().key("services").key(service))
+                    }
+                    None => diagnostic,
+                }
+            })
+        })
+        .collect()
+}
+
+/// Counts what is written to it: the size of an object's JSON without building it.
+struct ByteCount(usize);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0 += bytes.len();
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The pure translation of a project whose checks passed, with what it needs from the load

@@ -504,23 +504,29 @@ impl PortPlan {
     /// elsewhere is reported, an identical one is the same port written twice.
     fn remove_duplicates(&mut self) {
         let mut kept: Vec<PlannedPort> = Vec::new();
+        // Where each (port, protocol) was kept: a range of thousands of ports stays linear.
+        let mut kept_at: HashMap<(u16, Protocol), usize> = HashMap::new();
         let mut conflicts: Vec<(PlannedPort, PlannedPort)> = Vec::new();
         for port in std::mem::take(&mut self.ports) {
-            match kept
-                .iter()
-                .find(|k| k.port == port.port && k.protocol == port.protocol)
-            {
-                None => kept.push(port),
-                Some(first) if first.target != port.target && !port.implied => {
-                    conflicts.push((first.clone(), port))
+            match kept_at.get(&(port.port, port.protocol)) {
+                None => {
+                    kept_at.insert((port.port, port.protocol), kept.len());
+                    kept.push(port);
+                }
+                Some(&first) if kept[first].target != port.target && !port.implied => {
+                    conflicts.push((kept[first].clone(), port))
                 }
                 Some(_) => {}
             }
         }
+        let mut by_target: HashMap<(u16, Protocol), &PlannedPort> = HashMap::new();
+        for port in &kept {
+            by_target
+                .entry((port.target, port.protocol))
+                .or_insert(port);
+        }
         for (first, left_out) in conflicts {
-            let still_reached = kept
-                .iter()
-                .find(|k| k.target == left_out.target && k.protocol == left_out.protocol);
+            let still_reached = by_target.get(&(left_out.target, left_out.protocol));
             let outcome = match still_reached {
                 Some(other) => format!(
                     "the Service reaches container port {} on port {} instead",
@@ -616,11 +622,10 @@ fn parse_expose(text: &str) -> Option<Vec<(u16, Protocol)>> {
 /// The container ports of the pod: one per (target, protocol), named after the first
 /// compose name given to it, else `tcp-8080`.
 fn container_ports(ports: &[PlannedPort]) -> Vec<ContainerPort> {
-    let mut seen: Vec<(u16, Protocol)> = Vec::new();
+    let mut seen: HashSet<(u16, Protocol)> = HashSet::new();
     let mut wanted: Vec<(Option<&str>, Protocol, u16)> = Vec::new();
     for port in ports {
-        if !seen.contains(&(port.target, port.protocol)) {
-            seen.push((port.target, port.protocol));
+        if seen.insert((port.target, port.protocol)) {
             wanted.push((port.name.as_deref(), port.protocol, port.target));
         }
     }
@@ -658,19 +663,21 @@ fn service_ports(ports: &[PlannedPort]) -> Vec<ServicePort> {
 
 /// Unique port names: the compose name when it is free, else `<protocol>-<port>`.
 fn port_names(ports: &[(Option<&str>, Protocol, u16)]) -> Vec<String> {
-    let mut taken: Vec<String> = Vec::new();
+    let mut names: Vec<String> = Vec::with_capacity(ports.len());
+    let mut taken: HashSet<String> = HashSet::with_capacity(ports.len());
     for (name, protocol, number) in ports {
         let name = match name {
-            Some(name) if !taken.iter().any(|t| t == name) => name.to_string(),
+            Some(name) if !taken.contains(*name) => name.to_string(),
             _ => unique(
                 &format!("{protocol}-{number}"),
                 MAX_PORT_NAME,
-                |candidate| taken.iter().any(|t| t == candidate),
+                |candidate| taken.contains(candidate),
             ),
         };
-        taken.push(name);
+        taken.insert(name.clone());
+        names.push(name);
     }
-    taken
+    names
 }
 
 fn kube_service(project: &str, name: &str, ports: Vec<ServicePort>) -> KubeService {
