@@ -22,6 +22,7 @@ pub mod manifest;
 pub mod output_dir;
 pub mod parallel;
 pub mod translate;
+pub mod validation;
 pub mod value;
 pub mod yaml;
 

@@ -8,7 +8,9 @@ use super::types::*;
 use super::{kompose, XKubernetes};
 use crate::compose::model::{Condition, Extensions, MountKind, Project};
 use crate::diagnostic::Diagnostic;
-use crate::translate::names::is_qualified_name;
+use crate::validation::{
+    is_dns1123_label, is_dns1123_subdomain, is_label_value, is_qualified_name, quantity_suffix,
+};
 use crate::value::{KeyPath, Value};
 
 const KEY: &str = "x-kubernetes";
@@ -194,7 +196,7 @@ fn check_service(
         }
         if let Some(host) = &ingress.host {
             let wildcard = host.strip_prefix("*.").unwrap_or(host);
-            if !is_subdomain(wildcard) {
+            if !is_dns1123_subdomain(wildcard) {
                 error(
                     errors,
                     ipath.key("host"),
@@ -482,7 +484,7 @@ fn check_schedule(schedule: &str, path: &KeyPath, errors: &mut Vec<Diagnostic>) 
 
 /// A Kubernetes quantity as a size: digits, an optional fraction, an optional suffix.
 fn check_quantity(text: &str, path: &KeyPath, errors: &mut Vec<Diagnostic>) {
-    match quantity_unit(text) {
+    match quantity_suffix(text) {
         // Kubernetes reads a bare number as bytes: never the size meant for a volume.
         Some("") => error(
             errors,
@@ -498,34 +500,8 @@ fn check_quantity(text: &str, path: &KeyPath, errors: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The unit of a positive Kubernetes quantity (`""` for a bare number); none if `text` is
-/// not one.
-pub(super) fn quantity_unit(text: &str) -> Option<&str> {
-    const UNITS: &[&str] = &[
-        "", "k", "M", "G", "T", "P", "E", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei",
-    ];
-    let number_end = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(number_end);
-    (number.parse::<f64>().is_ok_and(|n| n > 0.0) && UNITS.contains(&unit)).then_some(unit)
-}
-
-fn is_label(text: &str) -> bool {
-    (1..=63).contains(&text.len())
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !text.starts_with('-')
-        && !text.ends_with('-')
-}
-
-fn is_subdomain(text: &str) -> bool {
-    (1..=253).contains(&text.len()) && text.split('.').all(is_label)
-}
-
 fn check_label(text: &str, path: &KeyPath, errors: &mut Vec<Diagnostic>) {
-    if !is_label(text) {
+    if !is_dns1123_label(text) {
         error(
             errors,
             path.clone(),
@@ -535,23 +511,13 @@ fn check_label(text: &str, path: &KeyPath, errors: &mut Vec<Diagnostic>) {
 }
 
 fn check_subdomain(text: &str, path: &KeyPath, errors: &mut Vec<Diagnostic>) {
-    if !is_subdomain(text) {
+    if !is_dns1123_subdomain(text) {
         error(
             errors,
             path.clone(),
             format!("{text:?} is not a Kubernetes name: expected lower-case letters, digits, `-` and `.`"),
         );
     }
-}
-
-fn is_label_value(value: &str) -> bool {
-    value.is_empty()
-        || (value.len() <= 63
-            && value
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-            && value.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && value.ends_with(|c: char| c.is_ascii_alphanumeric()))
 }
 
 fn check_labels(labels: &BTreeMap<String, String>, path: &KeyPath, errors: &mut Vec<Diagnostic>) {

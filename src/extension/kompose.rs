@@ -221,15 +221,14 @@ pub fn adopt(
                 cx.honoured(label, format!("x-kubernetes.autoscale.{field}"));
             }
             "kompose.volume.size" => {
-                if !matches!(super::check::quantity_unit(value), Some(unit) if !unit.is_empty()) {
+                if !matches!(crate::validation::quantity_suffix(value), Some(unit) if !unit.is_empty())
+                {
                     cx.invalid(label, value, "a size with a unit, such as 5Gi or 500Mi");
                     continue;
                 }
                 cx.out.volume.size = Some(value.to_string());
             }
-            "kompose.service.group"
-                if crate::translate::shared_pod::group_of(service).is_none() =>
-            {
+            "kompose.service.group" if group_of(service).is_none() => {
                 // `shared_pod` lets network_mode decide the pod of a service that has both.
                 cx.ignored(
                     label,
@@ -420,4 +419,20 @@ fn workload_name(kind: WorkloadKind) -> &'static str {
         WorkloadKind::Job => "job",
         WorkloadKind::Cronjob => "cronjob",
     }
+}
+
+/// The label Kompose users put on services that must run in one pod.
+pub const GROUP_LABEL: &str = "kompose.service.group";
+
+/// The `kompose.service.group` a service is in, if any. A service in another's network
+/// (`network_mode: service:…`) follows that service instead.
+pub fn group_of(service: &Service) -> Option<&str> {
+    if service.joined_service().is_some() {
+        return None;
+    }
+    service
+        .labels
+        .get(GROUP_LABEL)
+        .map(|group| group.trim())
+        .filter(|group| !group.is_empty())
 }

@@ -15,7 +15,7 @@ mod kompose;
 mod types;
 
 pub use check::{awaited_services, check, effective_kind, kind_given};
-pub use kompose::KomposeLabels;
+pub use kompose::{group_of, KomposeLabels, GROUP_LABEL};
 pub use types::*;
 
 use indexmap::IndexMap;

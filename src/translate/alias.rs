@@ -16,10 +16,11 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::names::labels;
 use super::network::service_name;
-use super::shared_pod::{group_of, pod_owner};
+use super::shared_pod::pod_owner;
 use super::Context;
 use crate::compose::model::{Project, Service};
 use crate::diagnostic::Diagnostic;
+use crate::extension::group_of;
 use crate::manifest::Manifest;
 use crate::value::KeyPath;
 

@@ -344,7 +344,7 @@ const UNMAPPED: &[Unmapped] = &[
     Unmapped {
         key: "network_mode",
         // `service:<name>` runs the container in that service's pod (`shared_pod`).
-        is_set: |s| s.network_mode.is_some() && super::shared_pod::joined_service(s).is_none(),
+        is_set: |s| s.network_mode.is_some() && s.joined_service().is_none(),
         level: WARNING,
         reason: "the pod uses the cluster network; only `service:<name>` is translated",
         hint: Some(

@@ -100,32 +100,6 @@ pub fn check_collisions(project: &Project) -> Vec<Diagnostic> {
     errors
 }
 
-/// Kubernetes' qualified name: an optional DNS subdomain prefix and `/`, then a name.
-pub fn is_qualified_name(key: &str) -> bool {
-    let (prefix, name) = match key.split_once('/') {
-        Some((prefix, name)) => (Some(prefix), name),
-        None => (None, key),
-    };
-    let name_ok = (1..=63).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
-    let prefix_ok = prefix.is_none_or(|prefix| {
-        (1..=253).contains(&prefix.len())
-            && prefix.split('.').all(|label| {
-                !label.is_empty()
-                    && label
-                        .bytes()
-                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                    && !label.starts_with('-')
-                    && !label.ends_with('-')
-            })
-    });
-    name_ok && prefix_ok
-}
-
 /// The labels on every object of a service: name, part-of and managed-by.
 pub fn labels(project: &str, service: &str) -> BTreeMap<String, String> {
     let mut labels = selector(project, service);

@@ -23,6 +23,7 @@ use super::{Context, Input, PodParts};
 use crate::compose::model::{parse_short_port, Port, Protocol, Service};
 use crate::extension::WorkloadKind;
 use crate::manifest::Manifest;
+use crate::validation::{is_port_name, is_qualified_name, MAX_PORT_NAME};
 
 /// Adds the service's container ports to its pod and returns its Service, if it has ports.
 /// The Service also has the ports of the services that run in the same pod
@@ -705,52 +706,6 @@ pub(super) fn kube_protocol(protocol: Protocol) -> &'static str {
     }
 }
 
-/// The longest port name Kubernetes accepts (an IANA service name).
-const MAX_PORT_NAME: usize = 15;
-
-/// An IANA service name, as Kubernetes checks port names: 1 to 15 characters of `a-z`,
-/// `0-9` and `-`, at least one letter, no dash at either end and no two in a row.
-fn is_port_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= MAX_PORT_NAME
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && name.chars().any(|c| c.is_ascii_lowercase())
-        && !name.starts_with('-')
-        && !name.ends_with('-')
-        && !name.contains("--")
-}
-
-/// A Kubernetes qualified name (`http`, `kubernetes.io/h2c`): an optional DNS subdomain
-/// prefix and `/`, then 1 to 63 alphanumerics, `-`, `_` or `.`, alphanumeric at both ends.
-fn is_qualified_name(text: &str) -> bool {
-    let (prefix, name) = match text.split_once('/') {
-        Some((prefix, name)) => (Some(prefix), name),
-        None => (None, text),
-    };
-    let name_ok = !name.is_empty()
-        && name.len() <= 63
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
-        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
-    let prefix_ok = prefix.is_none_or(|prefix| {
-        !prefix.is_empty()
-            && prefix.len() <= 253
-            && prefix.split('.').all(|part| {
-                !part.is_empty()
-                    && part
-                        .chars()
-                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-                    && !part.starts_with('-')
-                    && !part.ends_with('-')
-            })
-    });
-    name_ok && prefix_ok
-}
-
 /// Server images whose port is known, by the end of their repository path. They are
 /// matched on whole path components, so `joindevops/mysql` and `registry.local/base/postgres`
 /// count, and `mssql/server` needs both components.
@@ -1157,24 +1112,6 @@ mod tests {
     }
 
     #[test]
-    fn port_names_follow_iana_rules() {
-        for (name, valid) in [
-            ("http", true),
-            ("tcp-8080", true),
-            ("web-admin-port1", true),
-            ("web-admin-port12", false),
-            ("8080", false),
-            ("Http", false),
-            ("http_alt", false),
-            ("-http", false),
-            ("a--b", false),
-            ("", false),
-        ] {
-            assert_eq!(is_port_name(name), valid, "{name}");
-        }
-    }
-
-    #[test]
     fn port_names_are_unique_and_prefer_the_compose_name() {
         assert_eq!(
             port_names(&[
@@ -1192,14 +1129,6 @@ mod tests {
     fn service_names_are_dns_1035_labels() {
         assert_eq!(service_name("front_end"), "front-end");
         assert_eq!(service_name("1st.API"), "svc-1st-api");
-    }
-
-    #[test]
-    fn app_protocols_are_qualified_names() {
-        assert!(is_qualified_name("http"));
-        assert!(is_qualified_name("kubernetes.io/h2c"));
-        assert!(!is_qualified_name("h2c/"));
-        assert!(!is_qualified_name("a b"));
     }
 
     #[test]

@@ -8,9 +8,10 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
-use super::names::{is_qualified_name, selector};
+use super::names::selector;
 use super::Context;
 use crate::compose::model::Service;
+use crate::validation::is_qualified_name;
 
 const KEY: &str = "deploy.placement";
 

@@ -10,6 +10,7 @@ use k8s_openapi::api::core::v1::{HostAlias, PodDNSConfig, PodDNSConfigOption};
 use super::names::dns_label;
 use super::Context;
 use crate::compose::model::Service;
+use crate::validation::is_label_value;
 
 /// The most nameservers a pod's resolver has (the kubelet drops the rest).
 const MAX_NAMESERVERS: usize = 3;
@@ -162,7 +163,8 @@ pub fn node_selector(
     let mut selector = BTreeMap::new();
     for label in ["kubernetes.io/os", "kubernetes.io/arch"] {
         match parts.next() {
-            Some(value) if is_label_value(value) => {
+            // An empty part (`linux/`) selects no node: not a value to require.
+            Some(value) if !value.is_empty() && is_label_value(value) => {
                 selector.insert(label.to_string(), value.to_string());
             }
             Some(value) => cx.report.warn(
@@ -184,17 +186,6 @@ pub fn node_selector(
         );
     }
     (!selector.is_empty()).then_some(selector)
-}
-
-fn is_label_value(value: &str) -> bool {
-    let bytes = value.as_bytes();
-    !value.is_empty()
-        && value.len() <= 63
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(b))
-        && bytes.first().is_some_and(u8::is_ascii_alphanumeric)
-        && bytes.last().is_some_and(u8::is_ascii_alphanumeric)
 }
 
 /// `stop_grace_period` in whole seconds, rounded up so that the container gets at least the
@@ -228,15 +219,5 @@ mod tests {
         };
         assert_eq!(option("ndots:2"), (Some("ndots".into()), Some("2".into())));
         assert_eq!(option("use-vc"), (Some("use-vc".into()), None));
-    }
-
-    #[test]
-    fn label_values_follow_kubernetes_rules() {
-        for valid in ["linux", "arm64", "amd64", "x86_64"] {
-            assert!(is_label_value(valid), "{valid}");
-        }
-        for invalid in ["", "-x", "a b", "x-"] {
-            assert!(!is_label_value(invalid), "{invalid}");
-        }
     }
 }

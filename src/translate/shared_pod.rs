@@ -17,36 +17,12 @@ use super::container::main_container;
 use super::names::dns_label;
 use super::{extension, keys, network, storage, Context, PodParts};
 use crate::compose::model::{Project, Service};
-use crate::extension::ServiceExtension;
+use crate::extension::{group_of, ServiceExtension, GROUP_LABEL};
 use crate::manifest::Manifest;
-
-/// The service whose network `service` joins directly, if it joins one.
-pub fn joined_service(service: &Service) -> Option<&str> {
-    service
-        .network_mode
-        .as_deref()
-        .and_then(|mode| mode.strip_prefix("service:"))
-}
-
-/// The label Kompose users put on services that must run in one pod.
-pub const GROUP_LABEL: &str = "kompose.service.group";
-
-/// The `kompose.service.group` a service is in, if any. A service in another's network
-/// (`network_mode: service:…`) follows that service instead.
-pub fn group_of(service: &Service) -> Option<&str> {
-    if joined_service(service).is_some() {
-        return None;
-    }
-    service
-        .labels
-        .get(GROUP_LABEL)
-        .map(|group| group.trim())
-        .filter(|group| !group.is_empty())
-}
 
 /// The key that puts a guest in another's pod: its network_mode or its kompose group label.
 fn membership_key(service: &Service) -> String {
-    match joined_service(service) {
+    match service.joined_service() {
         Some(_) => "network_mode".to_string(),
         None => format!("labels.{GROUP_LABEL}"),
     }
@@ -71,7 +47,7 @@ fn next_in_chain<'p>(project: &'p Project, name: &str) -> Option<&'p str> {
     let (next, _) = project
         .services
         .get(name)
-        .and_then(joined_service)
+        .and_then(Service::joined_service)
         .and_then(|next| project.services.get_key_value(next))?;
     Some(next.as_str())
 }

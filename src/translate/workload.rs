@@ -13,11 +13,12 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
 use super::container::main_container;
 use super::dependencies::wait_containers;
-use super::names::{dns_label, is_qualified_name, labels, selector};
+use super::names::{dns_label, labels, selector};
 use super::{extension, keys, kinds, placement, pod, policy, security, Context, PodParts};
 use crate::compose::model::{Mapping, Service};
 use crate::extension::{DependsOnMode, WorkloadKind};
 use crate::manifest::Manifest;
+use crate::validation::is_qualified_name;
 
 /// The workload that runs `service`: a Deployment unless `x-kubernetes.workload`,
 /// `deploy.mode` or a `service_completed_successfully` dependency asks for another kind.

@@ -289,6 +289,15 @@ pub struct Service {
     pub extensions: Extensions,
 }
 
+impl Service {
+    /// The service whose network this one joins directly (`network_mode: service:X`).
+    pub fn joined_service(&self) -> Option<&str> {
+        self.network_mode
+            .as_deref()
+            .and_then(|mode| mode.strip_prefix("service:"))
+    }
+}
+
 fn non_empty_strings<'de, D: Deserializer<'de>>(deserializer: D) -> Result<StringList, D::Error> {
     let mut list = StringList::deserialize(deserializer)?;
     list.retain(|item| !item.is_empty());
