@@ -24,10 +24,6 @@ pub fn translate_loaded(
     }
     let extensions = crate::extension::check(&loaded.project).map_err(|d| loaded.locate(d))?;
     let host_files = host_files::read_host_files(&loaded.project);
-    let missing = host_files::missing_files(&loaded.project, &host_files);
-    if !missing.is_empty() {
-        return Err(loaded.locate(missing));
-    }
     loaded.document = crate::value::Value::null();
     Ok(translate_checked(loaded, &extensions, &host_files, options))
 }
