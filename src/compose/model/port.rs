@@ -24,13 +24,19 @@ use super::syntax::{ShortOrLong, ShortSyntax};
 )]
 pub struct Port {
     /// A human-readable name for the port.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::compose::model::is_unset_or_empty"
+    )]
     pub name: Option<String>,
     /// `ingress` (the default) or `host`.
     #[serde(default = "ingress", skip_serializing_if = "String::is_empty")]
     pub mode: String,
     /// The host address to bind to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::compose::model::is_unset_or_empty"
+    )]
     pub host_ip: Option<String>,
     /// The port inside the container.
     pub target: u16,
@@ -45,7 +51,10 @@ pub struct Port {
     #[serde(default)]
     pub protocol: Protocol,
     /// The application protocol (`http`, `https`, …), a hint for tools.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::compose::model::is_unset_or_empty"
+    )]
     pub app_protocol: Option<String>,
     #[serde(
         flatten,
