@@ -694,7 +694,9 @@ impl<T: Iterator<Item = char>> Scanner<T> {
             return Ok(());
         }
 
-        if (self.mark.col as isize) < self.indent {
+        // Compose: flow content (and a flow collection's closing bracket) may sit at any
+        // column, as libyaml reads it; YAML 1.2 wants it indented past the block.
+        if self.flow_level == 0 && (self.mark.col as isize) < self.indent {
             return Err(ScanError::new(self.mark, "invalid indentation"));
         }
 
@@ -916,13 +918,8 @@ impl<T: Iterator<Item = char>> Scanner<T> {
                     encountered_tab = true;
                     self.skip_blank();
                 }
-                // YAML comments must be preceded by whitespace.
-                '#' if !encountered_tab && !has_yaml_ws => {
-                    return Err(ScanError::new(
-                        self.mark,
-                        "comments must be separated from other tokens by whitespace",
-                    ));
-                }
+                // Compose: a comment may follow a token directly (`"value"# note`), as
+                // libyaml reads it; YAML 1.2 wants whitespace before it.
                 '#' => {
                     while !is_breakz(self.look_ch()) {
                         self.skip_non_blank();
@@ -1668,12 +1665,8 @@ impl<T: Iterator<Item = char>> Scanner<T> {
             return Ok(Token(start_mark, TokenType::Scalar(style, contents)));
         }
 
-        if self.mark.col < indent && (self.mark.col as isize) > self.indent {
-            return Err(ScanError::new(
-                self.mark,
-                "wrongly indented line in block scalar",
-            ));
-        }
+        // Compose: a line indented less than the leading blank lines ends the block scalar
+        // (what follows is read as the next token), as libyaml reads it; YAML 1.2 refuses it.
 
         let mut line_buffer = String::with_capacity(100);
         let start_mark = self.mark;
@@ -1913,12 +1906,8 @@ impl<T: Iterator<Item = char>> Scanner<T> {
                 ));
             }
 
-            if (self.mark.col as isize) < self.indent {
-                return Err(ScanError::new(
-                    start_mark,
-                    "invalid indentation in quoted scalar",
-                ));
-            }
+            // Compose: the lines of a quoted scalar may sit at any column, as libyaml
+            // reads them; YAML 1.2 wants them indented past the block.
 
             leading_blanks = false;
             self.consume_flow_scalar_non_whitespace_chars(
@@ -1938,13 +1927,8 @@ impl<T: Iterator<Item = char>> Scanner<T> {
             while is_blank(self.ch()) || is_break(self.ch()) {
                 if is_blank(self.ch()) {
                     // Consume a space or a tab character.
+                    // Compose: tabs may lead a quoted scalar's continuation lines too.
                     if leading_blanks {
-                        if self.ch() == '\t' && (self.mark.col as isize) < self.indent {
-                            return Err(ScanError::new(
-                                self.mark,
-                                "tab cannot be used as indentation",
-                            ));
-                        }
                         self.skip_blank();
                     } else {
                         whitespaces.push(self.ch());
@@ -2089,6 +2073,8 @@ impl<T: Iterator<Item = char>> Scanner<T> {
             'e' => ret = '\x1b',
             ' ' => ret = '\x20',
             '"' => ret = '"',
+            // Compose: go-yaml also takes `\'` for a single quote.
+            '\'' => ret = '\'',
             '/' => ret = '/',
             '\\' => ret = '\\',
             // Unicode next line (#x85)
@@ -2158,12 +2144,8 @@ impl<T: Iterator<Item = char>> Scanner<T> {
         let indent = self.indent + 1;
         let start_mark = self.mark;
 
-        if self.flow_level > 0 && (start_mark.col as isize) < indent {
-            return Err(ScanError::new(
-                start_mark,
-                "invalid indentation in flow construct",
-            ));
-        }
+        // Compose: no indentation is required inside a flow collection (see
+        // `fetch_next_token`).
 
         let mut string = String::with_capacity(32);
         let mut leading_break = String::with_capacity(32);
@@ -2176,12 +2158,8 @@ impl<T: Iterator<Item = char>> Scanner<T> {
                 break;
             }
 
-            if self.flow_level > 0 && self.ch() == '-' && is_flow(self.buffer[1]) {
-                return Err(ScanError::new(
-                    self.mark,
-                    "plain scalar cannot start with '-' followed by ,[]{}",
-                ));
-            }
+            // Compose: `-` followed by `,`, `]` or `}` in a flow collection is the plain
+            // scalar "-", as libyaml reads it.
 
             if !is_blank_or_breakz(self.ch()) && self.next_can_be_plain_scalar() {
                 if self.leading_whitespace {
