@@ -299,6 +299,9 @@ fn hook_handler(
             .warn(name, key, format!("the hook is not translated: {reason}"));
         return None;
     }
+    if let Some(ignored) = hook.command.as_ref().and_then(Command::ignored) {
+        warn_ignored_command_end(cx, name, &format!("{key}[0].command"), command, ignored);
+    }
     Some(LifecycleHandler {
         exec: Some(ExecAction {
             command: Some(command.to_vec()),
