@@ -41,7 +41,7 @@ WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"}
 
 def loaded_services(path: Path, binary: str):
     """The services of the project as our loader resolves them, or None if it refuses."""
-    out, _, code = run([binary, "config", "--format", "json", "-f", path.name], path.parent, environment())
+    out, _, code = run([binary, "config", "--format", "json", "-f", path.name], path.parent, environment(path.parent))
     if code != 0:
         return None
     return set(json.loads(out).get("services", {}).keys())
@@ -88,7 +88,7 @@ def check(path: Path, binary: str, expected_refusal: bool):
         _, err, code = run(
             [binary, "convert", "-f", path.name, "-o", str(out_dir)],
             path.parent,
-            environment(),
+            environment(path.parent),
         )
         if expected_refusal:
             if code == 1:
