@@ -835,7 +835,10 @@ impl<T: Iterator<Item = char>> Scanner<T> {
                 // whitespaces outside of indentation.
                 // If a flow-style construct is in an indented block, its contents must still be
                 // indented. Also, tabs are allowed anywhere in it if it has no content.
-                '\t' if self.is_within_block()
+                // Compose: inside a flow collection tabs may lead a line, as libyaml
+                // reads it (no indentation is required there).
+                '\t' if self.flow_level == 0
+                    && self.is_within_block()
                     && self.leading_whitespace
                     && (self.mark.col as isize) < self.indent =>
                 {
