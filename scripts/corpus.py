@@ -39,7 +39,8 @@ class Project:
     directory: Path
     args: tuple
     accepted: bool
-    env: dict = field(default_factory=environment, compare=False, hash=False)
+    # None: the minimal environment of conformance.py, PWD set to the project's directory.
+    env: dict = field(default=None, compare=False, hash=False)
     # Flags of `convert` alone (`--namespace`, `--network-policies`, …).
     convert_args: tuple = ()
 
@@ -47,7 +48,8 @@ class Project:
         """Runs `BINARY SUBCOMMAND FLAGS…` with the project's args, in its directory."""
         binary, subcommand, *flags = command
         extra = self.convert_args if subcommand == "convert" else ()
-        return run([binary, subcommand, *flags, *self.args, *extra], self.directory, self.env)
+        env = self.env if self.env is not None else environment(self.directory)
+        return run([binary, subcommand, *flags, *self.args, *extra], self.directory, env)
 
 
 def corpus_projects(corpus: Path):

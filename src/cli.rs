@@ -415,9 +415,9 @@ fn execute(
             add_loader_warnings(report, &loaded.warnings);
             let json = compose::config_json(&loaded);
             let text = match format {
-                Format::Json => serde_json::to_string_pretty(&json)
-                    .map(|s| s + "\n")
-                    .map_err(|e| Failure::Io(e.into()))?,
+                Format::Json => {
+                    compose::config_json_text(&json).map_err(|e| Failure::Io(e.into()))?
+                }
                 Format::Yaml => {
                     crate::yaml::to_string(&json).map_err(|e| Failure::Io(anyhow::anyhow!(e)))?
                 }

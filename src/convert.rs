@@ -29,10 +29,6 @@ pub fn translate_loaded(
     }
     let extensions = crate::extension::check(&loaded.project).map_err(|d| loaded.locate(d))?;
     let host_files = host_files::read_host_files(&loaded.project);
-    let missing = host_files::missing_files(&loaded.project, &host_files);
-    if !missing.is_empty() {
-        return Err(loaded.locate(missing));
-    }
     let translation = translate_checked(loaded, &extensions, &host_files, options);
     let oversized = oversized_objects(&loaded.project, &translation.manifests);
     if !oversized.is_empty() {

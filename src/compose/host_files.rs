@@ -7,8 +7,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::compose::model::{MountKind, Project};
-use crate::diagnostic::Diagnostic;
-use crate::value::KeyPath;
 
 /// A ConfigMap or Secret holds at most 1 MiB; a larger source is not carried as one.
 pub const MAX_BYTES: u64 = 1024 * 1024;
@@ -84,33 +82,6 @@ pub fn read_host_files(project: &Project) -> HostFiles {
         .map(|path| {
             let found = inspect(&path);
             (path, found)
-        })
-        .collect()
-}
-
-/// The top-level configs and secrets whose `file` does not exist. Compose cannot start a
-/// service without the file either, so the conversion refuses instead of leaving the
-/// object out. (Every config and secret left in the project is used by a service.)
-pub fn missing_files(project: &Project, found: &HostFiles) -> Vec<Diagnostic> {
-    let configs = project
-        .configs
-        .iter()
-        .map(|(key, c)| ("configs", key, c.file.as_deref()));
-    let secrets = project
-        .secrets
-        .iter()
-        .map(|(key, s)| ("secrets", key, s.file.as_deref()));
-    configs
-        .chain(secrets)
-        .filter_map(|(section, key, file)| {
-            let file = file?;
-            matches!(found.get(Path::new(file)), Some(HostFile::Missing)).then(|| {
-                Diagnostic::error(format!(
-                    "the file {file} does not exist; the services that use it could not \
-                     start, in Compose or in the cluster"
-                ))
-                .at_path(KeyPath::root().key(section).key(key).key("file"))
-            })
         })
         .collect()
 }

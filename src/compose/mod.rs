@@ -106,6 +106,27 @@ pub fn config_json(loaded: &LoadedProject) -> serde_json::Value {
     json
 }
 
+/// The text of `config --format json`: escaped as Go's encoding/json escapes it (`<`, `>`,
+/// `&`, U+2028 and U+2029 as `\u003c`, `\u003e`, `\u0026`, `\u2028`, `\u2029`), so that it
+/// is Compose's output byte for byte. Those characters occur only inside strings in JSON
+/// text, so escaping the whole text escapes exactly them.
+pub fn config_json_text(json: &serde_json::Value) -> serde_json::Result<String> {
+    let text = serde_json::to_string_pretty(json)?;
+    let mut escaped = String::with_capacity(text.len() + 1);
+    for c in text.chars() {
+        match c {
+            '<' => escaped.push_str("\\u003c"),
+            '>' => escaped.push_str("\\u003e"),
+            '&' => escaped.push_str("\\u0026"),
+            '\u{2028}' => escaped.push_str("\\u2028"),
+            '\u{2029}' => escaped.push_str("\\u2029"),
+            c => escaped.push(c),
+        }
+    }
+    escaped.push('\n');
+    Ok(escaped)
+}
+
 fn escape_dollars(json: &mut serde_json::Value) {
     match json {
         serde_json::Value::String(s) if s.contains('$') => *s = s.replace('$', "$$"),

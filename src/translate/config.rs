@@ -195,6 +195,21 @@ impl<'a> From<&'a Secret> for FileSource<'a> {
 }
 
 impl<'a> FileSource<'a> {
+    /// The path of its file when nothing is there: a file a setup script writes, or one
+    /// kept out of version control. The object is still named and used; its data is the
+    /// user's to provide.
+    fn missing_file(&self, input: &Input<'a>) -> Option<&'a str> {
+        if self.content.is_some() || self.environment.is_some() {
+            return None;
+        }
+        let path = self.file?;
+        matches!(
+            input.host_files.get(Path::new(path)),
+            Some(HostFile::Missing) | None
+        )
+        .then_some(path)
+    }
+
     /// The bytes of the file, or why there are none.
     fn bytes(&self, input: &Input<'a>) -> Result<&'a [u8], String> {
         if let Some(text) = self.content {
@@ -309,7 +324,7 @@ fn project_object(
     key: &str,
     source: FileSource<'_>,
 ) -> Option<Manifest> {
-    let path = format!("{}.{key}", kind.section());
+    let path = path_key(kind, key);
     report_ignored_settings(cx, &path, &source);
     let name = kind.object_name(key, source);
     if source.external {
@@ -323,6 +338,9 @@ fn project_object(
             ),
         );
         return None;
+    }
+    if let Some(path) = source.missing_file(&cx.input) {
+        return object_of_missing_file(cx, kind, &path_key(kind, key), &name, key, path);
     }
     let bytes = match source.bytes(&cx.input) {
         Ok(bytes) => bytes,
@@ -368,6 +386,80 @@ fn project_object(
             }))
         }
     })
+}
+
+fn path_key(kind: FileKind, key: &str) -> String {
+    format!("{}.{key}", kind.section())
+}
+
+/// A config or secret whose file is not there. With generators (kustomize), the object is a
+/// generator entry that reads the file when the tree is built; otherwise no object is
+/// written and the report gives the command that creates it. Either way the workloads mount
+/// it by name, and their pods wait until it exists, as Compose would not start them.
+fn object_of_missing_file(
+    cx: &mut Context<'_>,
+    kind: FileKind,
+    path: &str,
+    name: &str,
+    key: &str,
+    file: &str,
+) -> Option<Manifest> {
+    let data_key = config_key(key);
+    if cx.options.data_by_reference {
+        cx.sources.push((
+            kind.object_kind(),
+            name.to_string(),
+            DataSource::Files(vec![(data_key.clone(), PathBuf::from(file))]),
+        ));
+        cx.report.warn_project(
+            path,
+            format!(
+                "the file {file} does not exist: the {} generator `{name}` reads it \
+                 (`{data_key}={file}`) when the tree is built, which fails until the file is \
+                 there",
+                kind.object_kind()
+            ),
+            Some(format!(
+                "create {file} before `kubectl kustomize` or `kubectl apply -k`"
+            )),
+        );
+        let labels = project_labels(cx.project_name());
+        return Some(match kind {
+            FileKind::Config => Manifest::ConfigMap(Box::new(config_map(name, labels, &[]))),
+            FileKind::Secret => Manifest::Secret(Box::new(KubeSecret {
+                metadata: ObjectMeta {
+                    name: Some(name.to_string()),
+                    labels: Some(labels),
+                    ..Default::default()
+                },
+                type_: Some("Opaque".to_string()),
+                ..Default::default()
+            })),
+        });
+    }
+    let (command, type_) = match kind {
+        FileKind::Config => ("configmap", ""),
+        FileKind::Secret => ("secret", " generic"),
+    };
+    let namespace = cx
+        .options
+        .namespace
+        .as_ref()
+        .or(cx.input.extensions.project.namespace.as_ref())
+        .map(|namespace| format!(" --namespace {namespace}"))
+        .unwrap_or_default();
+    cx.report.warn_project(
+        path,
+        format!(
+            "the file {file} does not exist: no {kind} is written; the services that use it \
+             mount the {kind} `{name}`, and their pods wait until it exists",
+            kind = kind.object_kind()
+        ),
+        Some(format!(
+            "kubectl create {command}{type_} {name}{namespace} --from-file={data_key}={file}"
+        )),
+    );
+    None
 }
 
 /// Where a Secret's value ends up: in the manifests, or read by kustomize at build time.
@@ -436,7 +528,10 @@ fn attach_file(
     source: FileSource<'_>,
     parts: &mut PodParts,
 ) {
-    if !source.external && source.bytes(&cx.input).is_err() {
+    if !source.external
+        && source.missing_file(&cx.input).is_none()
+        && source.bytes(&cx.input).is_err()
+    {
         // Reported with the top-level entry: there is no object to mount.
         return;
     }
@@ -618,6 +713,84 @@ mod tests {
                 ]
             })
         );
+    }
+
+    #[test]
+    fn a_missing_secret_file_leaves_the_secret_named_for_the_user_to_fill() {
+        let project = json!({
+            "name": "p",
+            "services": {"web": {"image": "x", "secrets": ["token"]}},
+            "secrets": {"token": {"file": "/p/token.txt"}}
+        });
+        let project = crate::compose::model::Project::deserialize(&Value::from_json(&project))
+            .expect("project");
+        let host_files = [(PathBuf::from("/p/token.txt"), HostFile::Missing)]
+            .into_iter()
+            .collect();
+        let convert = |data_by_reference| {
+            let input = Input {
+                project: &project,
+                env_files: &Default::default(),
+                host_files: &host_files,
+                environment: &Default::default(),
+                extensions: &Default::default(),
+            };
+            let options = Options {
+                data_by_reference,
+                namespace: Some("apps".to_string()),
+                ..Options::default()
+            };
+            translate(input, &options)
+        };
+        let warning = |translation: &crate::translate::Translation| {
+            translation
+                .report
+                .to_text()
+                .lines()
+                .find(|line| line.contains("secrets.token"))
+                .map(|line| line.trim().to_string())
+        };
+
+        let plain = convert(false);
+        assert!(plain.manifests.iter().all(|m| m.name() != "token"));
+        assert_eq!(
+            warning(&plain).as_deref(),
+            Some(
+                "warning: secrets.token: the file /p/token.txt does not exist: no Secret is \
+                 written; the services that use it mount the Secret `token`, and their pods \
+                 wait until it exists (kubectl create secret generic token --namespace apps \
+                 --from-file=token=/p/token.txt)"
+            )
+        );
+        assert!(serde_json::to_string(&plain.manifests)
+            .unwrap()
+            .contains(r#""secret":{"secretName":"token"}"#));
+        assert_eq!(plain.report.warnings(), 1);
+
+        let generated = convert(true);
+        let files = crate::kustomize::render_tree(
+            &generated,
+            &[],
+            Path::new("/p/out"),
+            crate::emit::Format::Yaml,
+        );
+        let kustomization = &files
+            .iter()
+            .find(|(name, _)| name == "base/kustomization.yaml")
+            .expect("kustomization")
+            .1;
+        assert!(
+            kustomization.contains("secretGenerator:\n- name: token\n  namespace: apps\n"),
+            "{kustomization}"
+        );
+        assert!(
+            kustomization.contains("  - token=../../token.txt\n"),
+            "{kustomization}"
+        );
+        assert!(files.iter().all(|(name, _)| !name.contains("token")));
+        assert!(warning(&generated)
+            .unwrap()
+            .contains("the Secret generator `token` reads it (`token=/p/token.txt`)"));
     }
 
     #[test]

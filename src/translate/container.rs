@@ -135,6 +135,20 @@ fn command_and_args(
     name: &str,
     service: &Service,
 ) -> (Option<Vec<String>>, Option<Vec<String>>) {
+    for (key, command) in [
+        ("entrypoint", &service.entrypoint),
+        ("command", &service.command),
+    ] {
+        if let Some(ignored) = command.as_ref().and_then(Command::ignored) {
+            warn_ignored_command_end(
+                cx,
+                name,
+                key,
+                command.as_ref().map_or(&[], Command::words),
+                ignored,
+            );
+        }
+    }
     let entrypoint = service.entrypoint.as_ref().map(escaped_words);
     let command = service
         .command
@@ -156,6 +170,28 @@ fn command_and_args(
         }
         (None, command) => (None, command),
     }
+}
+
+/// Compose splits a command string into words without a shell and ends it at the first
+/// shell operator; the container runs the same words, so the ignored rest is reported.
+fn warn_ignored_command_end(
+    cx: &mut Context<'_>,
+    name: &str,
+    key: &str,
+    words: &[String],
+    ignored: &str,
+) {
+    cx.report.warn_with_hint(
+        name,
+        key,
+        format!(
+            "`{ignored}` is not run: no shell runs the {key} string; Compose splits it \
+             into words and ends it at the first shell operator, so the container runs {:?}, \
+             as under Compose",
+            words
+        ),
+        format!("to run the whole line, write the {key} as [\"sh\", \"-c\", \"…\"]"),
+    );
 }
 
 fn escaped_words(command: &Command) -> Vec<String> {
@@ -275,6 +311,9 @@ fn hook_handler(
         cx.report
             .warn(name, key, format!("the hook is not translated: {reason}"));
         return None;
+    }
+    if let Some(ignored) = hook.command.as_ref().and_then(Command::ignored) {
+        warn_ignored_command_end(cx, name, &format!("{key}[0].command"), command, ignored);
     }
     Some(LifecycleHandler {
         exec: Some(ExecAction {

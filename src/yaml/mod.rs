@@ -3,6 +3,15 @@
 //! objects are printed here as YAML that kubectl reads back exactly. Swapping the parser is
 //! a change to this file alone.
 //!
+//! The input accepted is what Docker Compose's YAML library (go-yaml v3, a port of libyaml)
+//! accepts, which is more than strict YAML 1.2: a flow collection's closing bracket at its
+//! key's column, a comment right after a token, quoted scalars whose lines sit at any
+//! column, `\'` in double quotes, `-` alone in a flow collection. yaml-rust2 refuses those
+//! in its scanner, where no caller can relax it, so the crate is vendored
+//! (`vendor/yaml-rust2/`, its README lists each change) rather than rewriting the source
+//! text here, which would move every reported column. Application tags (`!custom x`) are
+//! ignored as go-yaml ignores them: the scalar is a string.
+//!
 //! Scalars resolve as Docker Compose's YAML library resolves them (YAML 1.2 core schema:
 //! `yes` and `on` are strings, `0x1F` and `0o17` are integers). Anchors, aliases and `<<`
 //! merge keys are expanded while the tree is built; Compose's `!reset` and `!override`
@@ -386,22 +395,27 @@ fn apply_merge_key(entries: &mut Map, source: Value) {
     }
 }
 
-fn merge_tag(tag: Option<&Tag>) -> Result<Option<MergeTag>, String> {
-    let Some(tag) = tag else { return Ok(None) };
-    if tag.handle == "!" {
-        return match tag.suffix.as_str() {
-            "reset" => Ok(Some(MergeTag::Reset)),
-            "override" => Ok(Some(MergeTag::Override)),
-            other => Err(format!(
-                "unknown tag `!{other}`: compose files may use `!reset` and `!override`"
-            )),
-        };
+/// Compose's `!reset` and `!override`; any other tag is not one.
+fn merge_tag(tag: Option<&Tag>) -> Option<MergeTag> {
+    let tag = tag?;
+    if tag.handle != "!" {
+        return None;
     }
-    Ok(None)
+    match tag.suffix.as_str() {
+        "reset" => Some(MergeTag::Reset),
+        "override" => Some(MergeTag::Override),
+        _ => None,
+    }
 }
 
+fn is_standard(tag: &Tag) -> bool {
+    tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!"
+}
+
+/// Compose's YAML library ignores a collection's application tag (`!custom {a: 1}` is the
+/// mapping), so only `!reset` and `!override` mean anything here.
 fn collection_tag(tag: Option<&Tag>) -> Result<Option<MergeTag>, String> {
-    merge_tag(tag)
+    Ok(merge_tag(tag))
 }
 
 /// Resolves a scalar's text to a typed value following the YAML 1.2 core schema as
@@ -411,10 +425,15 @@ fn resolve_scalar(
     style: TScalarStyle,
     tag: Option<&Tag>,
 ) -> Result<(Kind, Option<MergeTag>), String> {
-    let merge = merge_tag(tag)?;
+    let merge = merge_tag(tag);
     if let Some(tag) = tag {
-        if tag.handle == "tag:yaml.org,2002:" || tag.handle == "!!" {
+        if is_standard(tag) {
             return resolve_standard_tag(text, &tag.suffix).map(|kind| (kind, merge));
+        }
+        // An application tag (`!custom 12`): Compose's YAML library keeps the text as a
+        // string, whatever it looks like. The bare `!` only asks for the usual resolution.
+        if merge.is_none() && !(tag.handle.is_empty() && tag.suffix == "!") {
+            return Ok((Kind::String(text), None));
         }
     }
     if style != TScalarStyle::Plain {
@@ -618,10 +637,16 @@ mod tests {
     }
 
     #[test]
-    fn unknown_tags_are_refused() {
+    fn application_tags_are_ignored_as_compose_ignores_them() {
+        let v = one("a: !custom 1\nb: !local {x: !x yes}\nc: !!int 2\nd: ! 3\n");
         assert_eq!(
-            err("a: !custom 1\n"),
-            "1:12: unknown tag `!custom`: compose files may use `!reset` and `!override`"
+            v.to_json(),
+            serde_json::json!({"a": "1", "b": {"x": "yes"}, "c": 2, "d": 3})
+        );
+        assert_eq!(v.get("a").unwrap().tag, None);
+        assert_eq!(
+            err("a: !!binary AAAA\n"),
+            "1:13: unsupported tag `!!binary`"
         );
     }
 

@@ -9,7 +9,10 @@ use super::syntax::is_zero;
 /// An AI model run for the project.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub struct Model {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::compose::model::is_unset_or_empty"
+    )]
     pub name: Option<String>,
     /// The model to run, such as `ai/smollm2`.
     pub model: String,

@@ -106,15 +106,15 @@ pub struct ServiceNetwork {
     /// Which network provides the default gateway (highest wins).
     #[serde(skip_serializing_if = "is_zero")]
     pub gw_priority: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub interface_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub ipv4_address: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub ipv6_address: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub link_local_ips: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub mac_address: Option<String>,
     /// The order in which the service connects to its networks (highest first).
     #[serde(skip_serializing_if = "is_zero")]
@@ -132,9 +132,9 @@ pub struct ServiceNetwork {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(default)]
 pub struct ServiceModel {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub endpoint_var: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub model_var: Option<String>,
     #[serde(
         flatten,

@@ -25,10 +25,10 @@ pub struct Build {
     /// The build context: a directory or a URL (`.` when not given).
     pub context: String,
     /// The Dockerfile, relative to the context.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub dockerfile: Option<String>,
     /// A Dockerfile written inline, instead of `dockerfile`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub dockerfile_inline: Option<String>,
     /// Extra privileges granted to the build (`network.host`, `security.insecure`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -36,10 +36,10 @@ pub struct Build {
     #[serde(skip_serializing_if = "Environment::is_empty")]
     pub args: Environment,
     /// A provenance attestation: `true`, `false` or BuildKit's `mode=…` options.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub provenance: Option<String>,
     /// An SBOM attestation: `true`, `false` or BuildKit's options.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub sbom: Option<String>,
     #[serde(skip_serializing_if = "SshKeys::is_empty")]
     pub ssh: SshKeys,
@@ -59,13 +59,13 @@ pub struct Build {
     pub pull: bool,
     #[serde(skip_serializing_if = "ExtraHosts::is_empty")]
     pub extra_hosts: ExtraHosts,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub isolation: Option<String>,
     /// The network of the build's RUN steps.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub network: Option<String>,
     /// The stage of a multi-stage Dockerfile to build.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub target: Option<String>,
     /// Secrets the build can read (no default target, unlike a service's secrets).
     #[serde(

@@ -4,9 +4,10 @@
 //! Compose splits with go-shellwords: words are separated by unquoted blanks, single quotes
 //! keep everything literally, double quotes keep blanks, a backslash outside single quotes
 //! takes the next character literally, and `$(…)` and backquotes group words. No variable or
-//! command is expanded. Where go-shellwords stops at an unquoted `;`, `&`, `|`, `<` or `>` and
-//! silently drops the rest of the line, this reader refuses the string instead: running only
-//! the part before `&&` is never what the author meant.
+//! command is expanded, and no shell runs the words. go-shellwords stops at the first unquoted
+//! `;`, `&`, `|`, `<` or `>` and Compose runs only the words before it (`a && b` runs `a`;
+//! `a 2> log` runs `a`): this reader does the same, so the container runs what it ran under
+//! Compose, and keeps the ignored rest in [`Command::ignored`] so that the report can name it.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -19,11 +20,28 @@ use serde::Serialize;
 /// an absent one, so fields hold an `Option<Command>`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
-pub struct Command(pub Vec<String>);
+pub struct Command {
+    words: Vec<String>,
+    /// The end of a command string that Compose ignores, from its first unquoted shell
+    /// operator on (`&& kong migrations finish`); `None` when every word is run.
+    #[serde(skip)]
+    ignored: Option<String>,
+}
 
 impl Command {
+    pub fn new(words: Vec<String>) -> Self {
+        Command {
+            words,
+            ignored: None,
+        }
+    }
+
     pub fn words(&self) -> &[String] {
-        &self.0
+        &self.words
+    }
+
+    pub fn ignored(&self) -> Option<&str> {
+        self.ignored.as_deref()
     }
 }
 
@@ -43,7 +61,7 @@ impl<'de> Visitor<'de> for CommandVisitor {
     }
 
     fn visit_str<E: de::Error>(self, line: &str) -> Result<Command, E> {
-        split_words(line).map(Command).map_err(E::custom)
+        split_command_line(line).map_err(E::custom)
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Command, A::Error> {
@@ -51,7 +69,7 @@ impl<'de> Visitor<'de> for CommandVisitor {
         while let Some(word) = seq.next_element::<String>()? {
             words.push(word);
         }
-        Ok(Command(words))
+        Ok(Command::new(words))
     }
 }
 
@@ -71,19 +89,47 @@ impl JsonSchema for Command {
     }
 }
 
-/// Splits a command line into words as go-shellwords does (see the module documentation).
+/// Splits a command line into the words Compose runs (see the module documentation).
 pub fn split_words(line: &str) -> Result<Vec<String>, String> {
+    split_command_line(line).map(|command| command.words)
+}
+
+fn split_command_line(line: &str) -> Result<Command, String> {
     let mut splitter = WordSplitter::default();
-    for c in line.chars() {
-        splitter
-            .push(c)
-            .map_err(|problem| describe(line, problem))?;
+    for (offset, c) in line.char_indices() {
+        match splitter.push(c) {
+            Ok(Step::Continue) => {}
+            Ok(Step::Stop) => {
+                let (words, descriptor_dropped) = splitter.stop_at_operator(c);
+                let start = if descriptor_dropped {
+                    line[..offset]
+                        .rfind([' ', '\t', '\r', '\n'])
+                        .map_or(0, |i| i + 1)
+                } else {
+                    offset
+                };
+                return Ok(Command {
+                    words,
+                    ignored: Some(line[start..].trim_end().to_string()),
+                });
+            }
+            Err(problem) => return Err(describe(line, problem)),
+        }
     }
-    splitter.finish().map_err(|problem| describe(line, problem))
+    let words = splitter
+        .finish()
+        .map_err(|problem| describe(line, problem))?;
+    Ok(Command::new(words))
 }
 
 fn describe(line: &str, problem: String) -> String {
     format!("invalid command {line:?}: {problem}")
+}
+
+enum Step {
+    Continue,
+    /// An unquoted shell operator: go-shellwords ends the line there.
+    Stop,
 }
 
 #[derive(Default)]
@@ -104,11 +150,11 @@ impl WordSplitter {
         self.single_quoted || self.double_quoted || self.back_quoted || self.dollar_quoted
     }
 
-    fn push(&mut self, c: char) -> Result<(), String> {
+    fn push(&mut self, c: char) -> Result<Step, String> {
         if self.escaped {
             self.escaped = false;
             self.append(c);
-            return Ok(());
+            return Ok(Step::Continue);
         }
         if c == '\\' {
             if self.single_quoted {
@@ -116,7 +162,7 @@ impl WordSplitter {
             } else {
                 self.escaped = true;
             }
-            return Ok(());
+            return Ok(Step::Continue);
         }
         if matches!(c, ' ' | '\t' | '\r' | '\n') {
             if self.quoted() {
@@ -125,14 +171,16 @@ impl WordSplitter {
                 self.words.push(std::mem::take(&mut self.word));
                 self.in_word = false;
             }
-            return Ok(());
+            return Ok(Step::Continue);
         }
         match c {
             '`' if !self.single_quoted && !self.double_quoted && !self.dollar_quoted => {
                 self.back_quoted = !self.back_quoted;
             }
+            // go-shellwords toggles here: a `)` with no `$(` before it opens a group that
+            // is never closed, and the line is refused.
             ')' if !self.single_quoted && !self.double_quoted && !self.back_quoted => {
-                self.dollar_quoted = false;
+                self.dollar_quoted = !self.dollar_quoted;
             }
             '(' if !self.single_quoted && !self.double_quoted && !self.back_quoted => {
                 if self.dollar_quoted || !self.word.ends_with('$') {
@@ -143,22 +191,29 @@ impl WordSplitter {
             '"' if !self.single_quoted && !self.dollar_quoted => {
                 self.double_quoted = !self.double_quoted;
                 self.in_word = true;
-                return Ok(());
+                return Ok(Step::Continue);
             }
             '\'' if !self.double_quoted && !self.dollar_quoted => {
                 self.single_quoted = !self.single_quoted;
                 self.in_word = true;
-                return Ok(());
+                return Ok(Step::Continue);
             }
-            ';' | '&' | '|' | '<' | '>' if !self.quoted() => {
-                return Err(format!(
-                    "the shell operator `{c}` is not run by Compose, which would drop the rest of the line; write `sh -c '…'` or quote it"
-                ));
-            }
+            ';' | '&' | '|' | '<' | '>' if !self.quoted() => return Ok(Step::Stop),
             _ => {}
         }
         self.append(c);
-        Ok(())
+        Ok(Step::Continue)
+    }
+
+    /// The words before an operator. The word just before `>` is dropped when it starts
+    /// with a digit, as a file descriptor of a redirection (`2>`), as go-shellwords does.
+    /// Also says whether that word was dropped.
+    fn stop_at_operator(mut self, operator: char) -> (Vec<String>, bool) {
+        let descriptor = operator == '>' && self.word.starts_with(|c: char| c.is_ascii_digit());
+        if self.in_word && !descriptor {
+            self.words.push(self.word);
+        }
+        (self.words, descriptor)
     }
 
     fn append(&mut self, c: char) {
@@ -225,13 +280,30 @@ mod tests {
             words("echo 'unclosed"),
             Err("invalid command \"echo 'unclosed\": a quote, `$(` or a trailing backslash is not closed".to_string())
         );
+        assert_eq!(
+            words("echo ) b"),
+            Err(
+                "invalid command \"echo ) b\": a quote, `$(` or a trailing backslash is not closed"
+                    .to_string()
+            )
+        );
     }
 
     #[test]
-    fn refuses_unquoted_shell_operators_compose_would_cut_at() {
+    fn an_unquoted_shell_operator_ends_the_command_as_in_compose() {
+        let command = split_command_line("kong migrations up && kong migrations finish ").unwrap();
+        assert_eq!(command.words(), ["kong", "migrations", "up"]);
+        assert_eq!(command.ignored(), Some("&& kong migrations finish"));
+        assert_eq!(words("a;b"), ok(&["a"]));
+        assert_eq!(words("a b|c"), ok(&["a", "b"]));
+        assert_eq!(words("run 2> /dev/null"), ok(&["run"]));
         assert_eq!(
-            words("echo a && echo b"),
-            Err("invalid command \"echo a && echo b\": the shell operator `&` is not run by Compose, which would drop the rest of the line; write `sh -c '…'` or quote it".to_string())
+            split_command_line("run 2> /dev/null").unwrap().ignored(),
+            Some("2> /dev/null")
         );
+        assert_eq!(words("run x2>log"), ok(&["run", "x2"]));
+        assert_eq!(words("run \"\" <in"), ok(&["run", ""]));
+        assert_eq!(words("a '&&' b"), ok(&["a", "&&", "b"]));
+        assert_eq!(split_command_line("a b").unwrap().ignored(), None);
     }
 }

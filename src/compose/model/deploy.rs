@@ -16,7 +16,7 @@ use super::syntax::{is_zero, serialize_go_float};
 #[serde(default)]
 pub struct Deploy {
     /// `replicated` (the default), `global`, `replicated-job` or `global-job`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub mode: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub replicas: Option<u32>,
@@ -33,7 +33,7 @@ pub struct Deploy {
     /// Compose prints it always, empty when unset.
     pub placement: Placement,
     /// `vip` (the default) or `dnsrr`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub endpoint_mode: Option<String>,
     #[serde(
         flatten,
@@ -53,14 +53,14 @@ pub struct UpdateConfig {
     #[serde(skip_serializing_if = "Duration::is_zero")]
     pub delay: Duration,
     /// `continue`, `pause` or `rollback`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub failure_action: Option<String>,
     #[serde(skip_serializing_if = "Duration::is_zero")]
     pub monitor: Duration,
     #[serde(serialize_with = "serialize_go_float", skip_serializing_if = "is_zero")]
     pub max_failure_ratio: f32,
     /// `stop-first` (the default) or `start-first`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub order: Option<String>,
     #[serde(
         flatten,
@@ -164,7 +164,7 @@ pub struct DiscreteResourceSpec {
 #[serde(default)]
 pub struct RestartPolicy {
     /// `none`, `on-failure` or `any`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub condition: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delay: Option<Duration>,
@@ -205,7 +205,7 @@ pub struct Placement {
 #[serde(default)]
 pub struct PlacementPreference {
     /// Spread containers evenly over the values of this node label.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub spread: Option<String>,
     #[serde(
         flatten,

@@ -31,7 +31,10 @@ pub struct WatchRule {
     pub path: String,
     pub action: WatchAction,
     /// Where synchronised files go in the container.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::compose::model::is_unset_or_empty"
+    )]
     pub target: Option<String>,
     /// The command of a `sync+exec` rule. Compose prints it always, empty when unset.
     #[serde(default)]
@@ -72,11 +75,11 @@ pub enum WatchAction {
 pub struct ServiceHook {
     /// Compose prints the command always, null when unset.
     pub command: Option<Command>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub user: Option<String>,
     #[serde(skip_serializing_if = "is_false")]
     pub privileged: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub working_dir: Option<String>,
     #[serde(skip_serializing_if = "Environment::is_empty")]
     pub environment: Environment,

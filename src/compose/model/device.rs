@@ -21,7 +21,10 @@ pub struct Device {
     /// The device in the container.
     pub target: String,
     /// cgroup permissions: any of `r`, `w`, `m` (`rwm` for the short syntax).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::compose::model::is_unset_or_empty"
+    )]
     pub permissions: Option<String>,
     #[serde(
         flatten,
@@ -67,7 +70,7 @@ pub struct DeviceRequest {
     /// What the devices must be able to do (`gpu`, `compute`, `utility`, …).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub capabilities: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub driver: Option<String>,
     /// How many devices; all of them when neither a count nor ids are given.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -14,23 +14,23 @@ use super::external::{named_resource, External};
 #[serde(default)]
 pub struct Secret {
     /// The engine's name for the secret (the loader sets `<project>_<key>` when none is given).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub name: Option<String>,
     /// The file holding the secret, as written.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub file: Option<String>,
     /// The environment variable holding the secret.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub environment: Option<String>,
     #[serde(skip_serializing_if = "External::is_not_external")]
     pub external: External,
     #[serde(skip_serializing_if = "Mapping::is_empty")]
     pub labels: Mapping,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub driver: Option<String>,
     #[serde(skip_serializing_if = "Options::is_empty")]
     pub driver_opts: Options,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub template_driver: Option<String>,
     #[serde(
         flatten,
@@ -45,22 +45,22 @@ pub struct Secret {
 #[serde(default)]
 pub struct Config {
     /// The engine's name for the config (the loader sets `<project>_<key>` when none is given).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub name: Option<String>,
     /// The file holding the config, as written.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub file: Option<String>,
     /// The environment variable holding the config.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub environment: Option<String>,
     /// The config itself.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub content: Option<String>,
     #[serde(skip_serializing_if = "External::is_not_external")]
     pub external: External,
     #[serde(skip_serializing_if = "Mapping::is_empty")]
     pub labels: Mapping,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub template_driver: Option<String>,
     #[serde(
         flatten,

@@ -19,11 +19,11 @@ pub struct FileReference {
     #[serde(skip_serializing_if = "String::is_empty")]
     pub source: String,
     /// Where the file appears in the container.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub target: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub uid: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub gid: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<FileMode>,

@@ -17,7 +17,7 @@ pub struct Include {
     #[serde(skip_serializing_if = "StringList::is_empty")]
     pub path: StringList,
     /// The directory its relative paths are resolved against.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub project_directory: Option<String>,
     /// Files of variables for interpolating it.
     #[serde(skip_serializing_if = "StringList::is_empty")]

@@ -107,7 +107,7 @@ pub struct Project {
     #[schemars(with = "Vec<ShortOrLong<Include>>")]
     pub include: Vec<Include>,
     /// The project name, unless the command line or the environment gives one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub name: Option<String>,
     #[serde(
         deserialize_with = "named_resources",
@@ -141,6 +141,12 @@ pub struct Project {
 
 /// The JSON Schema (draft 7) of a Compose file as this model reads it: every short and long
 /// syntax, and strings wherever a number or a boolean may come from interpolation.
+/// Compose prints no empty string field (its types mark them all `omitempty`): an empty
+/// value is kept in the model, as Compose keeps it, and left out of `config`.
+pub(crate) fn is_unset_or_empty(value: &Option<String>) -> bool {
+    value.as_deref().is_none_or(str::is_empty)
+}
+
 pub fn json_schema() -> serde_json::Value {
     SchemaSettings::draft07()
         .with_transform(RecursiveTransform(accept_interpolated_scalars))

@@ -25,7 +25,10 @@ pub struct ServiceVolume {
     pub kind: MountKind,
     /// A host path (bind), a volume name (volume), an image reference (image) or a pipe
     /// (npipe); none for tmpfs and anonymous volumes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::compose::model::is_unset_or_empty"
+    )]
     pub source: Option<String>,
     /// The path in the container.
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -33,7 +36,10 @@ pub struct ServiceVolume {
     #[serde(default, skip_serializing_if = "is_false")]
     pub read_only: bool,
     /// Platform-specific consistency requirements (`cached`, `delegated`, …).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::compose::model::is_unset_or_empty"
+    )]
     pub consistency: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bind: Option<BindOptions>,
@@ -74,16 +80,25 @@ pub enum MountKind {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub struct BindOptions {
     /// SELinux relabelling: `z` (shared) or `Z` (private).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::compose::model::is_unset_or_empty"
+    )]
     pub selinux: Option<String>,
     /// `rprivate`, `private`, `rshared`, `shared`, `rslave` or `slave`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::compose::model::is_unset_or_empty"
+    )]
     pub propagation: Option<String>,
     /// Whether a missing host path is created (true for the short syntax).
     #[serde(default, skip_serializing_if = "is_false")]
     pub create_host_path: bool,
     /// `enabled`, `disabled`, `writable` or `readonly`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::compose::model::is_unset_or_empty"
+    )]
     pub recursive: Option<String>,
     #[serde(
         flatten,
@@ -102,7 +117,10 @@ pub struct VolumeOptions {
     #[serde(default, skip_serializing_if = "is_false")]
     pub nocopy: bool,
     /// A path inside the volume to mount instead of its root.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::compose::model::is_unset_or_empty"
+    )]
     pub subpath: Option<String>,
     #[serde(
         flatten,
@@ -132,7 +150,10 @@ pub struct TmpfsOptions {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 pub struct ImageOptions {
     /// A path inside the image to mount instead of its root.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::compose::model::is_unset_or_empty"
+    )]
     pub subpath: Option<String>,
     #[serde(
         flatten,

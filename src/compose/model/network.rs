@@ -13,10 +13,10 @@ use super::syntax::is_false;
 #[serde(default)]
 pub struct Network {
     /// The engine's name for the network (the loader sets `<project>_<key>` when none is given).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub name: Option<String>,
     /// `bridge` (the default), `overlay`, `host`, `none` or a plugin.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub driver: Option<String>,
     #[serde(skip_serializing_if = "Options::is_empty")]
     pub driver_opts: Options,
@@ -48,7 +48,7 @@ pub struct Network {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(default)]
 pub struct Ipam {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub driver: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub config: Vec<IpamPool>,
@@ -69,12 +69,12 @@ pub struct Ipam {
 #[serde(default)]
 pub struct IpamPool {
     /// In CIDR notation.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub subnet: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub gateway: Option<String>,
     /// The range containers get addresses from.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub ip_range: Option<String>,
     /// Addresses the driver must not hand out, by host name.
     #[serde(skip_serializing_if = "Options::is_empty")]

@@ -24,13 +24,19 @@ use super::syntax::{ShortOrLong, ShortSyntax};
 )]
 pub struct Port {
     /// A human-readable name for the port.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::compose::model::is_unset_or_empty"
+    )]
     pub name: Option<String>,
     /// `ingress` (the default) or `host`.
     #[serde(default = "ingress", skip_serializing_if = "String::is_empty")]
     pub mode: String,
     /// The host address to bind to.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::compose::model::is_unset_or_empty"
+    )]
     pub host_ip: Option<String>,
     /// The port inside the container.
     pub target: u16,
@@ -45,7 +51,10 @@ pub struct Port {
     #[serde(default)]
     pub protocol: Protocol,
     /// The application protocol (`http`, `https`, …), a hint for tools.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::compose::model::is_unset_or_empty"
+    )]
     pub app_protocol: Option<String>,
     #[serde(
         flatten,
@@ -269,7 +278,10 @@ pub fn parse_short_port(spec: &str) -> Result<Vec<Port>, String> {
         Some((target, _)) => (target, Protocol::Tcp),
         None => (target, Protocol::Tcp),
     };
+    // An empty address (`"${BIND:-}:8080:80"` with BIND unset) is no address to Compose:
+    // the port is published on every interface.
     let host_ip = host_ip
+        .filter(|ip| !ip.is_empty())
         .map(|ip| parse_host_ip(ip).ok_or_else(|| invalid(&format!("invalid IP address {ip:?}; "))))
         .transpose()?;
     let targets = parse_port_range(target).ok_or_else(|| invalid(""))?;
@@ -362,7 +374,8 @@ mod tests {
                 "127.0.0.1::80",
                 "[::1]:6001:6001",
                 "6060:6060/UDP",
-                "80/"
+                "80/",
+                ":8080:8080"
             ])),
             Ok(json!([
                 {"mode": "ingress", "target": 3000, "protocol": "tcp"},
@@ -372,7 +385,8 @@ mod tests {
                 {"mode": "ingress", "host_ip": "127.0.0.1", "target": 80, "protocol": "tcp"},
                 {"mode": "ingress", "host_ip": "::1", "target": 6001, "published": "6001", "protocol": "tcp"},
                 {"mode": "ingress", "target": 6060, "published": "6060", "protocol": "udp"},
-                {"mode": "ingress", "target": 80, "protocol": "tcp"}
+                {"mode": "ingress", "target": 80, "protocol": "tcp"},
+                {"mode": "ingress", "target": 8080, "published": "8080", "protocol": "tcp"}
             ]))
         );
     }

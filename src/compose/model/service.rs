@@ -58,10 +58,10 @@ pub struct Service {
     pub cap_add: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cap_drop: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub cgroup_parent: Option<String>,
     /// The cgroup namespace: `host` or `private`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub cgroup: Option<String>,
     #[serde(skip_serializing_if = "is_zero")]
     pub cpu_count: i64,
@@ -78,7 +78,7 @@ pub struct Service {
     /// CPU cores, fractions allowed.
     #[serde(serialize_with = "serialize_go_float", skip_serializing_if = "is_zero")]
     pub cpus: f32,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub cpuset: Option<String>,
     #[serde(skip_serializing_if = "is_zero")]
     pub cpu_shares: i64,
@@ -91,7 +91,7 @@ pub struct Service {
     )]
     #[schemars(with = "Vec<ShortOrLong<FileReference>>")]
     pub configs: Vec<FileReference>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub container_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub credential_spec: Option<CredentialSpec>,
@@ -118,7 +118,7 @@ pub struct Service {
     pub dns_opt: Vec<String>,
     #[serde(skip_serializing_if = "StringList::is_empty")]
     pub dns_search: StringList,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub domainname: Option<String>,
     /// Overrides the image's entrypoint; an empty one clears it. Compose prints null when
     /// unset.
@@ -150,18 +150,18 @@ pub struct Service {
     #[serde(deserialize_with = "gpus", skip_serializing_if = "Vec::is_empty")]
     #[schemars(with = "GpusSchema")]
     pub gpus: Vec<DeviceRequest>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub hostname: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub healthcheck: Option<Healthcheck>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub image: Option<String>,
     /// Run an init process that forwards signals and reaps processes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub init: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub ipc: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub isolation: Option<String>,
     #[serde(skip_serializing_if = "Mapping::is_empty")]
     pub labels: Mapping,
@@ -182,12 +182,12 @@ pub struct Service {
     /// A percentage (0 to 100), which Compose reads and prints as it does sizes.
     #[serde(skip_serializing_if = "byte_size::is_unset")]
     pub mem_swappiness: Option<ByteSize>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub mac_address: Option<String>,
     #[serde(skip_serializing_if = "ServiceModels::is_empty")]
     pub models: ServiceModels,
     /// `bridge`, `host`, `none`, `service:<name>` or `container:<name>`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub network_mode: Option<String>,
     #[serde(skip_serializing_if = "ServiceNetworks::is_empty")]
     pub networks: ServiceNetworks,
@@ -195,13 +195,13 @@ pub struct Service {
     pub oom_kill_disable: bool,
     #[serde(skip_serializing_if = "is_zero")]
     pub oom_score_adj: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub pid: Option<String>,
     /// -1 for unlimited.
     #[serde(skip_serializing_if = "is_zero")]
     pub pids_limit: i64,
     /// `os/arch[/variant]`, such as `linux/amd64`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub platform: Option<String>,
     #[serde(
         deserialize_with = "deserialize_ports",
@@ -212,7 +212,7 @@ pub struct Service {
     #[serde(skip_serializing_if = "is_false")]
     pub privileged: bool,
     /// `always`, `never`, `missing`, `build`, `daily`, `weekly` or `every_<duration>`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub pull_policy: Option<String>,
     /// Compose 2.40 accepts this key and ignores it, and does not print it.
     #[serde(skip_serializing)]
@@ -220,9 +220,9 @@ pub struct Service {
     #[serde(skip_serializing_if = "is_false")]
     pub read_only: bool,
     /// `no`, `always`, `on-failure[:max-retries]` or `unless-stopped`.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub restart: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub runtime: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub scale: Option<u32>,
@@ -240,7 +240,7 @@ pub struct Service {
     pub stdin_open: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stop_grace_period: Option<Duration>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub stop_signal: Option<String>,
     #[serde(skip_serializing_if = "Options::is_empty")]
     pub storage_opt: Options,
@@ -260,11 +260,11 @@ pub struct Service {
     #[serde(skip_serializing_if = "is_false")]
     pub use_api_socket: bool,
     /// `user[:group]`, by name or number.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub user: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub userns_mode: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub uts: Option<String>,
     #[serde(
         deserialize_with = "seq_short_or_long",
@@ -275,7 +275,7 @@ pub struct Service {
     /// `service[:ro|rw]` or `container:<name>[:ro|rw]`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub volumes_from: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub working_dir: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub post_start: Vec<ServiceHook>,
@@ -349,11 +349,11 @@ pub struct ThrottleDevice {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(default)]
 pub struct CredentialSpec {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub config: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub file: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub registry: Option<String>,
     #[serde(
         flatten,
@@ -367,7 +367,7 @@ pub struct CredentialSpec {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(default)]
 pub struct Logging {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub driver: Option<String>,
     #[serde(skip_serializing_if = "Options::is_empty")]
     pub options: Options,
@@ -385,7 +385,10 @@ pub struct Logging {
 pub struct Extends {
     pub service: String,
     /// The file that defines it, when not this one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::compose::model::is_unset_or_empty"
+    )]
     pub file: Option<String>,
 }
 

@@ -13,9 +13,9 @@ use super::external::{named_resource, External};
 #[serde(default)]
 pub struct Volume {
     /// The engine's name for the volume (the loader sets `<project>_<key>` when none is given).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "crate::compose::model::is_unset_or_empty")]
     pub driver: Option<String>,
     #[serde(skip_serializing_if = "Options::is_empty")]
     pub driver_opts: Options,
