@@ -9,6 +9,7 @@ use k8s_openapi::api::core::v1::{Container, EnvVar, ExecAction, Lifecycle, Lifec
 use super::names::dns_label;
 use super::{probe, resources, security, Context, PodParts};
 use crate::compose::model::{Command, Service, ServiceHook};
+use crate::validation::is_env_var_name;
 
 /// The container that runs `service`, with what the other parts contributed.
 pub fn main_container(
@@ -225,6 +226,15 @@ fn env(cx: &mut Context<'_>, name: &str, service: &Service) -> Option<Vec<EnvVar
     // takes 2.8 KiB instead of the 4.5 KiB that growing by doubling leaves.
     let mut variables: Vec<EnvVar> = Vec::with_capacity(service.environment.len());
     for (variable, value) in service.environment.iter() {
+        if !is_env_var_name(variable) {
+            cx.report.warn(
+                name,
+                &format!("environment.{variable}"),
+                "is left out: an environment variable name is printable ASCII other than `=`, \
+                 which the API server checks",
+            );
+            continue;
+        }
         match value {
             Some(value) => variables.push(EnvVar {
                 name: variable.clone(),

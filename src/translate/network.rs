@@ -207,6 +207,16 @@ fn reachable_from_outside(input: &Input<'_>, name: &str) -> bool {
     open_type || ext.ingress.is_some()
 }
 
+/// The port a published compose port's Service listens on: the published port (the first
+/// of a range), else the target. Published port 0 asks Docker for any free host port: there
+/// is no host port to keep, and 0 is not a port a Service may listen on.
+fn service_port(port: &Port) -> u16 {
+    match port.published {
+        Some(range) if range.start != 0 => range.start,
+        _ => port.target,
+    }
+}
+
 /// The ports of one service's Service and the report lines they lead to.
 #[derive(Debug, Default)]
 struct PortPlan {
@@ -250,7 +260,20 @@ impl PortPlan {
 
     fn add_published(&mut self, index: usize, port: &Port) {
         let key = format!("ports[{index}]");
-        let published = port.published.map_or(port.target, |range| range.start);
+        let published = service_port(port);
+        if port
+            .published
+            .is_some_and(|range| range.start == 0 && !range.is_range())
+        {
+            self.notes.push(Note::info(
+                &key,
+                format!(
+                    "published port 0 lets Docker pick a host port; the Service listens on \
+                         the container port, {}",
+                    port.target
+                ),
+            ));
+        }
         if let Some(range) = port.published.filter(|range| range.is_range()) {
             self.notes.push(Note::info(
                 &key,
@@ -296,7 +319,12 @@ impl PortPlan {
         let mut published: Vec<(u16, Protocol)> = service
             .ports
             .iter()
-            .filter_map(|port| port.published.map(|range| (range.start, port.protocol)))
+            // Port 0 is any free host port: none that a user would reach it on.
+            .filter_map(|port| {
+                port.published
+                    .filter(|range| range.start != 0)
+                    .map(|range| (range.start, port.protocol))
+            })
             .collect();
         published.sort_by_key(|&(port, protocol)| (port, kube_protocol(protocol)));
         published.dedup();

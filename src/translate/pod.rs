@@ -10,7 +10,7 @@ use k8s_openapi::api::core::v1::{HostAlias, PodDNSConfig, PodDNSConfigOption};
 use super::names::dns_label;
 use super::Context;
 use crate::compose::model::Service;
-use crate::validation::is_label_value;
+use crate::validation::{is_dns1123_subdomain, is_label_value};
 
 /// The most nameservers a pod's resolver has (the kubelet drops the rest).
 const MAX_NAMESERVERS: usize = 3;
@@ -21,6 +21,17 @@ const MAX_EXTRA_NAMESERVERS: usize = MAX_NAMESERVERS - 1;
 pub fn host_aliases(cx: &mut Context<'_>, name: &str, service: &Service) -> Option<Vec<HostAlias>> {
     let mut by_address: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for (host, addresses) in service.extra_hosts.iter() {
+        if !is_dns1123_subdomain(host) {
+            cx.report.warn(
+                name,
+                "extra_hosts",
+                format!(
+                    "{host:?} is left out: a host alias must be a DNS name (lower-case letters, \
+                     digits, `-` and `.`), which the API server checks"
+                ),
+            );
+            continue;
+        }
         for address in addresses {
             if address.parse::<IpAddr>().is_err() {
                 cx.report.warn(

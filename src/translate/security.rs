@@ -5,6 +5,7 @@ use k8s_openapi::api::core::v1::{Capabilities, PodSecurityContext, SecurityConte
 
 use super::Context;
 use crate::compose::model::Service;
+use crate::validation::is_sysctl_name;
 
 /// The sysctls every kubelet allows; any other keeps the pod from starting unless the node's
 /// kubelet lists it in `--allowed-unsafe-sysctls`.
@@ -142,9 +143,22 @@ pub fn pod_context(
     name: &str,
     service: &Service,
 ) -> Option<PodSecurityContext> {
-    let mut sysctls: Vec<Sysctl> = service
+    let (valid, invalid): (Vec<_>, Vec<_>) = service
         .sysctls
         .iter()
+        .partition(|(key, _)| is_sysctl_name(key));
+    for (key, _) in invalid {
+        cx.report.warn(
+            name,
+            "sysctls",
+            format!(
+                "{key:?} is left out: not a sysctl name (segments of lower-case letters, digits, \
+                 `-` and `_`, separated by `.` or `/`), which the API server checks"
+            ),
+        );
+    }
+    let mut sysctls: Vec<Sysctl> = valid
+        .into_iter()
         .map(|(key, value)| Sysctl {
             name: key.clone(),
             value: value.clone(),
