@@ -237,48 +237,6 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    run_keeping(args).0
-}
-
-/// [`run`] for a process that exits as soon as it returns (the binary). The command's large
-/// values (the project, the objects, their text) are not freed: the exit returns all their
-/// memory at once, while freeing them one by one took several percent of a conversion.
-pub fn run_before_exit<I, T>(args: I) -> i32
-where
-    I: IntoIterator<Item = T>,
-    T: Into<OsString> + Clone,
-{
-    let (code, leftovers) = run_keeping(args);
-    std::mem::forget(leftovers);
-    code
-}
-
-/// Large values a command is done with, kept until its caller decides how they end:
-/// dropped (freed), or forgotten by a process about to exit.
-#[derive(Default)]
-struct Leftovers(Vec<Box<dyn std::any::Any>>);
-
-impl Leftovers {
-    fn keep<T: 'static>(&mut self, value: T) {
-        self.0.push(Box::new(value));
-    }
-}
-
-fn run_keeping<I, T>(args: I) -> (i32, Leftovers)
-where
-    I: IntoIterator<Item = T>,
-    T: Into<OsString> + Clone,
-{
-    let mut leftovers = Leftovers::default();
-    let code = run_command(args, &mut leftovers);
-    (code, leftovers)
-}
-
-fn run_command<I, T>(args: I, leftovers: &mut Leftovers) -> i32
-where
-    I: IntoIterator<Item = T>,
-    T: Into<OsString> + Clone,
-{
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
     let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
@@ -301,7 +259,7 @@ where
     };
     let format = cli.command.report_format();
     let mut report = Report::default();
-    let (code, errors) = match execute(cli.command, &mut report, leftovers) {
+    let (code, errors) = match execute(cli.command, &mut report) {
         Ok(()) => (0, Vec::new()),
         Err(Failure::Input(diagnostics)) => (1, diagnostics),
         Err(Failure::Io(error)) => (2, vec![Diagnostic::error(format!("{error:#}"))]),
@@ -328,11 +286,7 @@ fn asks_for_json_report(args: &[OsString]) -> bool {
 
 /// Runs a command. What it has to say on stderr goes into `report` (the loader's warnings,
 /// the conversion's report), which the caller prints once, with the errors if it failed.
-fn execute(
-    command: Command,
-    report: &mut Report,
-    leftovers: &mut Leftovers,
-) -> Result<(), Failure> {
+fn execute(command: Command, report: &mut Report) -> Result<(), Failure> {
     match command {
         Command::Convert {
             input,
@@ -346,11 +300,11 @@ fn execute(
             if let Some(dir) = layout.kustomize_dir(dir)? {
                 return convert_kustomize(&input, &layout, dir, report, strict, dry_run);
             }
-            let mut translation = translate_project(&input, &layout.options(), report, leftovers)
-                .map_err(|f| match f {
-                Failure::Input(d) if dry_run => Failure::InputOfDiff(d),
-                other => other,
-            })?;
+            let mut translation =
+                translate_project(&input, &layout.options(), report).map_err(|f| match f {
+                    Failure::Input(d) if dry_run => Failure::InputOfDiff(d),
+                    other => other,
+                })?;
             report.append(std::mem::take(&mut translation.report));
             report.sort();
             let emit_format = emit_format(layout.format);
@@ -365,7 +319,6 @@ fn execute(
                     strict_check(strict, report)?;
                     let files = emit::render_files(&translation.manifests, emit_format);
                     output_dir::write_directory(dir, &files).map_err(Failure::Io)?;
-                    leftovers.keep(files);
                 }
                 None if dry_run => {
                     return Err(Failure::Io(anyhow::anyhow!("--dry-run needs -o DIR")));
@@ -374,7 +327,6 @@ fn execute(
                     write_stdout(&emit::render_stream(&translation.manifests, emit_format))?;
                 }
             }
-            leftovers.keep(translation);
             strict_check(strict, report)
         }
         Command::Diff {
@@ -394,11 +346,9 @@ fn execute(
                     render_kustomize(&input, &layout, &dir, report).map_err(as_diff_error)?;
                 show_tree_diff(&dir, &tree.files)?
             } else {
-                let translation = translate_project(&input, &layout.options(), report, leftovers)
-                    .map_err(as_diff_error)?;
-                let changed = show_diff(&dir, &translation)?;
-                leftovers.keep(translation);
-                changed
+                let translation =
+                    translate_project(&input, &layout.options(), report).map_err(as_diff_error)?;
+                show_diff(&dir, &translation)?
             };
             if changed {
                 Err(Failure::Changed)
@@ -423,7 +373,6 @@ fn execute(
                 }
             };
             write_stdout(&text)?;
-            leftovers.keep((loaded, json, text));
             Ok(())
         }
         Command::Schema { kind } => {
@@ -457,15 +406,13 @@ fn render_kustomize(
     report: &mut Report,
 ) -> Result<KustomizeTree, Failure> {
     let options = layout.options();
-    let (base_files, mut base) =
-        translate_with_files(input, &options, report, &mut Leftovers::default())?;
+    let (base_files, mut base) = translate_with_files(input, &options, report)?;
     let mut rendered_overlays = Vec::new();
     for overlay in &layout.overlays {
         let mut overlay_input = input.clone();
         overlay_input.files = base_files.clone();
         overlay_input.files.extend(overlay.files.iter().cloned());
-        let (_, translation) =
-            translate_with_files(&overlay_input, &options, report, &mut Leftovers::default())?;
+        let (_, translation) = translate_with_files(&overlay_input, &options, report)?;
         rendered_overlays.push((overlay.name.clone(), translation));
     }
     // The base's files are the overlays' too: each note once.
@@ -582,9 +529,8 @@ fn translate_project(
     input: &InputArgs,
     options: &translate::Options,
     report: &mut Report,
-    leftovers: &mut Leftovers,
 ) -> Result<translate::Translation, Failure> {
-    translate_with_files(input, options, report, leftovers).map(|(_, translation)| translation)
+    translate_with_files(input, options, report).map(|(_, translation)| translation)
 }
 
 /// Like [`translate_project`], also giving the compose files that made the project.
@@ -592,14 +538,12 @@ fn translate_with_files(
     input: &InputArgs,
     options: &translate::Options,
     report: &mut Report,
-    leftovers: &mut Leftovers,
 ) -> Result<(Vec<PathBuf>, translate::Translation), Failure> {
     let mut loaded = compose::load_project(&load_options(input)?).map_err(Failure::Input)?;
     add_loader_warnings(report, &loaded.warnings);
     let translation =
         crate::convert::translate_loaded(&mut loaded, options).map_err(Failure::Input)?;
     let files = std::mem::take(&mut loaded.files);
-    leftovers.keep(loaded);
     Ok((files, translation))
 }
 
@@ -708,49 +652,4 @@ fn write_diagnostics(out: &mut impl Write, diagnostics: &[Diagnostic]) -> std::i
         writeln!(out, "{}", diagnostic.render(source.as_deref()))?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// `run` frees what the command leaves and `run_before_exit` does not; the outcome, the
-    /// output and the exit code are the same.
-    #[test]
-    fn both_entry_points_convert_alike() {
-        let root = std::env::temp_dir().join(format!("compose2k8s-cli-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&root);
-        let compose = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/expense/compose.yaml");
-        let convert = |out: &str| {
-            let out = root.join(out);
-            let args = ["compose2k8s", "convert", "-f", compose, "-o"];
-            (
-                out.clone(),
-                args.map(OsString::from).into_iter().chain([out.into()]),
-            )
-        };
-        let (freed_dir, freed_args) = convert("freed");
-        let (kept_dir, kept_args) = convert("kept");
-        assert_eq!(run(freed_args), 0);
-        assert_eq!(run_before_exit(kept_args), 0);
-        let listing = |dir: &std::path::Path| {
-            let mut files: Vec<(String, String)> = std::fs::read_dir(dir)
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .map(|p| {
-                    let name = p.file_name().unwrap().to_string_lossy().into_owned();
-                    (name, std::fs::read_to_string(&p).unwrap())
-                })
-                .collect();
-            files.sort();
-            files
-        };
-        let freed = listing(&freed_dir);
-        assert!(freed.len() > 5, "{} files", freed.len());
-        assert_eq!(freed, listing(&kept_dir));
-        let missing = ["compose2k8s", "convert", "-f", "/nonexistent/compose.yaml"];
-        assert_eq!(run(missing), 1);
-        assert_eq!(run_before_exit(missing), 1);
-        let _ = std::fs::remove_dir_all(&root);
-    }
 }

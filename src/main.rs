@@ -5,5 +5,5 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    std::process::exit(compose2k8s::cli::run_before_exit(std::env::args_os()));
+    std::process::exit(compose2k8s::run(std::env::args_os()));
 }
