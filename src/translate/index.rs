@@ -6,7 +6,7 @@ use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 
 use super::alias::LinkAliases;
-use super::network::Referrers;
+use super::referrers::Referrers;
 use super::shared_pod::Pods;
 use crate::compose::model::{MountKind, Project};
 use crate::extension::awaited_services;

@@ -1,0 +1,178 @@
+//! Ports a service listens on without declaring them: the well-known port of its image
+//! (mysql 3306), and the port its health check calls on the container itself. Port
+//! planning (`network`) uses them when `ports` and `expose` say nothing.
+
+/// Server images whose port is known, by the end of their repository path. They are
+/// matched on whole path components, so `joindevops/mysql` and `registry.local/base/postgres`
+/// count, and `mssql/server` needs both components.
+const WELL_KNOWN_PORTS: &[(&str, u16)] = &[
+    ("mysql", 3306),
+    ("mysql-server", 3306),
+    ("mariadb", 3306),
+    ("percona", 3306),
+    ("percona-server", 3306),
+    ("postgres", 5432),
+    ("postgresql", 5432),
+    ("postgis", 5432),
+    ("pgvector", 5432),
+    ("timescaledb", 5432),
+    ("redis", 6379),
+    ("redis-stack", 6379),
+    ("redis-stack-server", 6379),
+    ("valkey", 6379),
+    ("keydb", 6379),
+    ("dragonfly", 6379),
+    ("mongo", 27017),
+    ("mongodb", 27017),
+    ("mongodb-community-server", 27017),
+    ("rabbitmq", 5672),
+    ("memcached", 11211),
+    ("elasticsearch", 9200),
+    ("opensearch", 9200),
+    ("cassandra", 9042),
+    ("scylla", 9042),
+    ("zookeeper", 2181),
+    ("cp-zookeeper", 2181),
+    ("kafka", 9092),
+    ("cp-kafka", 9092),
+    ("nats", 4222),
+    ("eclipse-mosquitto", 1883),
+    ("influxdb", 8086),
+    ("couchdb", 5984),
+    ("minio", 9000),
+    ("mssql", 1433),
+    ("mssql/server", 1433),
+    ("azure-sql-edge", 1433),
+    ("etcd", 2379),
+    ("consul", 8500),
+    ("vault", 8200),
+    ("prometheus", 9090),
+];
+
+/// The port of a well-known server image, and the table entry that matched.
+pub(super) fn well_known_port(image: &str) -> Option<(u16, &'static str)> {
+    let repository = image_repository(image);
+    WELL_KNOWN_PORTS
+        .iter()
+        .find(|(known, _)| {
+            repository == *known
+                || repository
+                    .strip_suffix(known)
+                    .is_some_and(|rest| rest.ends_with('/'))
+        })
+        .map(|(known, port)| (*port, *known))
+}
+
+/// An image reference without its digest and tag, in lower case:
+/// `registry.local:5000/base/postgres:16@sha256:…` → `registry.local:5000/base/postgres`.
+fn image_repository(image: &str) -> String {
+    let without_digest = image.split('@').next().unwrap_or_default();
+    let last_slash = without_digest.rfind('/').map_or(0, |i| i + 1);
+    let without_tag = match without_digest[last_slash..].find(':') {
+        Some(colon) => &without_digest[..last_slash + colon],
+        None => without_digest,
+    };
+    without_tag.to_ascii_lowercase()
+}
+
+/// The TCP port a health check calls on the container itself: a URL on `localhost`,
+/// `127.0.0.1` or `[::1]` with an explicit port (`curl -f http://localhost:3000/health`),
+/// or bash's `/dev/tcp/localhost/6666`. The container listens there.
+pub(super) fn local_port_checked(test: &[String]) -> Option<u16> {
+    const LOCAL: &[&str] = &["localhost", "127.0.0.1", "[::1]"];
+    let text = test.iter().skip(1).cloned().collect::<Vec<_>>().join(" ");
+    let port_after = |rest: &str| -> Option<u16> {
+        let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        digits.parse::<u16>().ok().filter(|&port| port > 0)
+    };
+    for (at, _) in text.match_indices("://") {
+        let after = &text[at + 3..];
+        let host_start = after
+            .find(['/', ' '])
+            .map_or(after, |end| &after[..end])
+            .rfind('@')
+            .map_or(0, |i| i + 1);
+        let authority = &after[host_start..];
+        for local in LOCAL {
+            if let Some(port) = authority
+                .strip_prefix(local)
+                .and_then(|rest| rest.strip_prefix(':'))
+                .and_then(port_after)
+            {
+                return Some(port);
+            }
+        }
+    }
+    LOCAL.iter().find_map(|local| {
+        let marker = format!("/dev/tcp/{local}/");
+        let at = text.find(&marker)?;
+        port_after(&text[at + marker.len()..])
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_ports_match_the_last_path_components() {
+        for (image, port) in [
+            ("mysql", Some(3306)),
+            ("joindevops/mysql:1.0.0", Some(3306)),
+            ("registry.local/base/postgres:16", Some(5432)),
+            ("registry.local:5000/redis@sha256:abc", Some(6379)),
+            ("Bitnami/PostgreSQL:latest", Some(5432)),
+            ("mcr.microsoft.com/mssql/server:2022-latest", Some(1433)),
+            (
+                "docker.elastic.co/elasticsearch/elasticsearch:8.1.0",
+                Some(9200),
+            ),
+            ("redis-commander", None),
+            ("mymysql", None),
+            ("example.com/server", None),
+            ("localhost:5000/app", None),
+            ("", None),
+        ] {
+            assert_eq!(well_known_port(image).map(|(p, _)| p), port, "{image}");
+        }
+    }
+
+    #[test]
+    fn repositories_lose_tag_and_digest_but_keep_a_registry_port() {
+        assert_eq!(
+            image_repository("localhost:5000/a/b:1"),
+            "localhost:5000/a/b"
+        );
+        assert_eq!(image_repository("a@sha256:00"), "a");
+        assert_eq!(image_repository("a:1@sha256:00"), "a");
+    }
+
+    #[test]
+    fn health_checks_tell_the_port_they_call_locally() {
+        let port = |test: &[&str]| {
+            local_port_checked(&test.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            port(&[
+                "CMD-SHELL",
+                "curl -f http://localhost:3000/health || exit 1"
+            ]),
+            Some(3000)
+        );
+        assert_eq!(
+            port(&["CMD", "curl", "-sf", "http://127.0.0.1:3000"]),
+            Some(3000)
+        );
+        assert_eq!(
+            port(&["CMD-SHELL", "wget -q http://u:p@[::1]:81/"]),
+            Some(81)
+        );
+        assert_eq!(
+            port(&["CMD-SHELL", "/bin/bash -c '</dev/tcp/localhost/6666'"]),
+            Some(6666)
+        );
+        assert_eq!(port(&["CMD-SHELL", "curl -f http://localhost/"]), None);
+        assert_eq!(port(&["CMD-SHELL", "curl -f http://db:5432/"]), None);
+        assert_eq!(port(&["CMD", "redis-cli", "ping"]), None);
+    }
+}
