@@ -138,7 +138,8 @@ def compare_golden(case: Path, args, succeeds: bool, reference: str, verbose: bo
         if skip:
             skip = False
             continue
-        if arg == "--format":
+        # How ours prints (`--format`, `--report`) is not an input the reference takes.
+        if arg in ("--format", "--report"):
             skip = True
             continue
         input_args.append(arg)
