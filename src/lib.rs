@@ -13,16 +13,16 @@ pub mod diagnostic;
 pub mod diff;
 pub mod emit;
 pub mod extension;
-pub mod files;
+pub(crate) mod files;
 /// Entry points for the fuzz targets in `fuzz/` (which enable the `fuzzing` feature).
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
-pub mod kustomize;
+pub(crate) mod kustomize;
 pub mod manifest;
 pub mod output_dir;
-pub mod parallel;
+pub(crate) mod parallel;
 pub mod translate;
-pub mod validation;
+pub(crate) mod validation;
 pub mod value;
 pub mod yaml;
 

@@ -87,7 +87,7 @@ pub enum FormatProblem {
 }
 
 impl InterpolationError {
-    #[must_use]
+    #[cfg(test)]
     pub fn kind(&self) -> &InterpolationErrorKind {
         &self.kind
     }

@@ -4,20 +4,20 @@
 //! merge (override rules) → env files → normalize (defaults) → parse (typed model) → check
 //! (profiles, references).
 
-pub mod check;
-pub mod dotenv;
+pub(crate) mod check;
+pub(crate) mod dotenv;
 pub mod env_file;
-pub mod extends;
+pub(crate) mod extends;
 pub mod host_files;
-pub mod include;
-pub mod interpolate;
+pub(crate) mod include;
+pub(crate) mod interpolate;
 pub mod load;
-pub mod merge;
+pub(crate) mod merge;
 pub mod model;
-pub mod normalize;
-pub mod parse;
-pub mod paths;
-pub mod unicity;
+pub(crate) mod normalize;
+pub(crate) mod parse;
+pub(crate) mod paths;
+pub(crate) mod unicity;
 
 use crate::diagnostic::Diagnostic;
 use load::LoadOptions;

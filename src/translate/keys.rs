@@ -15,7 +15,9 @@ use crate::compose::model::{
 /// Keys the workload stage translates (`deploy.*` as paths), fully or with report lines for
 /// the values it cannot carry over. A key whose common values need nothing (`networks`
 /// without settings) is only in the table, which reports the
-/// other values.
+/// other values. These lists exist for the test that every key of the model is mapped or
+/// reported (`keys/tests.rs`).
+#[cfg(test)]
 pub const MAPPED: &[&str] = &[
     "annotations",
     "build",
@@ -67,12 +69,14 @@ pub const MAPPED: &[&str] = &[
 ];
 
 /// Keys the network, storage and config parts translate.
+#[cfg(test)]
 pub const MAPPED_ELSEWHERE: &[&str] = &[
     "configs", "env_file", "expose", "ports", "secrets", "shm_size", "tmpfs", "volumes",
 ];
 
 /// Keys the loader has already applied: profiles chose the services, `extends` was merged
 /// in, label files were read into `labels`.
+#[cfg(test)]
 pub const APPLIED_BY_LOADER: &[&str] = &["extends", "label_file", "profiles"];
 
 /// A key no Kubernetes field expresses.

@@ -10,28 +10,28 @@
 //! env files, configs and secrets, and `workload` builds the workload around them (of the
 //! kind `kinds` chooses). `extension` then adds what `x-kubernetes` asks for.
 
-pub mod alias;
-pub mod config;
-pub mod container;
-pub mod dependencies;
-pub mod extension;
-pub mod index;
-pub mod inferred_ports;
-pub mod keys;
-pub mod kinds;
+pub(crate) mod alias;
+pub(crate) mod config;
+pub(crate) mod container;
+pub(crate) mod dependencies;
+pub(crate) mod extension;
+pub(crate) mod index;
+pub(crate) mod inferred_ports;
+pub(crate) mod keys;
+pub(crate) mod kinds;
 pub mod names;
-pub mod network;
-pub mod placement;
-pub mod pod;
-pub mod policy;
-pub mod probe;
-pub mod referrers;
+pub(crate) mod network;
+pub(crate) mod placement;
+pub(crate) mod pod;
+pub(crate) mod policy;
+pub(crate) mod probe;
+pub(crate) mod referrers;
 pub mod report;
-pub mod resources;
-pub mod security;
-pub mod shared_pod;
-pub mod storage;
-pub mod workload;
+pub(crate) mod resources;
+pub(crate) mod security;
+pub(crate) mod shared_pod;
+pub(crate) mod storage;
+pub(crate) mod workload;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

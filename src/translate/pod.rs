@@ -3,14 +3,13 @@
 //! `stop_grace_period`.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::IpAddr;
 
 use k8s_openapi::api::core::v1::{HostAlias, PodDNSConfig, PodDNSConfigOption};
 
 use super::names::dns_label;
 use super::Context;
 use crate::compose::model::Service;
-use crate::validation::{is_dns1123_subdomain, is_label_value};
+use crate::validation::{is_dns1123_subdomain, is_ip, is_label_value};
 
 /// The most nameservers a pod's resolver has (the kubelet drops the rest).
 const MAX_NAMESERVERS: usize = 3;
@@ -33,7 +32,7 @@ pub fn host_aliases(cx: &mut Context<'_>, name: &str, service: &Service) -> Opti
             continue;
         }
         for address in addresses {
-            if address.parse::<IpAddr>().is_err() {
+            if !is_ip(address) {
                 cx.report.warn(
                     name,
                     "extra_hosts",
@@ -68,7 +67,7 @@ pub fn host_aliases(cx: &mut Context<'_>, name: &str, service: &Service) -> Opti
 pub fn dns_config(cx: &mut Context<'_>, name: &str, service: &Service) -> Option<PodDNSConfig> {
     let mut nameservers: Vec<String> = Vec::new();
     for server in service.dns.iter() {
-        if server.parse::<IpAddr>().is_ok() {
+        if is_ip(server) {
             nameservers.push(server.clone());
         } else {
             cx.report.warn(
