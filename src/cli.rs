@@ -647,7 +647,7 @@ fn write_diagnostics(out: &mut impl Write, diagnostics: &[Diagnostic]) -> std::i
         let source = diagnostic
             .file
             .as_ref()
-            .filter(|_| diagnostic.line > 0)
+            .filter(|_| diagnostic.line > 0 && diagnostic.quote_source)
             .and_then(|f| std::fs::read_to_string(f).ok());
         writeln!(out, "{}", diagnostic.render(source.as_deref()))?;
     }

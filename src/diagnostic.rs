@@ -26,6 +26,9 @@ pub struct Diagnostic {
     /// 1-based; 0 when unknown.
     pub column: u32,
     pub message: String,
+    /// Whether the source line may be shown under the message. Not for env-style files
+    /// (`.env`, `env_file`, `label_file`): their lines hold secrets, and a CI log is public.
+    pub quote_source: bool,
 }
 
 impl Diagnostic {
@@ -37,6 +40,7 @@ impl Diagnostic {
             line: 0,
             column: 0,
             message: message.into(),
+            quote_source: true,
         }
     }
 
@@ -66,6 +70,12 @@ impl Diagnostic {
             self.line = span.line;
             self.column = span.column;
         }
+        self
+    }
+
+    /// Shows the line number only, never the line: see [`Diagnostic::quote_source`].
+    pub fn without_source_line(mut self) -> Self {
+        self.quote_source = false;
         self
     }
 
@@ -103,6 +113,7 @@ impl Diagnostic {
     /// The headline followed, when the source is available, by the line with a caret.
     pub fn render(&self, source: Option<&str>) -> String {
         let mut out = self.headline();
+        let source = source.filter(|_| self.quote_source);
         if let Some(snippet) = source.and_then(|s| self.snippet(s)) {
             out.push('\n');
             out.push_str(&snippet);

@@ -171,12 +171,12 @@ fn read_key(cursor: &mut Cursor<'_>) -> Result<Key, DotenvError> {
             unexpected => {
                 return Err(DotenvError {
                     line,
+                    // The line itself is not quoted: it may hold a secret.
                     message: format!(
-                        "unexpected character {:?} in variable name {:?}",
+                        "unexpected character {:?} in a variable name",
                         unexpected.to_string(),
-                        &rest[..line_length(rest)].trim_end_matches('\n')
                     ),
-                })
+                });
             }
         }
     }
@@ -258,10 +258,7 @@ fn read_quoted(cursor: &mut Cursor<'_>, quote: char) -> Result<String, DotenvErr
     }
     Err(DotenvError {
         line: cursor.line,
-        message: format!(
-            "unterminated quoted value {}",
-            rest[..line_length(rest)].trim_end_matches('\n')
-        ),
+        message: "unterminated quoted value".to_owned(),
     })
 }
 
@@ -657,46 +654,52 @@ mod tests {
 
     #[test]
     fn unexpected_characters_in_keys() {
-        check_error(
-            "%!(EXTRA string)=foo",
-            r#"line 1: unexpected character "%" in variable name "%!(EXTRA string)=foo""#,
-        );
-        check_error(
-            "A=1\n\nB=\"x\ny\"\nC?=3",
-            r#"line 5: unexpected character "?" in variable name "C?=3""#,
-        );
-        check_error(
-            "lol$wut",
-            r#"line 1: unexpected character "$" in variable name "lol$wut""#,
-        );
-        check_error(
-            "export 'A'=1",
-            r#"line 1: unexpected character "'" in variable name "'A'=1""#,
-        );
-        check_error(
-            "A=1\nB \nC?=3\r\n",
-            r#"line 3: unexpected character "?" in variable name "C?=3\r""#,
-        );
+        // The message names the line and the character, never the line's text: an env
+        // file's lines hold secrets.
+        for (content, expected) in [
+            (
+                "%!(EXTRA string)=foo",
+                r#"line 1: unexpected character "%" in a variable name"#,
+            ),
+            (
+                "A=1\n\nB=\"x\ny\"\nC?=3",
+                r#"line 5: unexpected character "?" in a variable name"#,
+            ),
+            (
+                "lol$wut",
+                r#"line 1: unexpected character "$" in a variable name"#,
+            ),
+            (
+                "export 'A'=1",
+                r#"line 1: unexpected character "'" in a variable name"#,
+            ),
+            (
+                "A=1\nB \nC?=3\r\n",
+                r#"line 3: unexpected character "?" in a variable name"#,
+            ),
+        ] {
+            check_error(content, expected);
+        }
     }
 
     #[test]
     fn unterminated_quotes() {
-        for (content, shown) in [
-            (r#"KEY=""#, r#"""#),
-            (r#"KEY="value"#, r#""value"#),
-            (r#"KEY="value\""#, r#""value\""#),
-            (r#"KEY="value'"#, r#""value'"#),
-            ("KEY='", "'"),
-            ("KEY='value", "'value"),
-            (r"KEY='value\'", r"'value\'"),
-            (r#"KEY='value""#, r#"'value""#),
+        for content in [
+            r#"KEY=""#,
+            r#"KEY="value"#,
+            r#"KEY="value\""#,
+            r#"KEY="value'"#,
+            "KEY='",
+            "KEY='value",
+            r"KEY='value\'",
+            r#"KEY='value""#,
         ] {
-            check_error(
-                content,
-                &format!("line 1: unterminated quoted value {shown}"),
-            );
+            check_error(content, "line 1: unterminated quoted value");
         }
-        check_error("A=1\nB=\"x\nC=2\n", "line 2: unterminated quoted value \"x");
+        check_error(
+            "A=1\nB=\"s3cret\nC=2\n",
+            "line 2: unterminated quoted value",
+        );
     }
 
     #[test]

@@ -116,6 +116,7 @@ fn resolve_service(
                 Diagnostic::error(e.message.clone())
                     .in_file(&PathBuf::from(&file))
                     .at_position(e.line as u32, 1)
+                    .without_source_line()
             })?;
             for (key, value) in parsed {
                 labels.insert(key, Value::string(value));

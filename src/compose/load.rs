@@ -262,6 +262,7 @@ pub fn read_env_files(
             Diagnostic::error(e.message.clone())
                 .in_file(file)
                 .at_position(e.line as u32, 1)
+                .without_source_line()
         })?;
     }
     Ok(variables)
