@@ -189,8 +189,9 @@ pub fn translate(input: Input<'_>, options: &Options) -> Translation {
     let namespace = options
         .namespace
         .as_ref()
-        .or(input.extensions.project.namespace.as_ref());
-    if let Some(namespace) = namespace {
+        .or(input.extensions.project.namespace.as_ref())
+        .cloned();
+    if let Some(namespace) = &namespace {
         for manifest in &mut manifests {
             manifest.metadata_mut().namespace = Some(namespace.clone());
         }
@@ -203,7 +204,8 @@ pub fn translate(input: Input<'_>, options: &Options) -> Translation {
             let identity = Identity {
                 api_version: "v1".to_string(),
                 kind: kind.to_string(),
-                namespace: options.namespace.clone(),
+                // The objects' own namespace, or a generator would not find its object.
+                namespace: namespace.clone(),
                 name,
             };
             (identity, source)
