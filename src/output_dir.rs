@@ -19,6 +19,10 @@
 //! Killed before step 4, DIR holds the old files; killed after, the next run carries out
 //! the journal again (each step can be repeated), so DIR holds the new ones.
 //!
+//! A DIR the run creates has no old files to keep: its files are written in place after a
+//! journal that lists them, and a run killed part way is taken back by the next, which
+//! removes them (so a killed first write never makes later runs refuse the directory).
+//!
 //! DIR may come from a repository nobody here trusts, so nothing is written, replaced or
 //! removed through a symbolic link: every name is a plain relative path (no `..`, no hidden
 //! component), checked component by component against the directory on disk, and a link
@@ -60,7 +64,11 @@ pub fn write_directory(dir: &Path, files: &[(String, String)]) -> Result<()> {
     create_root(dir)?;
     let _lock = lock(dir)?;
     let mut committed = false;
-    let written = write_locked(dir, files, &mut committed);
+    let written = if created {
+        write_fresh(dir, files)
+    } else {
+        write_locked(dir, files, &mut committed)
+    };
     if written.is_err() && !committed {
         // Nothing of the new set is in place: leave DIR as it was.
         if created {
@@ -73,13 +81,43 @@ pub fn write_directory(dir: &Path, files: &[(String, String)]) -> Result<()> {
     written
 }
 
-fn write_locked(dir: &Path, files: &[(String, String)], committed: &mut bool) -> Result<()> {
-    recover(dir)?;
-    let previous = read_index(dir)?;
+/// A directory this run created holds nothing to keep, so the files are written in place,
+/// without staging and renames: a journal that lists them comes first, so that the next
+/// run takes back what a killed one left (see [`recover`]), and goes once the index is in.
+fn write_fresh(dir: &Path, files: &[(String, String)]) -> Result<()> {
     let new_names: BTreeSet<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
-    for name in &new_names {
-        refuse_links(dir, name)?;
-        // Checked before the commit, so that carrying out the journal cannot fail on it.
+    refuse_clashes(dir, &new_names)?;
+    let journal = Journal {
+        creations: new_names.iter().map(|name| name.to_string()).collect(),
+        ..Journal::default()
+    };
+    commit_journal(dir, &journal)?;
+    let parents: BTreeSet<&Path> = new_names
+        .iter()
+        .filter_map(|name| Path::new(name).parent())
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .collect();
+    for parent in parents {
+        let path = dir.join(parent);
+        fs::create_dir_all(&path).with_context(|| format!("cannot create {}", path.display()))?;
+    }
+    parallel::try_for_each(files, |(name, content)| {
+        let path = dir.join(name);
+        fs::write(&path, content).with_context(|| format!("cannot write {}", path.display()))
+    })?;
+    let index: String = new_names.iter().map(|name| format!("{name}\n")).collect();
+    let index_path = dir.join(INDEX_FILE);
+    fs::write(&index_path, index)
+        .with_context(|| format!("cannot write {}", index_path.display()))?;
+    let journal_file = dir.join(JOURNAL_FILE);
+    fs::remove_file(&journal_file)
+        .with_context(|| format!("cannot remove {}", journal_file.display()))
+}
+
+/// A name that is also a directory on the way to another cannot be written; checked before
+/// any commit, so that carrying out a journal cannot fail on it.
+fn refuse_clashes(dir: &Path, new_names: &BTreeSet<&str>) -> Result<()> {
+    for name in new_names {
         let mut parent = Path::new(name).parent();
         while let Some(path) = parent.filter(|p| !p.as_os_str().is_empty()) {
             if let Some(clash) = path.to_str().filter(|p| new_names.contains(p)) {
@@ -87,6 +125,28 @@ fn write_locked(dir: &Path, files: &[(String, String)], committed: &mut bool) ->
             }
             parent = path.parent();
         }
+    }
+    Ok(())
+}
+
+/// Writes the journal under a draft name, then renames it into place: the rename is the
+/// commit.
+fn commit_journal(dir: &Path, journal: &Journal) -> Result<()> {
+    let draft = dir.join(JOURNAL_DRAFT);
+    fs::write(&draft, journal.to_text())
+        .with_context(|| format!("cannot write {}", draft.display()))?;
+    File::open(&draft).and_then(|f| f.sync_all()).ok();
+    fs::rename(&draft, dir.join(JOURNAL_FILE))
+        .with_context(|| format!("cannot write {}", dir.join(JOURNAL_FILE).display()))
+}
+
+fn write_locked(dir: &Path, files: &[(String, String)], committed: &mut bool) -> Result<()> {
+    recover(dir)?;
+    let previous = read_index(dir)?;
+    let new_names: BTreeSet<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+    refuse_clashes(dir, &new_names)?;
+    for name in &new_names {
+        refuse_links(dir, name)?;
     }
     refuse_foreign_files(dir, &new_names, &previous)?;
     let changed = changed_files(dir, files, &previous);
@@ -113,38 +173,34 @@ fn write_locked(dir: &Path, files: &[(String, String)], committed: &mut bool) ->
     let journal = Journal {
         moves: changed.iter().map(|(name, _)| name.clone()).collect(),
         removals: stale.iter().map(|name| name.to_string()).collect(),
+        ..Journal::default()
     };
-    let draft = dir.join(JOURNAL_DRAFT);
-    fs::write(&draft, journal.to_text())
-        .with_context(|| format!("cannot write {}", draft.display()))?;
-    File::open(&draft).and_then(|f| f.sync_all()).ok();
-    fs::rename(&draft, dir.join(JOURNAL_FILE))
-        .with_context(|| format!("cannot write {}", dir.join(JOURNAL_FILE).display()))?;
+    commit_journal(dir, &journal)?;
     *committed = true;
     carry_out(dir, &journal)
 }
 
-/// What a committed run still has to do.
-#[derive(Debug, PartialEq)]
+/// What a committed run still has to do, or (a first write) what it may have left.
+#[derive(Debug, Default, PartialEq)]
 struct Journal {
     /// Staged file `<n>` goes to `moves[n]`.
     moves: Vec<String>,
     /// Files of the previous run that the new one does not have.
     removals: Vec<String>,
+    /// Files a first write puts in place; a killed first write is taken back.
+    creations: Vec<String>,
 }
 
 impl Journal {
     fn to_text(&self) -> String {
         let moves = self.moves.iter().map(|name| format!("move {name}\n"));
         let removals = self.removals.iter().map(|name| format!("remove {name}\n"));
-        moves.chain(removals).collect()
+        let creations = self.creations.iter().map(|name| format!("create {name}\n"));
+        moves.chain(removals).chain(creations).collect()
     }
 
     fn parse(text: &str) -> Option<Journal> {
-        let mut journal = Journal {
-            moves: Vec::new(),
-            removals: Vec::new(),
-        };
+        let mut journal = Journal::default();
         for line in text.lines() {
             let (verb, name) = line.split_once(' ')?;
             if !is_safe_relative(name) {
@@ -153,6 +209,7 @@ impl Journal {
             match verb {
                 "move" => journal.moves.push(name.to_string()),
                 "remove" => journal.removals.push(name.to_string()),
+                "create" => journal.creations.push(name.to_string()),
                 _ => return None,
             }
         }
@@ -189,6 +246,20 @@ fn carry_out(dir: &Path, journal: &Journal) -> Result<()> {
         .with_context(|| format!("cannot remove {}", journal_file.display()))
 }
 
+/// Takes back what a killed first write left: its files, its index, then the journal.
+fn take_back(dir: &Path, journal: &Journal) -> Result<()> {
+    for name in &journal.creations {
+        remove_own_file(dir, name)?;
+    }
+    for leftover in [INDEX_FILE, JOURNAL_FILE] {
+        let path = dir.join(leftover);
+        if fs::symlink_metadata(&path).is_ok() {
+            fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Finishes a run killed after its commit, or throws away what one killed before it staged.
 fn recover(dir: &Path) -> Result<()> {
     let journal_file = dir.join(JOURNAL_FILE);
@@ -200,6 +271,9 @@ fn recover(dir: &Path) -> Result<()> {
                 dir.join(STAGING_DIR).display()
             )
         })?;
+        if !journal.creations.is_empty() {
+            return take_back(dir, &journal);
+        }
         return carry_out(dir, &journal);
     }
     for leftover in [STAGING_DIR, JOURNAL_DRAFT] {
@@ -623,6 +697,26 @@ mod tests {
         assert_eq!(
             snapshot(&dir),
             [(INDEX_FILE, "a.yaml\n"), ("a.yaml", "a.yaml\n")]
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_killed_first_write_is_taken_back_by_the_next_run() {
+        let dir = temp_dir("first");
+        fs::create_dir_all(dir.join("base")).unwrap();
+        // What a first write killed half way leaves: its journal and some of its files.
+        fs::write(dir.join("base/a.yaml"), "a.y").unwrap();
+        fs::write(
+            dir.join(JOURNAL_FILE),
+            "create base/a.yaml\ncreate b.yaml\n",
+        )
+        .unwrap();
+        write_directory(&dir, &files(&["c.yaml"])).unwrap();
+        assert_eq!(
+            snapshot(&dir),
+            [(INDEX_FILE, "c.yaml\n"), ("c.yaml", "c.yaml\n")]
                 .map(|(a, b)| (a.to_string(), b.to_string()))
         );
         fs::remove_dir_all(&dir).unwrap();

@@ -65,7 +65,7 @@ fn cases(area: &str) -> Vec<PathBuf> {
 }
 
 fn check_area(area: &str) {
-    let update = std::env::var_os("UPDATE_GOLDEN").is_some();
+    let update = std::env::var_os("UPDATE_GOLDEN").is_some_and(|value| value == "1");
     let mut failures = Vec::new();
     let all = cases(area);
     assert!(!all.is_empty(), "no cases under testdata/{area}");
