@@ -131,6 +131,17 @@ def golden_cases(cases: Path):
             yield case, args[1:], code == "0"
 
 
+def golden_environment(case: Path):
+    """The environment a golden case runs in (tests/golden.rs): PATH, HOME and its `env`."""
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": "/home/user"}
+    if (case / "env").is_file():
+        for line in (case / "env").read_text().splitlines():
+            if line.strip():
+                key, _, value = line.partition("=")
+                env[key] = value
+    return env
+
+
 def compare_golden(case: Path, args, succeeds: bool, reference: str, verbose: bool):
     input_args = []
     skip = False
@@ -143,12 +154,7 @@ def compare_golden(case: Path, args, succeeds: bool, reference: str, verbose: bo
             skip = True
             continue
         input_args.append(arg)
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": "/home/user"}
-    if (case / "env").is_file():
-        for line in (case / "env").read_text().splitlines():
-            if line.strip():
-                key, _, value = line.partition("=")
-                env[key] = value
+    env = golden_environment(case)
     ref_out, ref_err, _ = run([reference, *input_args, "config", "--format", "json"], case, env)
     refused = not (ref_out or "").strip()
     if not succeeds:

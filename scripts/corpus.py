@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conformance import candidates, environment, run
+from conformance import candidates, environment, golden_environment, run
 
 # Inputs that are wrong on purpose beyond what the compose loader checks: convert must refuse
 # each with exit 1 (a diagnostic naming the key).
@@ -85,13 +85,8 @@ def golden_projects(root: Path):
                 others += [arg, next(rest, "")]
             elif arg not in OUTPUT_FLAGS:
                 others.append(arg)
-        env = {"PATH": os.environ.get("PATH", ""), "HOME": "/home/user"}
-        if (case / "env").is_file():
-            for line in (case / "env").read_text().splitlines():
-                if line.strip():
-                    key, _, value = line.partition("=")
-                    env[key] = value
-        yield Project(f"golden/{case.name}", case.resolve(), tuple(inputs), True, env,
+        yield Project(f"golden/{case.name}", case.resolve(), tuple(inputs), True,
+                      golden_environment(case),
                       tuple(others))
 
 
