@@ -144,7 +144,11 @@ fn a_killed_write_leaves_the_old_or_the_new_set() {
             BTreeMap::new()
         };
         let outcome = if dir.join(".compose2k8s-journal").exists() {
-            "committed, finished by the next run"
+            if first_write {
+                "a first write, taken back by the next run"
+            } else {
+                "committed, finished by the next run"
+            }
         } else if left == new {
             "new"
         } else if left == old && !first_write {

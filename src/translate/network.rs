@@ -148,6 +148,22 @@ struct PlannedPort {
     implied: bool,
 }
 
+impl PlannedPort {
+    /// A TCP port the service was not declared with but is known to listen on (its
+    /// image's, the one its health check calls, one other services name).
+    fn inferred(port: u16) -> Self {
+        PlannedPort {
+            port,
+            target: port,
+            protocol: Protocol::Tcp,
+            name: None,
+            app_protocol: None,
+            key: "expose".to_string(),
+            implied: true,
+        }
+    }
+}
+
 /// A report line about the service's ports.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Note {
@@ -408,15 +424,7 @@ impl PortPlan {
     fn add_well_known(&mut self, name: &str, service: &Service) {
         let image = service.image.as_deref().unwrap_or_default();
         if let Some((port, known_as)) = well_known_port(image) {
-            self.ports.push(PlannedPort {
-                port,
-                target: port,
-                protocol: Protocol::Tcp,
-                name: None,
-                app_protocol: None,
-                key: "expose".to_string(),
-                implied: true,
-            });
+            self.ports.push(PlannedPort::inferred(port));
             self.notes.push(Note::info(
                 "ports",
                 format!(
@@ -443,15 +451,7 @@ impl PortPlan {
             if served || cx.index.pods.owner(named.by) == pod {
                 continue;
             }
-            self.ports.push(PlannedPort {
-                port: named.port,
-                target: named.port,
-                protocol: Protocol::Tcp,
-                name: None,
-                app_protocol: None,
-                key: "expose".to_string(),
-                implied: true,
-            });
+            self.ports.push(PlannedPort::inferred(named.port));
             let port = named.port;
             let by = format!("{} ({})", named.by, named.key);
             let message = if declared {
@@ -485,15 +485,7 @@ impl PortPlan {
             .filter(|check| !check.disable)
             .and_then(|check| local_port_checked(&check.test));
         if let (Some(port), false) = (checked_port, referrers.is_empty()) {
-            self.ports.push(PlannedPort {
-                port,
-                target: port,
-                protocol: Protocol::Tcp,
-                name: None,
-                app_protocol: None,
-                key: "expose".to_string(),
-                implied: true,
-            });
+            self.ports.push(PlannedPort::inferred(port));
             self.notes.push(Note::info(
                 "expose",
                 format!(
