@@ -93,7 +93,7 @@ fn fail(message: &str) -> ! {
 fn translation(loaded: &LoadedProject) -> translate::Translation {
     let extensions = extension::check(&loaded.project)
         .unwrap_or_else(|errors| fail(&format!("the generated x-kubernetes: {errors:?}")));
-    let host_files = compose::host_files::read_host_files(&loaded.project);
+    let host_files = compose::host_files::read_host_files(&loaded.project, &loaded.scope);
     compose2k8s::convert::translate_checked(
         loaded,
         &extensions,

@@ -78,8 +78,18 @@ def environment(cwd: Path):
     return env
 
 
-def compare(path: Path, binary: str, reference: str, verbose: bool):
-    return compare_run(path.parent, ["-f", path.name], binary, reference, verbose)
+def checkout(corpus: Path, path: Path) -> Path:
+    """The corpus directory that stands for the repository `path` was taken from: a
+    realworld project's folder, else the corpus source's (awesome-compose, ...). compose2k8s
+    reads files inside the git work tree holding the project; the corpus copies are not git
+    work trees, so ours is given the repository with --allow-path."""
+    parts = path.resolve().relative_to(corpus.resolve()).parts
+    return corpus.joinpath(*parts[:2]) if parts[0] == "realworld" else corpus / parts[0]
+
+
+def compare(corpus: Path, path: Path, binary: str, reference: str, verbose: bool):
+    return compare_run(path.parent, ["-f", path.name], binary, reference, verbose,
+                       checkout(corpus, path))
 
 
 def realworld_projects(corpus: Path):
@@ -92,10 +102,13 @@ def realworld_projects(corpus: Path):
         yield corpus / "realworld" / name, [*files, *project.get("args", [])]
 
 
-def compare_run(cwd: Path, input_args, binary: str, reference: str, verbose: bool):
+def compare_run(cwd: Path, input_args, binary: str, reference: str, verbose: bool,
+                allowed: Path):
     env = environment(cwd)
     ref_out, ref_err, _ = run([reference, *input_args, "config", "--format", "json"], cwd, env)
-    our_out, our_err, our_code = run([binary, "config", "--format", "json", *input_args], cwd, env)
+    our_out, our_err, our_code = run(
+        [binary, "config", "--format", "json", *input_args, "--allow-path", str(allowed.resolve())],
+        cwd, env)
     ref_refused = not (ref_out or "").strip()
     if ref_refused:
         if our_code == 1:
@@ -195,7 +208,7 @@ def main():
     corpus = Path(args.corpus)
     counts = {"same": 0, "both refuse": 0, "mismatch": 0}
     for path in candidates(corpus):
-        outcome, detail = compare(path, args.binary, args.reference, args.verbose)
+        outcome, detail = compare(corpus, path, args.binary, args.reference, args.verbose)
         counts[outcome] += 1
         if outcome == "mismatch":
             print(f"MISMATCH {path.relative_to(corpus)}\n{detail}\n")
@@ -203,7 +216,7 @@ def main():
             print(f"{outcome}: {path.relative_to(corpus)}")
     for folder, input_args in realworld_projects(corpus):
         outcome, detail = compare_run(
-            folder, input_args, args.binary, args.reference, args.verbose
+            folder, input_args, args.binary, args.reference, args.verbose, folder
         )
         counts[outcome] += 1
         label = f"{folder.relative_to(corpus)} {' '.join(input_args)}"

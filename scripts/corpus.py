@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conformance import candidates, environment, golden_environment, run
+from conformance import candidates, checkout, environment, golden_environment, run
 
 # Inputs that are wrong on purpose beyond what the compose loader checks: convert must refuse
 # each with exit 1 (a diagnostic naming the key).
@@ -43,11 +43,16 @@ class Project:
     env: dict = field(default=None, compare=False, hash=False)
     # Flags of `convert` alone (`--namespace`, `--network-policies`, …).
     convert_args: tuple = ()
+    # The repository the project stands for (see conformance.checkout), when it is not a
+    # git work tree of its own.
+    allowed: Path = None
 
     def run(self, command):
         """Runs `BINARY SUBCOMMAND FLAGS…` with the project's args, in its directory."""
         binary, subcommand, *flags = command
         extra = self.convert_args if subcommand == "convert" else ()
+        if self.allowed is not None:
+            extra = (*extra, "--allow-path", str(self.allowed.resolve()))
         env = self.env if self.env is not None else environment(self.directory)
         return run([binary, subcommand, *flags, *self.args, *extra], self.directory, env)
 
@@ -59,10 +64,12 @@ def corpus_projects(corpus: Path):
     projects = []
     for name, spec in sorted(listing.items()):
         args = [arg for file in spec["files"] for arg in ("-f", file)] + spec["args"]
-        projects.append(Project(f"realworld/{name}", realworld / name, tuple(args), True))
+        projects.append(Project(f"realworld/{name}", realworld / name, tuple(args), True,
+                                allowed=realworld / name))
     listed = {(p.directory, p.args) for p in projects}
     # A file that is a listed project as it stands is checked once, as that project.
-    singles = [Project(str(path.relative_to(corpus)), path.parent, ("-f", path.name), False)
+    singles = [Project(str(path.relative_to(corpus)), path.parent, ("-f", path.name), False,
+                       allowed=checkout(corpus, path))
                for path in candidates(corpus)]
     return [p for p in singles if (p.directory, p.args) not in listed] + projects
 

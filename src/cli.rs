@@ -110,6 +110,10 @@ pub struct InputArgs {
     /// Enable services of this profile (repeatable; default: COMPOSE_PROFILES).
     #[arg(long = "profile", value_name = "NAME")]
     pub profiles: Vec<String>,
+    /// Let files name paths under DIR too (repeatable). By default only the project's tree
+    /// is read: the git work tree holding the project directory, else that directory.
+    #[arg(long = "allow-path", value_name = "DIR")]
+    pub allowed_paths: Vec<PathBuf>,
 }
 
 /// How the objects are made and laid out: what `convert` and `diff` share, so that `diff`
@@ -621,6 +625,11 @@ fn load_options(input: &InputArgs) -> Result<LoadOptions, Failure> {
         project_name: input.project_name.clone(),
         env_files: input.env_files.clone(),
         profiles: input.profiles.clone(),
+        allowed_paths: input
+            .allowed_paths
+            .iter()
+            .map(|dir| current_dir.join(dir))
+            .collect(),
         current_dir,
         environment: std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
@@ -648,7 +657,8 @@ fn write_diagnostics(out: &mut impl Write, diagnostics: &[Diagnostic]) -> std::i
             .file
             .as_ref()
             .filter(|_| diagnostic.line > 0 && diagnostic.quote_source)
-            .and_then(|f| std::fs::read_to_string(f).ok());
+            .and_then(|f| crate::files::read_regular(f, compose::load::MAX_TEXT_BYTES).ok())
+            .and_then(|bytes| String::from_utf8(bytes).ok());
         writeln!(out, "{}", diagnostic.render(source.as_deref()))?;
     }
     Ok(())

@@ -28,7 +28,7 @@ pub fn translate_loaded(
         return Err(loaded.locate(collisions));
     }
     let extensions = crate::extension::check(&loaded.project).map_err(|d| loaded.locate(d))?;
-    let host_files = host_files::read_host_files(&loaded.project);
+    let host_files = host_files::read_host_files(&loaded.project, &loaded.scope);
     let translation = translate_checked(loaded, &extensions, &host_files, options);
     let oversized = oversized_objects(&loaded.project, &translation.manifests);
     if !oversized.is_empty() {

@@ -27,7 +27,8 @@ pub struct Diagnostic {
     pub column: u32,
     pub message: String,
     /// Whether the source line may be shown under the message. Not for env-style files
-    /// (`.env`, `env_file`, `label_file`): their lines hold secrets, and a CI log is public.
+    /// (`.env`, `env_file`, `label_file`) nor files reached through `include` or `extends`:
+    /// their lines may hold secrets, and a CI log is public.
     pub quote_source: bool,
 }
 

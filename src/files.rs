@@ -1,11 +1,13 @@
 //! Reading a file that may come from someone else: only a regular file (a link is followed
 //! to one), never a device, FIFO or socket, and never more than a bound. `-f /dev/zero`, a
 //! FIFO that nobody writes, or a link to `/proc/self/pagemap` would otherwise read forever,
-//! hang, or fill memory.
+//! hang, or fill memory. And only where the user allowed: a compose file from a pull request
+//! that names `/etc/shadow`, `~/.ssh/id_rsa` or `/proc/self/environ` would otherwise copy
+//! them into manifests that CI publishes ([`ReadScope`]).
 
 use std::fs::{self, File};
 use std::io::{self, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// What reading stopped on.
 #[derive(Debug)]
@@ -13,8 +15,19 @@ pub enum ReadError {
     Io(io::Error),
     /// A device, FIFO, socket or directory.
     NotRegular,
+    /// Under /proc, /sys or /dev once links are resolved (the real path): such files say
+    /// they are regular and are not, and hold the process's environment and memory.
+    Kernel(PathBuf),
     /// Larger than the bound, in bytes.
     TooLarge(u64),
+    /// Outside the directories a run may read: the path, links resolved, the root of the
+    /// project's tree, and the directory `--allow-path` would need (the path itself for a
+    /// directory, else the file's directory).
+    Outside {
+        real: PathBuf,
+        root: PathBuf,
+        allow: PathBuf,
+    },
 }
 
 impl std::fmt::Display for ReadError {
@@ -26,9 +39,21 @@ impl std::fmt::Display for ReadError {
             }
             ReadError::Io(e) => write!(f, "{e}"),
             ReadError::NotRegular => f.write_str("not a regular file"),
+            ReadError::Kernel(real) => write!(
+                f,
+                "{} is under /proc, /sys or /dev, which is never read",
+                real.display()
+            ),
             ReadError::TooLarge(limit) => {
                 write!(f, "larger than {} MiB", limit / (1024 * 1024))
             }
+            ReadError::Outside { real, root, allow } => write!(
+                f,
+                "{} is outside the project's tree ({}); --allow-path {} allows reading it",
+                real.display(),
+                root.display(),
+                allow.display()
+            ),
         }
     }
 }
@@ -40,7 +65,11 @@ impl std::error::Error for ReadError {}
 /// the read are then of one file).
 pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     // Files under /proc and /sys say they are regular (and empty, or 4 KiB), and are not.
-    if !fs::metadata(path).map_err(ReadError::Io)?.is_file() || is_kernel_file(path) {
+    let real = fs::canonicalize(path).map_err(ReadError::Io)?;
+    if is_kernel_path(&real) {
+        return Err(ReadError::Kernel(real));
+    }
+    if !fs::metadata(&real).map_err(ReadError::Io)?.is_file() {
         return Err(ReadError::NotRegular);
     }
     let file = File::open(path).map_err(ReadError::Io)?;
@@ -58,13 +87,83 @@ pub fn read_regular(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     Ok(bytes)
 }
 
-/// Whether `path`, links resolved, is under /proc, /sys or /dev.
-pub fn is_kernel_file(path: &Path) -> bool {
-    fs::canonicalize(path).is_ok_and(|real| {
-        ["/proc", "/sys", "/dev"]
-            .iter()
-            .any(|root| real.starts_with(root))
-    })
+fn is_kernel_path(real: &Path) -> bool {
+    ["/proc", "/sys", "/dev"]
+        .iter()
+        .any(|root| real.starts_with(root))
+}
+
+/// Where a run may read: the project's tree (the git work tree that holds the project
+/// directory, or the project directory where there is none), the directories of
+/// `--allow-path`, and the files the user named on the command line. Paths are compared
+/// after links are resolved, so `./link -> /etc` or `/repo/../etc` is outside like `/etc`.
+#[derive(Debug, Clone, Default)]
+pub struct ReadScope {
+    /// Real paths; the first is the project's tree.
+    roots: Vec<PathBuf>,
+    /// Real paths of files named on the command line.
+    files: Vec<PathBuf>,
+}
+
+impl ReadScope {
+    /// The tree of `project_dir` and the `allowed` directories; a directory that does not
+    /// exist allows nothing.
+    pub fn new(project_dir: &Path, allowed: &[PathBuf]) -> Self {
+        let tree = fs::canonicalize(project_dir)
+            .map(|real| project_tree(&real))
+            .unwrap_or_else(|_| project_dir.to_path_buf());
+        let mut roots = vec![tree];
+        roots.extend(allowed.iter().filter_map(|dir| fs::canonicalize(dir).ok()));
+        ReadScope {
+            roots,
+            files: Vec::new(),
+        }
+    }
+
+    /// Also allows `files`, which the user named.
+    pub fn with_files<'a>(mut self, files: impl IntoIterator<Item = &'a PathBuf>) -> Self {
+        self.files
+            .extend(files.into_iter().filter_map(|f| fs::canonicalize(f).ok()));
+        self
+    }
+
+    /// The real path of `path` when a run may read it. Files under /proc, /sys and /dev are
+    /// never read, allowed or not.
+    pub fn locate(&self, path: &Path) -> Result<PathBuf, ReadError> {
+        let real = fs::canonicalize(path).map_err(ReadError::Io)?;
+        if is_kernel_path(&real) {
+            return Err(ReadError::Kernel(real));
+        }
+        let inside =
+            self.roots.iter().any(|root| real.starts_with(root)) || self.files.contains(&real);
+        if !inside {
+            let allow = match real.parent() {
+                Some(parent) if !real.is_dir() => parent.to_path_buf(),
+                _ => real.clone(),
+            };
+            return Err(ReadError::Outside {
+                real,
+                root: self.roots.first().cloned().unwrap_or_default(),
+                allow,
+            });
+        }
+        Ok(real)
+    }
+
+    /// The bytes of the regular file at `path` (see [`read_regular`]) when a run may read it.
+    pub fn read(&self, path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+        read_regular(&self.locate(path)?, limit)
+    }
+}
+
+/// The git work tree that holds `dir` (a real path): the nearest directory, `dir` included,
+/// with a `.git` entry (a directory, or a file in a linked work tree or submodule); `dir`
+/// itself when there is none.
+fn project_tree(dir: &Path) -> PathBuf {
+    dir.ancestors()
+        .find(|d| d.join(".git").symlink_metadata().is_ok())
+        .unwrap_or(dir)
+        .to_path_buf()
 }
 
 #[cfg(test)]
@@ -76,7 +175,7 @@ mod tests {
         let not_regular = |path: &str| {
             matches!(
                 read_regular(Path::new(path), 1 << 20),
-                Err(ReadError::NotRegular)
+                Err(ReadError::NotRegular | ReadError::Kernel(_))
             )
         };
         assert!(not_regular("/dev/zero"));
@@ -92,7 +191,7 @@ mod tests {
         std::os::unix::fs::symlink("/proc/self/environ", &link).unwrap();
         let result = read_regular(&link, 1 << 20);
         fs::remove_file(&link).unwrap();
-        assert!(matches!(result, Err(ReadError::NotRegular)), "{result:?}");
+        assert!(matches!(result, Err(ReadError::Kernel(_))), "{result:?}");
     }
 
     #[test]

@@ -9,8 +9,9 @@ use std::path::PathBuf;
 use indexmap::IndexMap;
 
 use crate::compose::dotenv;
-use crate::compose::load::{read_env_files, read_text, Environment};
+use crate::compose::load::{read_env_files, read_text, refusal, Environment};
 use crate::diagnostic::Diagnostic;
+use crate::files::ReadScope;
 use crate::value::{KeyPath, Kind, Map, Value};
 
 /// One `env_file` entry in long form.
@@ -33,6 +34,7 @@ pub type ServiceEnvFiles = IndexMap<String, Vec<EnvFileVariables>>;
 pub fn resolve_env_files(
     document: &mut Value,
     environment: &Environment,
+    scope: &ReadScope,
 ) -> Result<ServiceEnvFiles, Vec<Diagnostic>> {
     let mut by_service = ServiceEnvFiles::new();
     let Some(services) = document.get_mut("services").and_then(Value::as_map_mut) else {
@@ -41,7 +43,7 @@ pub fn resolve_env_files(
     let mut errors = Vec::new();
     for (name, service) in services.iter_mut() {
         let path = KeyPath::root().key("services").key(name);
-        match resolve_service(service, environment, &path) {
+        match resolve_service(service, environment, scope, &path) {
             Ok(files) if !files.is_empty() => {
                 by_service.insert(name.clone(), files);
             }
@@ -77,6 +79,7 @@ pub fn merged_environment(
 fn resolve_service(
     service: &mut Value,
     environment: &Environment,
+    scope: &ReadScope,
     path: &KeyPath,
 ) -> Result<Vec<EnvFileVariables>, Diagnostic> {
     let mut env_file_variables = Vec::new();
@@ -88,6 +91,11 @@ fn resolve_service(
         let own = as_mapping(map.get("environment"));
         let mut files = Vec::new();
         for entry in entries {
+            if let Some(message) = refusal(scope, &entry.path) {
+                return Err(Diagnostic::error(message)
+                    .at_span(&env_files.span)
+                    .at_path(path.key("env_file")));
+            }
             if entry.path.is_file() {
                 files.push(entry.path);
             } else if entry.required {
@@ -100,13 +108,18 @@ fn resolve_service(
             }
         }
         let lookup_env = combined_lookup(environment, &own);
-        env_file_variables = read_each_env_file(&files, &lookup_env)?;
+        env_file_variables = read_each_env_file(&files, &lookup_env, scope)?;
     }
     if let Some(label_files) = map.get("label_file") {
         let files = strings(label_files);
         let mut labels = Map::default();
-        for file in files {
-            let content = read_text(&PathBuf::from(&file))?;
+        for file in files.iter().map(PathBuf::from) {
+            if let Some(message) = refusal(scope, &file) {
+                return Err(Diagnostic::error(message)
+                    .at_span(&label_files.span)
+                    .at_path(path.key("label_file")));
+            }
+            let content = read_text(&file, scope)?;
             let known: Environment = labels
                 .iter()
                 .filter_map(|(k, v): (&String, &Value)| Some((k.clone(), v.scalar_to_string()?)))
@@ -114,7 +127,7 @@ fn resolve_service(
             let lookup = |name: &str| known.get(name).cloned();
             let parsed = dotenv::parse(&content, &lookup).map_err(|e| {
                 Diagnostic::error(e.message.clone())
-                    .in_file(&PathBuf::from(&file))
+                    .in_file(&file)
                     .at_position(e.line as u32, 1)
                     .without_source_line()
             })?;
@@ -135,11 +148,12 @@ fn resolve_service(
 fn read_each_env_file(
     files: &[PathBuf],
     environment: &Environment,
+    scope: &ReadScope,
 ) -> Result<Vec<EnvFileVariables>, Diagnostic> {
     let mut read = Vec::new();
     for (i, file) in files.iter().enumerate() {
-        let cumulative = read_env_files(&files[..=i], environment)?;
-        let own_keys = read_env_files(std::slice::from_ref(file), environment)?;
+        let cumulative = read_env_files(&files[..=i], environment, scope)?;
+        let own_keys = read_env_files(std::slice::from_ref(file), environment, scope)?;
         let variables = own_keys
             .keys()
             .filter_map(|k| cumulative.get(k).map(|v| (k.clone(), v.clone())))

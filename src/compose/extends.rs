@@ -6,7 +6,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::compose::load::{FileContext, Loader};
+use crate::compose::load::{refusal, FileContext, Loader};
 use crate::compose::{merge, paths};
 use crate::diagnostic::Diagnostic;
 use crate::value::{KeyPath, Kind, Map, Value};
@@ -194,6 +194,12 @@ impl Resolver<'_> {
     ) -> Result<(PathBuf, Map), Diagnostic> {
         let dir = file.parent().unwrap_or(Path::new("/"));
         let other_file = PathBuf::from(paths::absolute(other, dir, None));
+        if let Some(message) = refusal(&self.loader.scope, &other_file) {
+            let key = KeyPath::root().key("services").key(name).key("extends");
+            return Err(Diagnostic::error(message)
+                .at_span(span)
+                .at_path(key.key("file")));
+        }
         let documents = self
             .loader
             .read_documents(&other_file, self.context)

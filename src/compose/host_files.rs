@@ -1,12 +1,15 @@
 //! The host files a conversion needs to look at: bind-mount sources (a file or a small
 //! directory can become a ConfigMap, with the files' permission bits; anything else is a
-//! data directory or a host path) and the files behind top-level `configs` and `secrets`. They are read here, in the load stage, so that translation stays pure.
+//! data directory or a host path) and the files behind top-level `configs` and `secrets`.
+//! They are read here, in the load stage, so that translation stays pure; only where the
+//! run may read ([`ReadScope`]), and only regular files.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::compose::model::{MountKind, Project};
+use crate::files::{read_regular, ReadError, ReadScope};
 
 /// A ConfigMap or Secret holds at most 1 MiB; a larger source is not carried as one.
 pub const MAX_BYTES: u64 = 1024 * 1024;
@@ -31,6 +34,10 @@ pub enum HostFile {
     TooLarge(String),
     /// A socket, a device, or a file that could not be read; the reason says which.
     Unusable(String),
+    /// A path outside the directories the run may read: its contents were not looked at.
+    /// The reason names the path and the flag that allows it; `directory` tells a directory
+    /// (or a path that does not exist) from a file.
+    Outside { reason: String, directory: bool },
 }
 
 /// A regular file's bytes and permission bits (`0o755`).
@@ -53,8 +60,9 @@ impl FileContent {
 /// Host paths (absolute, as the loader resolved them) and what is there.
 pub type HostFiles = BTreeMap<PathBuf, HostFile>;
 
-/// Reads every host path the project's bind mounts, configs and secrets name.
-pub fn read_host_files(project: &Project) -> HostFiles {
+/// Reads every host path the project's bind mounts, configs and secrets name, where the run
+/// may read.
+pub fn read_host_files(project: &Project, scope: &ReadScope) -> HostFiles {
     let mut paths: Vec<PathBuf> = Vec::new();
     for service in project.services.values() {
         for volume in &service.volumes {
@@ -80,37 +88,53 @@ pub fn read_host_files(project: &Project) -> HostFiles {
     paths
         .into_iter()
         .map(|path| {
-            let found = inspect(&path);
+            let found = inspect(&path, scope);
             (path, found)
         })
         .collect()
 }
 
-fn inspect(path: &Path) -> HostFile {
-    let metadata = match fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return HostFile::Missing,
+fn inspect(path: &Path, scope: &ReadScope) -> HostFile {
+    let real = match scope.locate(path) {
+        Ok(real) => real,
+        Err(ReadError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            return HostFile::Missing
+        }
+        Err(e @ ReadError::Outside { .. }) => {
+            // Only the kind of the path is looked at, to tell a data directory from a file.
+            return HostFile::Outside {
+                reason: e.to_string(),
+                directory: !fs::metadata(path).is_ok_and(|m| m.is_file()),
+            };
+        }
         Err(e) => return HostFile::Unusable(e.to_string()),
     };
-    if metadata.is_file() {
-        if metadata.len() > MAX_BYTES {
-            return HostFile::TooLarge(format!(
-                "{} bytes, over the 1 MiB a ConfigMap holds",
-                metadata.len()
-            ));
-        }
-        return match fs::read(path) {
-            Ok(bytes) => HostFile::File(FileContent {
-                bytes,
-                mode: permission_bits(&metadata),
-            }),
-            Err(e) => HostFile::Unusable(e.to_string()),
-        };
-    }
+    let metadata = match fs::metadata(&real) {
+        Ok(m) => m,
+        Err(e) => return HostFile::Unusable(e.to_string()),
+    };
     if metadata.is_dir() {
-        return read_directory(path);
+        return read_directory(&real);
     }
-    HostFile::Unusable("neither a regular file nor a directory".to_string())
+    if !metadata.is_file() {
+        return HostFile::Unusable("neither a regular file nor a directory".to_string());
+    }
+    read_file(&real, &metadata)
+}
+
+/// A regular file of at most [`MAX_BYTES`], with its permission bits.
+fn read_file(path: &Path, metadata: &fs::Metadata) -> HostFile {
+    match read_regular(path, MAX_BYTES) {
+        Ok(bytes) => HostFile::File(FileContent {
+            bytes,
+            mode: permission_bits(metadata),
+        }),
+        Err(ReadError::TooLarge(_)) => HostFile::TooLarge(format!(
+            "{} bytes, over the 1 MiB a ConfigMap holds",
+            metadata.len()
+        )),
+        Err(e) => HostFile::Unusable(e.to_string()),
+    }
 }
 
 fn read_directory(path: &Path) -> HostFile {
@@ -138,15 +162,12 @@ fn read_directory(path: &Path) -> HostFile {
             return HostFile::LargeDirectory("over the 1 MiB a ConfigMap holds".to_string());
         }
         let name = entry.file_name().to_string_lossy().into_owned();
-        match fs::read(entry.path()) {
-            Ok(bytes) => files.push((
-                name,
-                FileContent {
-                    bytes,
-                    mode: permission_bits(&metadata),
-                },
-            )),
-            Err(e) => return HostFile::Unusable(e.to_string()),
+        match read_file(&entry.path(), &metadata) {
+            HostFile::File(content) => files.push((name, content)),
+            HostFile::TooLarge(_) => {
+                return HostFile::LargeDirectory("over the 1 MiB a ConfigMap holds".to_string())
+            }
+            other => return other,
         }
     }
     files.sort_by(|a, b| a.0.cmp(&b.0));

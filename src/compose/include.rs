@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::compose::load::{with_env_files, FileContext, Loader};
+use crate::compose::load::{refusal, with_env_files, FileContext, Loader};
 use crate::compose::{merge, paths};
 use crate::diagnostic::Diagnostic;
 use crate::value::{KeyPath, Kind, Map, Value};
@@ -86,6 +86,9 @@ fn load_entry(
             "includes nest more than {MAX_DEPTH} files deep"
         )));
     }
+    if let Some(message) = files.iter().find_map(|f| refusal(&loader.scope, f)) {
+        return Err(error(message));
+    }
     let project_dir = match &entry.project_directory {
         Some(dir) => PathBuf::from(paths::absolute(dir, &context.working_dir, None)),
         None => main.parent().map(Path::to_path_buf).unwrap_or_default(),
@@ -105,7 +108,8 @@ fn load_entry(
             .map(|f| PathBuf::from(paths::absolute(f, &context.working_dir, None)))
             .collect()
     };
-    let environment = with_env_files(&context.environment, &env_files).map_err(|d| vec![d])?;
+    let environment =
+        with_env_files(&context.environment, &env_files, &loader.scope).map_err(|d| vec![d])?;
     let included_context = FileContext {
         working_dir: project_dir.clone(),
         environment,

@@ -3,8 +3,6 @@
 //! into one document. All file reading of the loader happens here.
 
 use std::collections::HashSet;
-use std::fs;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -12,6 +10,7 @@ use indexmap::IndexMap;
 
 use crate::compose::{dotenv, extends, include, interpolate, merge, paths, unicity};
 use crate::diagnostic::Diagnostic;
+use crate::files::{ReadError, ReadScope};
 use crate::value::{KeyPath, Kind, Map, PathCrumb, Value};
 use crate::yaml;
 
@@ -38,6 +37,8 @@ pub struct LoadOptions {
     pub current_dir: PathBuf,
     /// The process environment.
     pub environment: Environment,
+    /// Directories outside the project's tree that files may name (`--allow-path`).
+    pub allowed_paths: Vec<PathBuf>,
 }
 
 /// A project's files merged into one document, with the context needed to finish it.
@@ -50,6 +51,8 @@ pub struct LoadedDocument {
     pub project_name: Option<String>,
     pub document: Value,
     pub warnings: Vec<Diagnostic>,
+    /// Where the files of the project may be read from.
+    pub scope: ReadScope,
 }
 
 /// Reads and merges the project's files. Errors carry every problem found.
@@ -63,8 +66,10 @@ pub fn load_document(options: &LoadOptions) -> Result<LoadedDocument, Vec<Diagno
             .map(Path::to_path_buf)
             .unwrap_or_else(|| options.current_dir.clone()),
     };
-    let environment = project_environment(options, &working_dir).map_err(|d| vec![d])?;
-    let mut loader = Loader::new(&environment);
+    let scope = ReadScope::new(&working_dir, &options.allowed_paths)
+        .with_files(files.iter().chain(&named_env_files(options)));
+    let environment = project_environment(options, &working_dir, &scope).map_err(|d| vec![d])?;
+    let mut loader = Loader::new(scope);
     let context = FileContext {
         working_dir: working_dir.clone(),
         environment: environment.clone(),
@@ -90,7 +95,7 @@ pub fn load_document_from_text(
             .map(Path::to_path_buf)
             .unwrap_or_else(|| options.current_dir.clone()),
     };
-    let mut loader = Loader::new(&options.environment);
+    let mut loader = Loader::new(ReadScope::new(&working_dir, &options.allowed_paths));
     let context = FileContext {
         working_dir,
         environment: options.environment.clone(),
@@ -137,6 +142,7 @@ fn finish_document(
         project_name,
         document,
         warnings: loader.warnings,
+        scope: loader.scope,
     })
 }
 
@@ -159,7 +165,7 @@ fn home(environment: &Environment) -> Option<PathBuf> {
 
 /// `-f` files, else `COMPOSE_FILE`, else the default names found in the current directory
 /// or the nearest parent that has one (with its `.override` file).
-fn config_files(options: &LoadOptions) -> Result<Vec<PathBuf>, Diagnostic> {
+pub(crate) fn config_files(options: &LoadOptions) -> Result<Vec<PathBuf>, Diagnostic> {
     let absolute = |f: &Path| paths::clean(&options.current_dir.join(f));
     if !options.files.is_empty() {
         return Ok(options.files.iter().map(|f| absolute(f)).collect());
@@ -211,11 +217,21 @@ fn discover(start: &Path) -> Option<Vec<PathBuf>> {
     None
 }
 
+/// The `--env-file` files, absolute.
+fn named_env_files(options: &LoadOptions) -> Vec<PathBuf> {
+    options
+        .env_files
+        .iter()
+        .map(|f| paths::clean(&options.current_dir.join(f)))
+        .collect()
+}
+
 /// The process environment, completed (never overridden) by `--env-file` or the project's
 /// `.env`.
 fn project_environment(
     options: &LoadOptions,
     working_dir: &Path,
+    scope: &ReadScope,
 ) -> Result<Environment, Diagnostic> {
     let env_files: Vec<PathBuf> = if options.env_files.is_empty() {
         let default = working_dir.join(".env");
@@ -225,13 +241,9 @@ fn project_environment(
             Vec::new()
         }
     } else {
-        options
-            .env_files
-            .iter()
-            .map(|f| paths::clean(&options.current_dir.join(f)))
-            .collect()
+        named_env_files(options)
     };
-    with_env_files(&options.environment, &env_files)
+    with_env_files(&options.environment, &env_files, scope)
 }
 
 /// `environment` completed by the variables of `files`: a later file overrides an earlier
@@ -239,8 +251,9 @@ fn project_environment(
 pub fn with_env_files(
     environment: &Environment,
     files: &[PathBuf],
+    scope: &ReadScope,
 ) -> Result<Environment, Diagnostic> {
-    let from_files = read_env_files(files, environment)?;
+    let from_files = read_env_files(files, environment, scope)?;
     let mut combined = environment.clone();
     for (key, value) in from_files {
         combined.entry(key).or_insert(value);
@@ -253,11 +266,12 @@ pub fn with_env_files(
 pub fn read_env_files(
     files: &[PathBuf],
     environment: &Environment,
+    scope: &ReadScope,
 ) -> Result<Environment, Diagnostic> {
     let lookup = |name: &str| environment.get(name).cloned();
     let mut variables = Environment::new();
     for file in files {
-        let content = read_text(file)?;
+        let content = read_text(file, scope)?;
         dotenv::parse_into(&content, &lookup, &mut variables).map_err(|e| {
             Diagnostic::error(e.message.clone())
                 .in_file(file)
@@ -273,26 +287,17 @@ pub fn read_env_files(
 /// reading forever.
 pub const MAX_TEXT_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Reads a file as UTF-8 text, with a message that names it.
-pub fn read_text(file: &Path) -> Result<String, Diagnostic> {
-    let cannot_read =
-        |e: std::io::Error| Diagnostic::error(format!("cannot read file: {}", io_reason(&e)));
-    let mut bytes = Vec::new();
-    fs::File::open(file)
-        .and_then(|f| {
-            // The size, when the file has one, saves growing the buffer read by read.
-            let size = f.metadata().map_or(0, |m| m.len()).min(MAX_TEXT_BYTES + 1);
-            bytes.reserve_exact(usize::try_from(size).unwrap_or(0) + 1);
-            f.take(MAX_TEXT_BYTES + 1).read_to_end(&mut bytes)
-        })
-        .map_err(|e| cannot_read(e).in_file(file))?;
-    if bytes.len() as u64 > MAX_TEXT_BYTES {
-        return Err(Diagnostic::error(format!(
-            "the file is larger than {} MiB; refusing to read it",
-            MAX_TEXT_BYTES / (1024 * 1024)
-        ))
-        .in_file(file));
-    }
+/// Reads a file as UTF-8 text, with a message that names it: only a regular file the run
+/// may read (see [`ReadScope`]), of at most [`MAX_TEXT_BYTES`].
+pub fn read_text(file: &Path, scope: &ReadScope) -> Result<String, Diagnostic> {
+    let bytes = scope.read(file, MAX_TEXT_BYTES).map_err(|e| {
+        let message = match e {
+            ReadError::TooLarge(_) => format!("the file is {e}; refusing to read it"),
+            ReadError::Outside { .. } | ReadError::Kernel(_) => format!("not read: {e}"),
+            _ => format!("cannot read file: {e}"),
+        };
+        Diagnostic::error(message).in_file(file)
+    })?;
     String::from_utf8(bytes).map_err(|e| {
         Diagnostic::error(format!(
             "the file is not valid UTF-8 (invalid byte at offset {})",
@@ -302,11 +307,15 @@ pub fn read_text(file: &Path) -> Result<String, Diagnostic> {
     })
 }
 
-fn io_reason(error: &std::io::Error) -> String {
-    match error.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => error.to_string(),
+/// Why `file`, named by a compose file, is not read: it is outside the directories the run
+/// may read, or under /proc, /sys or /dev. `None` when it may be read or does not exist
+/// (reading it then says so). For a message at the key that names the file.
+pub fn refusal(scope: &ReadScope, file: &Path) -> Option<String> {
+    match scope.locate(file) {
+        Err(e @ (ReadError::Outside { .. } | ReadError::Kernel(_))) => {
+            Some(format!("not read: {e}"))
+        }
+        _ => None,
     }
 }
 
@@ -320,13 +329,16 @@ pub struct FileContext {
 pub struct Loader {
     pub warnings: Vec<Diagnostic>,
     warned_variables: HashSet<String>,
+    /// Where files may be read from.
+    pub scope: ReadScope,
 }
 
 impl Loader {
-    pub fn new(_environment: &Environment) -> Self {
+    pub fn new(scope: ReadScope) -> Self {
         Loader {
             warnings: Vec::new(),
             warned_variables: HashSet::new(),
+            scope,
         }
     }
 
@@ -339,7 +351,7 @@ impl Loader {
     ) -> Result<Value, Vec<Diagnostic>> {
         let mut merged = Value::map(Map::default());
         for file in files {
-            let source = read_text(file).map_err(|d| vec![d])?;
+            let source = read_text(file, &self.scope).map_err(|d| vec![d])?;
             merged = self.load_source(&source, file, context, included, merged)?;
         }
         Ok(merged)
@@ -370,7 +382,7 @@ impl Loader {
         file: &Path,
         context: &FileContext,
     ) -> Result<Vec<Value>, Vec<Diagnostic>> {
-        let source = read_text(file).map_err(|d| vec![d])?;
+        let source = read_text(file, &self.scope).map_err(|d| vec![d])?;
         self.parse_documents(&source, file, context)
     }
 

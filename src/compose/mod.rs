@@ -37,12 +37,14 @@ pub struct LoadedProject {
     /// The resolved document the project was parsed from, with source positions: checks
     /// after loading find the file, line and column of a key path here.
     pub document: crate::value::Value,
+    /// Where the project's files may be read from: host files too.
+    pub scope: crate::files::ReadScope,
 }
 
 impl LoadedProject {
     /// Points diagnostics that know only their key path at the source of that key.
     pub fn locate(&self, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
-        diagnostics
+        let located = diagnostics
             .into_iter()
             .map(|d| match d.file {
                 None if !d.path.is_root() => {
@@ -51,13 +53,32 @@ impl LoadedProject {
                 }
                 _ => d,
             })
-            .collect()
+            .collect();
+        quote_only_from(&self.files, located)
     }
 }
 
 /// Loads a project exactly as Docker Compose resolves it. On failure, every problem found.
 pub fn load_project(options: &LoadOptions) -> Result<LoadedProject, Vec<Diagnostic>> {
-    resolve_project(load::load_document(options)?)
+    let loaded = load::load_document(options).and_then(resolve_project);
+    loaded.map_err(|errors| {
+        let files = load::config_files(options).unwrap_or_default();
+        quote_only_from(&files, errors)
+    })
+}
+
+/// Source lines are shown only from the compose files the user named (or that were found
+/// for them). A file reached through `include` or `extends` may be any file of the tree, a
+/// file of secrets that CI wrote among them, and a CI log is public: its diagnostics give
+/// the line and column, not the line.
+fn quote_only_from(files: &[std::path::PathBuf], diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    diagnostics
+        .into_iter()
+        .map(|d| match &d.file {
+            Some(file) if !files.contains(file) => d.without_source_line(),
+            _ => d,
+        })
+        .collect()
 }
 
 /// [`load_project`] for one compose file whose text is in memory (see
@@ -77,7 +98,8 @@ fn resolve_project(mut loaded: load::LoadedDocument) -> Result<LoadedProject, Ve
     // The whole document is validated before profiles set services aside, as Compose does.
     let mut project = parse::parse_project(&loaded.document)?;
     check::check_document(&mut loaded.document, &loaded.profiles)?;
-    let env_files = env_file::resolve_env_files(&mut loaded.document, &loaded.environment)?;
+    let env_files =
+        env_file::resolve_env_files(&mut loaded.document, &loaded.environment, &loaded.scope)?;
     parse::follow_document(&mut project, &loaded.document)?;
     dedupe_expanded_entries(&mut project);
     Ok(LoadedProject {
@@ -87,6 +109,7 @@ fn resolve_project(mut loaded: load::LoadedDocument) -> Result<LoadedProject, Ve
         files: loaded.files,
         warnings: loaded.warnings,
         document: loaded.document,
+        scope: loaded.scope,
     })
 }
 

@@ -195,19 +195,19 @@ impl<'a> From<&'a Secret> for FileSource<'a> {
 }
 
 impl<'a> FileSource<'a> {
-    /// The path of its file when nothing is there: a file a setup script writes, or one
-    /// kept out of version control. The object is still named and used; its data is the
-    /// user's to provide.
-    fn missing_file(&self, input: &Input<'a>) -> Option<&'a str> {
+    /// The path of its file when it was not read: nothing is there (a file a setup script
+    /// writes, or one kept out of version control), or it is outside what the run may read.
+    /// The object is still named and used; its data is the user's to provide.
+    fn unread_file(&self, input: &Input<'a>) -> Option<(&'a str, Unread<'a>)> {
         if self.content.is_some() || self.environment.is_some() {
             return None;
         }
         let path = self.file?;
-        matches!(
-            input.host_files.get(Path::new(path)),
-            Some(HostFile::Missing) | None
-        )
-        .then_some(path)
+        match input.host_files.get(Path::new(path)) {
+            Some(HostFile::Missing) | None => Some((path, Unread::Missing)),
+            Some(HostFile::Outside { reason, .. }) => Some((path, Unread::Outside(reason))),
+            Some(_) => None,
+        }
     }
 
     /// The bytes of the file, or why there are none.
@@ -237,8 +237,19 @@ impl<'a> FileSource<'a> {
             Some(HostFile::Unusable(reason)) => {
                 Err(format!("the file {path} cannot be read ({reason})"))
             }
+            Some(HostFile::Outside { reason, .. }) => {
+                Err(format!("{path} was not read ({reason})"))
+            }
         }
     }
+}
+
+/// Why the file of a config or secret was not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unread<'a> {
+    Missing,
+    /// Outside what the run may read; the reason names the path and the flag.
+    Outside(&'a str),
 }
 
 /// A config or a secret: the kind of object, where it is mounted by default.
@@ -339,8 +350,8 @@ fn project_object(
         );
         return None;
     }
-    if let Some(path) = source.missing_file(&cx.input) {
-        return object_of_missing_file(cx, kind, &path_key(kind, key), &name, key, path);
+    if let Some((file, unread)) = source.unread_file(&cx.input) {
+        return object_of_unread_file(cx, kind, &path, &name, key, file, unread);
     }
     let bytes = match source.bytes(&cx.input) {
         Ok(bytes) => bytes,
@@ -392,20 +403,23 @@ fn path_key(kind: FileKind, key: &str) -> String {
     format!("{}.{key}", kind.section())
 }
 
-/// A config or secret whose file is not there. With generators (kustomize), the object is a
-/// generator entry that reads the file when the tree is built; otherwise no object is
-/// written and the report gives the command that creates it. Either way the workloads mount
+/// A config or secret whose file was not read. When it does not exist and there are
+/// generators (kustomize), the object is a generator entry that reads the file when the tree
+/// is built; otherwise no object is written and the report gives the command that creates it. Either way the workloads mount
 /// it by name, and their pods wait until it exists, as Compose would not start them.
-fn object_of_missing_file(
+fn object_of_unread_file(
     cx: &mut Context<'_>,
     kind: FileKind,
     path: &str,
     name: &str,
     key: &str,
     file: &str,
+    unread: Unread<'_>,
 ) -> Option<Manifest> {
     let data_key = config_key(key);
-    if cx.options.data_by_reference {
+    // A generator would read a file outside the tree when the tree is built, which is what
+    // confining reads is for; such a file is the user's to provide, as without kustomize.
+    if cx.options.data_by_reference && unread == Unread::Missing {
         cx.sources.push((
             kind.object_kind(),
             name.to_string(),
@@ -448,10 +462,14 @@ fn object_of_missing_file(
         .or(cx.input.extensions.project.namespace.as_ref())
         .map(|namespace| format!(" --namespace {namespace}"))
         .unwrap_or_default();
+    let why = match unread {
+        Unread::Missing => "does not exist".to_string(),
+        Unread::Outside(reason) => format!("was not read ({reason})"),
+    };
     cx.report.warn_project(
         path,
         format!(
-            "the file {file} does not exist: no {kind} is written; the services that use it \
+            "the file {file} {why}: no {kind} is written; the services that use it \
              mount the {kind} `{name}`, and their pods wait until it exists",
             kind = kind.object_kind()
         ),
@@ -529,7 +547,7 @@ fn attach_file(
     parts: &mut PodParts,
 ) {
     if !source.external
-        && source.missing_file(&cx.input).is_none()
+        && source.unread_file(&cx.input).is_none()
         && source.bytes(&cx.input).is_err()
     {
         // Reported with the top-level entry: there is no object to mount.

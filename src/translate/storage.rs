@@ -522,6 +522,22 @@ fn bind_plan<'f>(source: &str, found: Option<&'f HostFile>) -> BindPlan<'f> {
             why: format!("cannot be used ({reason})"),
             hint: "mount a regular file or directory",
         },
+        // A directory (or nothing yet) is kept as data, which must persist; a file is most
+        // likely configuration, which a claim would hide behind an empty directory.
+        Some(HostFile::Outside {
+            reason,
+            directory: true,
+        }) => BindPlan::Claim {
+            reason: format!("was not read ({reason})"),
+            held_data: true,
+        },
+        Some(HostFile::Outside {
+            reason,
+            directory: false,
+        }) => BindPlan::Unmountable {
+            why: format!("is a file that was not read ({reason})"),
+            hint: "build it into the image, or mount the node's file with x-kubernetes.hostPaths",
+        },
         None => BindPlan::Unmountable {
             why: "was not inspected".to_string(),
             hint: "mount a regular file or directory",
