@@ -1,19 +1,20 @@
 //! The merged document becomes the typed [`Project`]. Type and value errors name the key
 //! path and point at the source position of the offending value. To report every
 //! independent problem in one run, a failing document is parsed again one top-level
-//! section and one service at a time.
+//! section and one service at a time, and each part again without the key at fault until
+//! it parses (`imag:` and `prots:` in one service are two errors of one run).
 
 use serde::Deserialize as _;
 
 use crate::compose::model::{Mapping, Project};
 use crate::diagnostic::Diagnostic;
-use crate::value::{KeyPath, Map, Value};
+use crate::value::{KeyPath, Map, PathSegment, Value};
 
-/// Parses the document; on failure, one diagnostic per failing service or section.
+/// Parses the document; on failure, one diagnostic per key at fault.
 pub fn parse_project(document: &Value) -> Result<Project, Vec<Diagnostic>> {
     match parse_one(document) {
         Ok(project) => Ok(project),
-        Err(first) => {
+        Err((first, _)) => {
             let mut all = parse_parts(document);
             if all.is_empty() {
                 all.push(first);
@@ -63,7 +64,9 @@ pub fn follow_document(project: &mut Project, document: &Value) -> Result<(), Ve
     }
 }
 
-fn parse_one(document: &Value) -> Result<Project, Diagnostic> {
+/// The project, or the first problem and the path of the key at fault (for an unknown
+/// key, the key itself).
+fn parse_one(document: &Value) -> Result<Project, (Diagnostic, KeyPath)> {
     // Tracking the key path slows every parse down, and only a message needs it.
     if let Ok(project) = Project::deserialize(document) {
         return Ok(project);
@@ -71,13 +74,14 @@ fn parse_one(document: &Value) -> Result<Project, Diagnostic> {
     serde_path_to_error::deserialize(document).map_err(|error| {
         let path = KeyPath::root().join_serde(error.path());
         // An unknown key is shown where it is written, not where its mapping starts.
-        let node = match unknown_key(&error.inner().0) {
-            Some(key) => document.locate(&path.key(key).0),
-            None => document.locate(&path.0),
+        let at_fault = match unknown_key(&error.inner().0) {
+            Some(key) => path.key(key),
+            None => path.clone(),
         };
-        Diagnostic::error(friendly_message(&error.inner().0))
-            .at_span(&node.span)
-            .at_path(path)
+        let diagnostic = Diagnostic::error(friendly_message(&error.inner().0))
+            .at_span(&document.locate(&at_fault.0).span)
+            .at_path(path);
+        (diagnostic, at_fault)
     })
 }
 
@@ -106,14 +110,48 @@ fn parse_parts(document: &Value) -> Vec<Diagnostic> {
                 .collect(),
             _ => vec![Value::map(Map::from_iter([(key.clone(), value.clone())]))],
         };
+        // What is set aside after an error: a service's key (`services.web.ports`), or an
+        // entry of another section (`volumes.data`).
+        let depth = if key == "services" { 3 } else { 2 };
         for part in parts {
-            if let Err(diagnostic) = parse_one(&part) {
-                // Positions come from the part, which shares the document's spans.
-                errors.push(diagnostic);
-            }
+            errors.extend(part_errors(part, depth));
         }
     }
     errors
+}
+
+/// Every problem of one part: after each, the key at fault (cut to `depth` keys) is
+/// removed and the part parsed again. Positions come from the part, which shares the
+/// document's spans. Each round removes a key, so the rounds are at most the part's keys.
+fn part_errors(mut part: Value, depth: usize) -> Vec<Diagnostic> {
+    let mut errors = Vec::new();
+    while let Err((diagnostic, at_fault)) = parse_one(&part) {
+        errors.push(diagnostic);
+        if !remove(&mut part, &at_fault.0[..depth.min(at_fault.0.len())], depth) {
+            break;
+        }
+    }
+    // Found in the order the fields are read; shown in the order they are written.
+    errors.sort_by_key(|d| (d.line, d.column));
+    errors
+}
+
+/// Removes the node at `path` if `path` has `depth` keys and leads to it.
+fn remove(node: &mut Value, path: &[PathSegment], depth: usize) -> bool {
+    let [parents @ .., PathSegment::Key(last)] = path else {
+        return false;
+    };
+    if path.len() != depth {
+        return false;
+    }
+    let mut map = node.as_map_mut();
+    for segment in parents {
+        let PathSegment::Key(key) = segment else {
+            return false;
+        };
+        map = map.and_then(|m| m.get_mut(key)).and_then(Value::as_map_mut);
+    }
+    map.is_some_and(|m| m.shift_remove(last).is_some())
 }
 
 /// Serde's wording made into the project's: "unknown field" is an unknown key, and a
