@@ -124,7 +124,7 @@ struct LayoutArgs {
     #[arg(long, value_enum, default_value_t = Format::Yaml)]
     format: Format,
     /// Namespace to set on every object.
-    #[arg(long, value_name = "NS")]
+    #[arg(long, value_name = "NS", value_parser = parse_namespace)]
     namespace: Option<String>,
     /// Image of the init containers that wait for dependencies.
     #[arg(long, value_name = "IMAGE", default_value = translate::DEFAULT_WAIT_IMAGE)]
@@ -180,6 +180,14 @@ enum Format {
 pub struct OverlayArg {
     pub name: String,
     pub files: Vec<PathBuf>,
+}
+
+/// A namespace is checked as `x-kubernetes.namespace` is, with the same message.
+fn parse_namespace(text: &str) -> Result<String, String> {
+    match crate::validation::dns_label_problem(text) {
+        Some(problem) => Err(problem),
+        None => Ok(text.to_string()),
+    }
 }
 
 fn parse_overlay(text: &str) -> Result<OverlayArg, String> {

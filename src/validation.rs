@@ -12,6 +12,16 @@ pub const MAX_SUBDOMAIN: usize = 253;
 /// The longest port name (an IANA service name).
 pub const MAX_PORT_NAME: usize = 15;
 
+/// Why `text` is not a DNS label (see [`is_dns1123_label`]), in the words of every message
+/// about one; `None` when it is one.
+pub fn dns_label_problem(text: &str) -> Option<String> {
+    (!is_dns1123_label(text)).then(|| {
+        format!(
+            "{text:?} is not a DNS label: expected at most 63 lower-case letters, digits and `-`"
+        )
+    })
+}
+
 /// `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most 63 characters: Service and namespace names.
 pub fn is_dns1123_label(text: &str) -> bool {
     (1..=MAX_LABEL).contains(&text.len())

@@ -9,7 +9,7 @@ use super::{kompose, XKubernetes};
 use crate::compose::model::{Condition, Extensions, MountKind, Project};
 use crate::diagnostic::Diagnostic;
 use crate::validation::{
-    is_dns1123_label, is_dns1123_subdomain, is_label_value, is_qualified_name, quantity_suffix,
+    dns_label_problem, is_dns1123_subdomain, is_label_value, is_qualified_name, quantity_suffix,
 };
 use crate::value::{KeyPath, Value};
 
@@ -501,12 +501,8 @@ fn check_quantity(text: &str, path: &KeyPath, errors: &mut Vec<Diagnostic>) {
 }
 
 fn check_label(text: &str, path: &KeyPath, errors: &mut Vec<Diagnostic>) {
-    if !is_dns1123_label(text) {
-        error(
-            errors,
-            path.clone(),
-            format!("{text:?} is not a DNS label: expected at most 63 lower-case letters, digits and `-`"),
-        );
+    if let Some(problem) = dns_label_problem(text) {
+        error(errors, path.clone(), problem);
     }
 }
 
