@@ -1,6 +1,7 @@
 //! Configuration that Compose hands to containers: env files (ConfigMaps used with
-//! envFrom), `configs` (ConfigMaps) and `secrets` (Secrets), mounted where Compose mounts
-//! them.
+//! envFrom, their secret-named variables in Secrets), `configs` (ConfigMaps) and `secrets`
+//! (Secrets), mounted where Compose mounts them, and where a bind mount names a secret's
+//! file. The Secret of secret-named `environment` entries is `env_secrets`'.
 //!
 //! Env files keep Compose's precedence without merging anything here: Kubernetes lets a
 //! later `envFrom` source win over an earlier one and `env` win over all of them, which is

@@ -7,8 +7,9 @@
 //!
 //! Each service is assembled from parts: `network` gives it a Service and container ports,
 //! `storage` its volumes (claims, ConfigMaps for bind mounts, memory emptyDirs), `config` its
-//! env files, configs and secrets, and `workload` builds the workload around them (of the
-//! kind `kinds` chooses). `extension` then adds what `x-kubernetes` asks for.
+//! env files, configs and secrets (with `env_secrets`, the Secrets of secret-named
+//! variables), and `workload` builds the workload around them (of the kind `kinds`
+//! chooses). `extension` then adds what `x-kubernetes` asks for.
 
 pub(crate) mod alias;
 pub(crate) mod config;
