@@ -92,10 +92,15 @@ pub fn secret_values_needed(
     for (identity, source) in &base.sources {
         add(SECRET_VALUES_DIR, identity, source);
     }
+    let base_objects = by_identity(base);
     for (name, overlay) in overlays {
         let dir = overlay_values_dir(name);
+        let overlay_objects = by_identity(overlay);
         for (identity, source) in &overlay.sources {
-            if regenerated(base, overlay, identity, source) {
+            let original = base_objects.get(identity).copied();
+            let object = overlay_objects.get(identity).copied();
+            let base_source = base.sources.get(identity);
+            if regenerated(original, base_source, object, source) {
                 add(&dir, identity, source);
             }
         }
@@ -111,23 +116,26 @@ fn overlay_values_dir(overlay: &str) -> String {
     format!("{SECRET_VALUES_DIR}/overlays/{overlay}")
 }
 
-/// Whether an overlay needs a generator of its own for the object `identity`, whose data
-/// comes from `source`: it is new, or it or its source differs from the base's.
+/// A translation's objects by identity.
+fn by_identity(translation: &Translation) -> BTreeMap<Identity, &Manifest> {
+    translation
+        .manifests
+        .iter()
+        .map(|m| (m.identity(), m))
+        .collect()
+}
+
+/// Whether an overlay needs a generator of its own for an object whose data comes from
+/// `source`: it is new, or it or its source differs from the base's (`original`, made
+/// from `base_source`).
 fn regenerated(
-    base: &Translation,
-    overlay: &Translation,
-    identity: &Identity,
+    original: Option<&Manifest>,
+    base_source: Option<&DataSource>,
+    object: Option<&Manifest>,
     source: &DataSource,
 ) -> bool {
-    let object = |translation: &Translation| {
-        translation
-            .manifests
-            .iter()
-            .find(|m| &m.identity() == identity)
-            .cloned()
-    };
-    let unchanged = base.sources.get(identity) == Some(source)
-        && object(base).is_some_and(|original| Some(original) == object(overlay));
+    let unchanged =
+        base_source == Some(source) && original.is_some_and(|original| Some(original) == object);
     !unchanged
 }
 
@@ -308,7 +316,7 @@ fn render_overlay(
         let identity = object.identity();
         let original = base_by_identity.remove(&identity);
         if let Some(source) = overlay.sources.get(&identity) {
-            if regenerated(base, overlay, &identity, source) {
+            if regenerated(original, base.sources.get(&identity), Some(object), source) {
                 let behavior = original.map(|_| "replace");
                 let values_dir = out_dir.join(overlay_values_dir(name));
                 generators.add(object, source, behavior, &overlay_dir, &values_dir);
