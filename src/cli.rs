@@ -439,7 +439,7 @@ fn render_kustomize(
     let translations: Vec<&translate::Translation> = std::iter::once(&base)
         .chain(rendered_overlays.iter().map(|(_, t)| t))
         .collect();
-    let secret_values = crate::kustomize::secret_values_needed(&translations);
+    let secret_values = crate::kustomize::secret_values_needed(&base, &rendered_overlays);
     let reports = translations.iter().map(|t| t.report.clone()).collect();
     Ok(KustomizeTree {
         files,
@@ -470,12 +470,13 @@ fn convert_kustomize(
     for note in &tree.notes {
         report.info_project("", note.as_str());
     }
-    for (file, variable) in &tree.secret_values {
-        // The value is in this process's environment, but writing it would copy a secret
-        // into the output tree; the user puts it there (and keeps it out of git).
+    for (file, origin) in &tree.secret_values {
+        // The value is in this process's environment or the compose files, but writing it
+        // would copy a secret into the output tree; the user puts it there (and keeps it
+        // out of git).
         let message = format!(
-            "the Secret value from the variable {variable} is not written; put it in {} (not \
-             in git) before `kubectl kustomize`",
+            "the Secret value from {origin} is not written; put it in {} (not in git) before \
+             `kubectl kustomize`",
             dir.join(file).display()
         );
         report.warn_project("", message, None);

@@ -12,9 +12,11 @@
 //! `configMapGenerator` or `secretGenerator` reads the original files (by paths relative to
 //! the kustomization), so no secret value is copied into the tree. Generated names keep no
 //! hash suffix (`disableNameSuffixHash`), so they are exactly the names `convert` writes and
-//! the workloads' references hold without kustomize rewriting them. A Secret whose value
-//! comes from a variable reads it from `secrets/<name>/<key>` under the output directory,
-//! a file the user writes; the value itself is never written. An env file becomes an
+//! the workloads' references hold without kustomize rewriting them. A Secret whose values
+//! come from a variable, or from `environment` entries and env-file variables whose names
+//! say they are secrets, reads each from `secrets/<name>/<key>` under the output directory
+//! (`secrets/overlays/<overlay>/<name>/<key>` for an overlay's own), a file the user writes;
+//! the value itself is never written. An env file becomes an
 //! `envs:` generator only when kustomize reads it as Compose did
 //! ([`env_file_reads_the_same`]); otherwise its ConfigMap is written with the values.
 
@@ -46,7 +48,13 @@ pub fn render_tree(
     let mut written = Vec::new();
     for object in &base.manifests {
         match base.sources.get(&object.identity()) {
-            Some(source) => generators.add(object, source, None, &base_dir, out_dir),
+            Some(source) => generators.add(
+                object,
+                source,
+                None,
+                &base_dir,
+                &out_dir.join(SECRET_VALUES_DIR),
+            ),
             None => written.push(object.clone()),
         }
     }
@@ -65,23 +73,70 @@ pub fn render_tree(
     files
 }
 
-/// The values of Secrets that come from variables: the file each is read from, relative to
-/// the output directory, and the variable the user takes it from.
-pub fn secret_values_needed(translations: &[&Translation]) -> Vec<(String, String)> {
-    let mut needed: Vec<(String, String)> = translations
-        .iter()
-        .flat_map(|t| t.sources.iter())
-        .filter_map(|(identity, source)| match source {
-            DataSource::Variable { key, variable } => Some((
-                format!("{SECRET_VALUES_DIR}/{}/{key}", identity.name),
-                variable.clone(),
-            )),
-            DataSource::Files(_) | DataSource::EnvFile(_) => None,
-        })
-        .collect();
+/// The values of Secrets that the output does not hold ([`DataSource::Provided`]): the file
+/// each is read from, relative to the output directory, and where the user finds it. The
+/// base's are under `secrets/<name>/<key>`; an overlay that changes such a Secret reads its
+/// own under `secrets/overlays/<overlay>/<name>/<key>`, since its values may differ.
+pub fn secret_values_needed(
+    base: &Translation,
+    overlays: &[(String, Translation)],
+) -> Vec<(String, String)> {
+    let mut needed = Vec::new();
+    let mut add = |dir: &str, identity: &Identity, source: &DataSource| {
+        if let DataSource::Provided(values) = source {
+            for (key, origin) in values {
+                needed.push((format!("{dir}/{}/{key}", identity.name), origin.clone()));
+            }
+        }
+    };
+    for (identity, source) in &base.sources {
+        add(SECRET_VALUES_DIR, identity, source);
+    }
+    let base_objects = by_identity(base);
+    for (name, overlay) in overlays {
+        let dir = overlay_values_dir(name);
+        let overlay_objects = by_identity(overlay);
+        for (identity, source) in &overlay.sources {
+            let original = base_objects.get(identity).copied();
+            let object = overlay_objects.get(identity).copied();
+            let base_source = base.sources.get(identity);
+            if regenerated(original, base_source, object, source) {
+                add(&dir, identity, source);
+            }
+        }
+    }
     needed.sort();
     needed.dedup();
     needed
+}
+
+/// Where an overlay's generators read the values the user provides, relative to the output
+/// directory.
+fn overlay_values_dir(overlay: &str) -> String {
+    format!("{SECRET_VALUES_DIR}/overlays/{overlay}")
+}
+
+/// A translation's objects by identity.
+fn by_identity(translation: &Translation) -> BTreeMap<Identity, &Manifest> {
+    translation
+        .manifests
+        .iter()
+        .map(|m| (m.identity(), m))
+        .collect()
+}
+
+/// Whether an overlay needs a generator of its own for an object whose data comes from
+/// `source`: it is new, or it or its source differs from the base's (`original`, made
+/// from `base_source`).
+fn regenerated(
+    original: Option<&Manifest>,
+    base_source: Option<&DataSource>,
+    object: Option<&Manifest>,
+    source: &DataSource,
+) -> bool {
+    let unchanged =
+        base_source == Some(source) && original.is_some_and(|original| Some(original) == object);
+    !unchanged
 }
 
 /// `configMapGenerator` and `secretGenerator` entries of one kustomization.
@@ -92,14 +147,15 @@ struct Generators {
 }
 
 impl Generators {
-    /// A generator that makes `object` from its source files, read from `dir`.
+    /// A generator that makes `object` from its source files, read from `dir`; values the
+    /// user provides are under `values_dir`.
     fn add(
         &mut self,
         object: &Manifest,
         source: &DataSource,
         behavior: Option<&str>,
         dir: &Path,
-        out_dir: &Path,
+        values_dir: &Path,
     ) {
         let files: Vec<String> = match source {
             DataSource::EnvFile(path) => {
@@ -113,13 +169,13 @@ impl Generators {
                 .iter()
                 .map(|(key, path)| format!("{key}={}", relative(dir, path)))
                 .collect(),
-            DataSource::Variable { key, .. } => {
-                let path = out_dir
-                    .join(SECRET_VALUES_DIR)
-                    .join(object.name())
-                    .join(key);
-                vec![format!("{key}={}", relative(dir, &path))]
-            }
+            DataSource::Provided(values) => values
+                .iter()
+                .map(|(key, _)| {
+                    let path = values_dir.join(object.name()).join(key);
+                    format!("{key}={}", relative(dir, &path))
+                })
+                .collect(),
         };
         let mut entry = self.entry(object, behavior);
         let options = options(object);
@@ -260,12 +316,10 @@ fn render_overlay(
         let identity = object.identity();
         let original = base_by_identity.remove(&identity);
         if let Some(source) = overlay.sources.get(&identity) {
-            let unchanged = original.is_some_and(|original| {
-                original == object && base.sources.get(&identity) == Some(source)
-            });
-            if !unchanged {
+            if regenerated(original, base.sources.get(&identity), Some(object), source) {
                 let behavior = original.map(|_| "replace");
-                generators.add(object, source, behavior, &overlay_dir, out_dir);
+                let values_dir = out_dir.join(overlay_values_dir(name));
+                generators.add(object, source, behavior, &overlay_dir, &values_dir);
             }
             continue;
         }

@@ -97,6 +97,52 @@ pub struct ServiceExtension {
     /// the mounts' source paths), e.g. `/var/run/docker.sock` or a node-exporter's `/host/proc`.
     #[serde(default)]
     pub host_paths: Vec<String>,
+    /// `environment` and env-file variables whose names say they are secrets (PASSWORD,
+    /// SECRET, TOKEN, KEY, …) go into a Secret by default; `true` keeps them all as plain
+    /// values, a list of names keeps those.
+    pub literal_environment: Option<LiteralEnvironment>,
+}
+
+/// `literalEnvironment`: `true` (every variable), `false` (none), or the names to keep.
+#[derive(Debug, Clone, PartialEq, JsonSchema)]
+#[serde(untagged)]
+pub enum LiteralEnvironment {
+    All(bool),
+    Names(Vec<String>),
+}
+
+impl LiteralEnvironment {
+    /// Whether the variable `name` stays a plain value.
+    pub fn keeps(&self, name: &str) -> bool {
+        match self {
+            LiteralEnvironment::All(all) => *all,
+            LiteralEnvironment::Names(names) => names.iter().any(|n| n == name),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for LiteralEnvironment {
+    // By hand rather than `untagged`, for a message that says what is expected.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct LiteralVisitor;
+        impl<'de> serde::de::Visitor<'de> for LiteralVisitor {
+            type Value = LiteralEnvironment;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("true, false, or a list of variable names")
+            }
+            fn visit_bool<E: serde::de::Error>(self, value: bool) -> Result<Self::Value, E> {
+                Ok(LiteralEnvironment::All(value))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                Vec::<String>::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(LiteralEnvironment::Names)
+            }
+        }
+        deserializer.deserialize_any(LiteralVisitor)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]

@@ -1,6 +1,7 @@
 //! Configuration that Compose hands to containers: env files (ConfigMaps used with
-//! envFrom), `configs` (ConfigMaps) and `secrets` (Secrets), mounted where Compose mounts
-//! them.
+//! envFrom, their secret-named variables in Secrets), `configs` (ConfigMaps) and `secrets`
+//! (Secrets), mounted where Compose mounts them, and where a bind mount names a secret's
+//! file. The Secret of secret-named `environment` entries is `env_secrets`'.
 //!
 //! Env files keep Compose's precedence without merging anything here: Kubernetes lets a
 //! later `envFrom` source win over an earlier one and `env` win over all of them, which is
@@ -11,17 +12,18 @@ use std::path::{Path, PathBuf};
 
 use k8s_openapi::api::core::v1::{
     ConfigMap, ConfigMapEnvSource, ConfigMapVolumeSource, EnvFromSource, Secret as KubeSecret,
-    SecretVolumeSource, Volume as PodVolume, VolumeMount,
+    SecretEnvSource, SecretVolumeSource, Volume as PodVolume, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::ByteString;
 
+use super::env_secrets;
 use super::names::{dns_label, joined, labels, project_labels};
 use super::storage::mount_volume;
 use super::{Context, DataSource, Input, PodParts};
 use crate::compose::env_file::EnvFileVariables;
 use crate::compose::host_files::HostFile;
-use crate::compose::model::{Config, FileReference, Secret, Service};
+use crate::compose::model::{Config, FileReference, MountKind, Secret, Service, ServiceVolume};
 use crate::manifest::Manifest;
 
 /// ConfigMaps and Secrets for the project's top-level `configs` and `secrets`.
@@ -37,12 +39,99 @@ pub fn project_objects(cx: &mut Context<'_>) -> Vec<Manifest> {
             .claim(&FileKind::Config.object_name(key, config.into()));
         objects.extend(project_object(cx, FileKind::Config, key, config.into()));
     }
+    claim_named_secrets(cx);
     for (key, secret) in &project.secrets {
-        if mounted_by_a_service(project.services.values(), key, |s| &s.secrets) {
+        if mounted_by_a_service(project.services.values(), key, |s| &s.secrets)
+            || bind_mounted(project.services.values(), secret)
+        {
             objects.extend(project_object(cx, FileKind::Secret, key, secret.into()));
         }
     }
     objects
+}
+
+/// Claims the names of the Secrets the project names itself (its `secrets`, the TLS and
+/// image pull Secrets of `x-kubernetes`), so the Secrets made for services step aside.
+fn claim_named_secrets(cx: &mut Context<'_>) {
+    for (key, secret) in &cx.input.project.secrets {
+        cx.secret_names
+            .claim(&FileKind::Secret.object_name(key, secret.into()));
+    }
+    for extension in cx.input.extensions.services.values() {
+        let tls = extension.ingress.iter().flat_map(|i| &i.tls_secret);
+        for name in tls.chain(&extension.image_pull_secrets) {
+            cx.secret_names.claim(name);
+        }
+    }
+}
+
+/// Whether a service bind-mounts the file of `secret`.
+fn bind_mounted<'s>(mut services: impl Iterator<Item = &'s Service>, secret: &Secret) -> bool {
+    services.any(|service| {
+        service
+            .volumes
+            .iter()
+            .any(|mount| is_secret_file(secret, mount))
+    })
+}
+
+/// Whether `mount` bind-mounts the file of `secret`, a Secret of the project.
+fn is_secret_file(secret: &Secret, mount: &ServiceVolume) -> bool {
+    mount.kind == MountKind::Bind
+        && !secret.external.is_external
+        && secret.file.is_some()
+        && secret.file == mount.source
+}
+
+/// The key of the project's secret whose file `mount` bind-mounts, if any: the file is a
+/// secret, so it is mounted from the secret's Secret and not copied into a ConfigMap.
+pub(super) fn secret_of_bind_mount<'p>(cx: &Context<'p>, mount: &ServiceVolume) -> Option<&'p str> {
+    cx.input
+        .project
+        .secrets
+        .iter()
+        .find(|(_, secret)| is_secret_file(secret, mount))
+        .map(|(key, _)| key.as_str())
+}
+
+/// Mounts the Secret of the project's secret `key` at the target of a bind mount of its
+/// file, read-only.
+pub(super) fn attach_secret_bind(
+    cx: &mut Context<'_>,
+    service: &str,
+    path: &str,
+    key: &str,
+    mount: &ServiceVolume,
+    parts: &mut PodParts,
+) {
+    let Some(secret) = cx.input.project.secrets.get(key) else {
+        return;
+    };
+    let source: FileSource<'_> = secret.into();
+    if source.missing_file(&cx.input).is_none() && source.bytes(&cx.input).is_err() {
+        // Reported with the top-level entry: there is no object to mount.
+        return;
+    }
+    let object = FileKind::Secret.object_name(key, source);
+    let volume_mount = VolumeMount {
+        mount_path: mount.target.clone(),
+        sub_path: Some(config_key(key)),
+        read_only: Some(true),
+        ..Default::default()
+    };
+    let volume = FileKind::Secret.volume(&object, None);
+    if mount_volume(cx, service, path, parts, volume, volume_mount) {
+        cx.report.info(
+            service,
+            path,
+            format!(
+                "{} is the file of the secret `{key}`: the Secret `{object}` is mounted \
+                 read-only at {}, not a ConfigMap copy",
+                mount.source.as_deref().unwrap_or_default(),
+                mount.target
+            ),
+        );
+    }
 }
 
 /// Adds the service's env files, configs and secrets to its pod; returns the objects.
@@ -57,6 +146,7 @@ pub fn attach(
     for file in input.env_files.get(name).into_iter().flatten() {
         objects.extend(attach_env_file(cx, name, file, parts));
     }
+    objects.extend(env_secrets::attach_environment(cx, name, service, parts));
     for (index, reference) in service.configs.iter().enumerate() {
         if let Some(config) = input.project.configs.get(&reference.source) {
             let key = format!("configs[{index}]");
@@ -141,8 +231,9 @@ fn is_key_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')
 }
 
-/// Whether a name is a ConfigMap key as it is (environment variables keep their names).
-fn is_config_key(name: &str) -> bool {
+/// Whether a name is a ConfigMap or Secret key as it is (environment variables keep their
+/// names).
+pub(super) fn is_config_key(name: &str) -> bool {
     config_key(name) == name
 }
 
@@ -501,10 +592,10 @@ fn data_source(data_key: &str, source: FileSource<'_>) -> Option<DataSource> {
         return None;
     }
     if let Some(variable) = source.environment {
-        return Some(DataSource::Variable {
-            key: data_key.to_string(),
-            variable: variable.to_string(),
-        });
+        return Some(DataSource::Provided(vec![(
+            data_key.to_string(),
+            format!("the variable {variable}"),
+        )]));
     }
     source
         .file
@@ -587,13 +678,15 @@ fn attach_file(
     mount_volume(cx, service, key, parts, kind.volume(&object, mode), mount);
 }
 
-/// An env file → a ConfigMap of its variables, used with envFrom after the earlier files.
+/// An env file → a ConfigMap of its variables, used with envFrom after the earlier files;
+/// the variables whose names say they are secrets go into a Secret used right after it
+/// (the two hold different variables, so their order does not matter).
 fn attach_env_file(
     cx: &mut Context<'_>,
     service: &str,
     file: &EnvFileVariables,
     parts: &mut PodParts,
-) -> Option<Manifest> {
+) -> Vec<Manifest> {
     let (valid, invalid): (Vec<_>, Vec<_>) = file
         .variables
         .iter()
@@ -612,39 +705,65 @@ fn attach_env_file(
             ),
         );
     }
-    if valid.is_empty() {
-        return None;
-    }
+    let (secret, plain): (Vec<_>, Vec<_>) = valid
+        .into_iter()
+        .partition(|(name, value)| env_secrets::goes_to_secret(cx, service, name, value));
     let stem = file
         .path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let name = cx.config_map_names.claim(&joined(&[service, "env", &stem]));
-    parts.env_from.push(EnvFromSource {
-        config_map_ref: Some(ConfigMapEnvSource {
-            name: name.clone(),
-            optional: None,
-        }),
-        ..Default::default()
-    });
-    let files: Vec<(String, &[u8])> = valid
-        .iter()
-        .map(|(variable, value)| ((*variable).clone(), value.as_bytes()))
-        .collect();
+    let base_name = joined(&[service, "env", &stem]);
     let project = cx.project_name().to_string();
-    if invalid.is_empty() {
-        cx.sources.push((
-            "ConfigMap",
-            name.clone(),
-            DataSource::EnvFile(file.path.clone()),
+    let mut objects = Vec::new();
+    if !plain.is_empty() {
+        let name = cx.config_map_names.claim(&base_name);
+        parts.env_from.push(EnvFromSource {
+            config_map_ref: Some(ConfigMapEnvSource {
+                name: name.clone(),
+                optional: None,
+            }),
+            ..Default::default()
+        });
+        let files: Vec<(String, &[u8])> = plain
+            .iter()
+            .map(|(variable, value)| ((*variable).clone(), value.as_bytes()))
+            .collect();
+        // A generator reads the whole file: only when the ConfigMap holds all of it.
+        if invalid.is_empty() && secret.is_empty() {
+            cx.sources.push((
+                "ConfigMap",
+                name.clone(),
+                DataSource::EnvFile(file.path.clone()),
+            ));
+        }
+        objects.push(Manifest::ConfigMap(Box::new(config_map(
+            &name,
+            labels(&project, service),
+            &files,
+        ))));
+    }
+    if !secret.is_empty() {
+        let name = cx.secret_names.claim(&base_name);
+        parts.env_from.push(EnvFromSource {
+            secret_ref: Some(SecretEnvSource {
+                name: name.clone(),
+                optional: None,
+            }),
+            ..Default::default()
+        });
+        let entries = secret
+            .iter()
+            .map(|(variable, value)| {
+                let origin = format!("{variable} of {}", file.path.display());
+                (variable.as_str(), value.as_str(), origin)
+            })
+            .collect();
+        objects.push(env_secrets::secret_of_variables(
+            cx, service, "env_file", &name, entries,
         ));
     }
-    Some(Manifest::ConfigMap(Box::new(config_map(
-        &name,
-        labels(&project, service),
-        &files,
-    ))))
+    objects
 }
 
 #[cfg(test)]
@@ -809,6 +928,74 @@ mod tests {
         assert!(warning(&generated)
             .unwrap()
             .contains("the Secret generator `token` reads it (`token=/p/token.txt`)"));
+    }
+
+    #[test]
+    fn a_bind_mount_of_a_secrets_file_mounts_the_secret() {
+        let project = json!({
+            "name": "p",
+            "services": {"web": {"image": "x", "volumes": [
+                "/p/db_password.txt:/etc/db/password:ro",
+                "/p/tls.key:/etc/tls/key"
+            ]}},
+            "secrets": {
+                "db_password": {"file": "/p/db_password.txt"},
+                "tls": {"file": "/p/tls.key"}
+            }
+        });
+        let project = crate::compose::model::Project::deserialize(&Value::from_json(&project))
+            .expect("project");
+        let host_files = [
+            (
+                PathBuf::from("/p/db_password.txt"),
+                HostFile::File(crate::compose::host_files::FileContent::new("pw-5772")),
+            ),
+            (PathBuf::from("/p/tls.key"), HostFile::Missing),
+        ]
+        .into_iter()
+        .collect();
+        let input = Input {
+            project: &project,
+            env_files: &Default::default(),
+            host_files: &host_files,
+            environment: &Default::default(),
+            extensions: &Default::default(),
+        };
+        let translation = translate(input, &Options::default());
+        let kinds: Vec<(&str, &str)> = translation
+            .manifests
+            .iter()
+            .map(|m| (m.kind(), m.name()))
+            .collect();
+        // The present file is the Secret, the missing one is left for the user to create,
+        // and neither is copied into a ConfigMap nor becomes a claim.
+        assert_eq!(kinds, [("Secret", "db-password"), ("Deployment", "web")]);
+        let deployment = translation.manifests[1].to_json();
+        let pod = &deployment["spec"]["template"]["spec"];
+        assert_eq!(
+            pod["volumes"],
+            json!([
+                {"name": "secret-db-password", "secret": {"secretName": "db-password"}},
+                {"name": "secret-tls", "secret": {"secretName": "tls"}}
+            ])
+        );
+        assert_eq!(
+            pod["containers"][0]["volumeMounts"],
+            json!([
+                {"name": "secret-db-password", "mountPath": "/etc/db/password", "readOnly": true, "subPath": "db_password"},
+                {"name": "secret-tls", "mountPath": "/etc/tls/key", "readOnly": true, "subPath": "tls"}
+            ])
+        );
+        let report = translation.report.to_text();
+        assert!(
+            report.contains(
+                "services.web.volumes[0]: /p/db_password.txt is the file of the secret \
+                 `db_password`: the Secret `db-password` is mounted read-only at \
+                 /etc/db/password, not a ConfigMap copy"
+            ),
+            "{report}"
+        );
+        assert!(!report.contains("pw-5772"));
     }
 
     #[test]

@@ -4,7 +4,11 @@
 //! Kubernetes expands `$(VAR)` in a container's command, args and env values, where Compose
 //! passes the text as it is; every `$` that Kubernetes would read specially is escaped.
 
-use k8s_openapi::api::core::v1::{Container, EnvVar, ExecAction, Lifecycle, LifecycleHandler};
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{
+    Container, EnvVar, EnvVarSource, ExecAction, Lifecycle, LifecycleHandler, SecretKeySelector,
+};
 
 use super::names::dns_label;
 use super::{probe, resources, security, Context, PodParts};
@@ -25,7 +29,7 @@ pub fn main_container(
         image_pull_policy: pull_policy(cx, name, service).map(str::to_string),
         command,
         args,
-        env: env(cx, name, service),
+        env: env(cx, name, service, &parts.secret_env),
         env_from: non_empty(std::mem::take(&mut parts.env_from)),
         ports: non_empty(std::mem::take(&mut parts.ports)),
         volume_mounts: non_empty(std::mem::take(&mut parts.mounts)),
@@ -220,8 +224,14 @@ pub fn escape_expansion(text: &str) -> String {
 
 /// `environment` as env, sorted by name. A variable without a value is unset in Compose
 /// unless an env file sets it (then the env file's ConfigMap provides it): it gets no entry,
-/// and when no env file sets it either, a report line.
-fn env(cx: &mut Context<'_>, name: &str, service: &Service) -> Option<Vec<EnvVar>> {
+/// and when no env file sets it either, a report line. A variable in `from_secret` (name →
+/// Secret) is read from that Secret, under its name (see `env_secrets`).
+fn env(
+    cx: &mut Context<'_>,
+    name: &str,
+    service: &Service,
+    from_secret: &BTreeMap<String, String>,
+) -> Option<Vec<EnvVar>> {
     // An EnvVar is 280 bytes, mostly the unused valueFrom: sized exactly, a list of ten
     // takes 2.8 KiB instead of the 4.5 KiB that growing by doubling leaves.
     let mut variables: Vec<EnvVar> = Vec::with_capacity(service.environment.len());
@@ -236,6 +246,18 @@ fn env(cx: &mut Context<'_>, name: &str, service: &Service) -> Option<Vec<EnvVar
             continue;
         }
         match value {
+            Some(_) if from_secret.contains_key(variable) => variables.push(EnvVar {
+                name: variable.clone(),
+                value_from: Some(EnvVarSource {
+                    secret_key_ref: Some(SecretKeySelector {
+                        name: from_secret[variable].clone(),
+                        key: variable.clone(),
+                        optional: None,
+                    }),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
             Some(value) => variables.push(EnvVar {
                 name: variable.clone(),
                 value: Some(escape_expansion(value)),

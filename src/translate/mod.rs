@@ -7,13 +7,15 @@
 //!
 //! Each service is assembled from parts: `network` gives it a Service and container ports,
 //! `storage` its volumes (claims, ConfigMaps for bind mounts, memory emptyDirs), `config` its
-//! env files, configs and secrets, and `workload` builds the workload around them (of the
-//! kind `kinds` chooses). `extension` then adds what `x-kubernetes` asks for.
+//! env files, configs and secrets (with `env_secrets`, the Secrets of secret-named
+//! variables), and `workload` builds the workload around them (of the kind `kinds`
+//! chooses). `extension` then adds what `x-kubernetes` asks for.
 
 pub(crate) mod alias;
 pub(crate) mod config;
 pub(crate) mod container;
 pub(crate) mod dependencies;
+pub(crate) mod env_secrets;
 pub(crate) mod extension;
 pub(crate) mod index;
 pub(crate) mod inferred_ports;
@@ -28,6 +30,7 @@ pub(crate) mod probe;
 pub(crate) mod referrers;
 pub mod report;
 pub(crate) mod resources;
+pub(crate) mod secret_variables;
 pub(crate) mod security;
 pub(crate) mod shared_pod;
 pub(crate) mod storage;
@@ -108,8 +111,11 @@ pub enum DataSource {
     Files(Vec<(String, PathBuf)>),
     /// The keys are the variables of an env file (absolute path), as Compose read it.
     EnvFile(PathBuf),
-    /// The one key holds the value of a variable of the interpolation environment.
-    Variable { key: String, variable: String },
+    /// Values the output must not hold, which the user provides: each key with where its
+    /// value is found (`the variable API_KEY`, `services.db.environment.DB_PASSWORD`). A
+    /// Secret from a variable of the interpolation environment, or from `environment`
+    /// entries and env-file variables whose names say they are secrets.
+    Provided(Vec<(String, String)>),
 }
 
 /// What the parts of a service contribute to its pod and main container.
@@ -124,6 +130,9 @@ pub struct PodParts {
     pub mounts_exclusive_claim: bool,
     /// The containers of the services that join this pod (`network_mode: service:…`).
     pub guest_containers: Vec<Container>,
+    /// The `environment` variables the container reads from a Secret (under their own
+    /// names as keys), by variable: the Secret's name.
+    pub secret_env: BTreeMap<String, String>,
 }
 
 /// The shared state of one translation.
@@ -134,6 +143,9 @@ pub struct Context<'a> {
     /// ConfigMap names handed out so far: top-level configs, bind mounts and env files all
     /// become ConfigMaps, and their generated names must not meet.
     pub config_map_names: names::UniqueNames,
+    /// Secret names handed out so far: the project's own secrets and the Secrets named in
+    /// `x-kubernetes` first, then the Secrets of secret-named environment variables.
+    pub secret_names: names::UniqueNames,
     /// Where ConfigMap and Secret data came from, by kind and name (namespaces are set at
     /// the end).
     pub sources: Vec<(&'static str, String, DataSource)>,
@@ -150,6 +162,7 @@ impl<'a> Context<'a> {
             options,
             report: Report::default(),
             config_map_names: names::UniqueNames::default(),
+            secret_names: names::UniqueNames::default(),
             sources: Vec::new(),
             index: index::ProjectIndex::new(input.project),
             bind_claims: storage::BindClaims::new(),

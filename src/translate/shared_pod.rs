@@ -387,6 +387,7 @@ fn report_pod_settings(cx: &mut Context<'_>, owner: &str, name: &str, service: &
     let pod_level = ServiceExtension {
         probes: None,
         host_paths: Vec::new(),
+        literal_environment: None,
         ..cx.input.extensions.service(name).clone()
     };
     if pod_level != ServiceExtension::default() {
@@ -394,8 +395,8 @@ fn report_pod_settings(cx: &mut Context<'_>, owner: &str, name: &str, service: &
             name,
             "x-kubernetes",
             format!(
-                "only its probes and hostPaths apply to its container; the rest belongs to \
-                 the pod, the workload or the Service of {owner}"
+                "only its probes, hostPaths and literalEnvironment apply to its container; the \
+                 rest belongs to the pod, the workload or the Service of {owner}"
             ),
             format!("set them on {owner}"),
         );

@@ -15,7 +15,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::config::{config_key, config_map};
+use super::config::{attach_secret_bind, config_key, config_map, secret_of_bind_mount};
 use super::names::{dns_label, joined, labels, project_labels, unique, MAX_NAME};
 use super::{Context, PodParts};
 use crate::compose::host_files::{FileContent, HostFile};
@@ -104,7 +104,10 @@ fn bind_claims(cx: &mut Context<'_>) -> Vec<Manifest> {
             let source = mount.source.as_deref().unwrap_or_default();
             let found = cx.input.host_files.get(Path::new(source));
             let is_claim = matches!(bind_plan(source, found), BindPlan::Claim { .. });
-            if !is_claim || from_node(cx, service, mount) {
+            if !is_claim
+                || from_node(cx, service, mount)
+                || secret_of_bind_mount(cx, mount).is_some()
+            {
                 continue;
             }
             let claim = claims.entry(source.to_string()).or_insert_with(|| {
@@ -580,6 +583,10 @@ fn attach_bind(
     let source = mount.source.as_deref().unwrap_or_default();
     if from_node(cx, service, mount) {
         attach_host_path(cx, service, key, mount, parts);
+        return None;
+    }
+    if let Some(secret) = secret_of_bind_mount(cx, mount) {
+        attach_secret_bind(cx, service, key, secret, mount, parts);
         return None;
     }
     let found = cx.input.host_files.get(Path::new(source));
