@@ -108,7 +108,7 @@ pub(super) fn attach_secret_bind(
         return;
     };
     let source: FileSource<'_> = secret.into();
-    if source.missing_file(&cx.input).is_none() && source.bytes(&cx.input).is_err() {
+    if source.has_no_object(&cx.input) {
         // Reported with the top-level entry: there is no object to mount.
         return;
     }
@@ -299,6 +299,12 @@ impl<'a> FileSource<'a> {
             Some(HostFile::Outside { reason, .. }) => Some((path, Unread::Outside(reason))),
             Some(_) => None,
         }
+    }
+
+    /// Whether no object of that name is made nor expected: the source is not external,
+    /// and its file was read but is unusable (a directory, too large…).
+    fn has_no_object(&self, input: &Input<'a>) -> bool {
+        !self.external && self.unread_file(input).is_none() && self.bytes(input).is_err()
     }
 
     /// The bytes of the file, or why there are none.
@@ -637,10 +643,7 @@ fn attach_file(
     source: FileSource<'_>,
     parts: &mut PodParts,
 ) {
-    if !source.external
-        && source.unread_file(&cx.input).is_none()
-        && source.bytes(&cx.input).is_err()
-    {
+    if source.has_no_object(&cx.input) {
         // Reported with the top-level entry: there is no object to mount.
         return;
     }
