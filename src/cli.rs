@@ -354,8 +354,7 @@ fn execute(command: Command, report: &mut Report) -> Result<(), Failure> {
             // The conversion's own report is `convert`'s to show; `diff` says only what
             // stops it or what the loader found.
             let changed = if layout.kustomize_dir(Some(&dir))?.is_some() {
-                let tree =
-                    render_kustomize(&input, &layout, &dir, report).map_err(as_diff_error)?;
+                let tree = render_kustomize(&input, &layout, report).map_err(as_diff_error)?;
                 show_tree_diff(&dir, &tree.files)?
             } else {
                 let translation =
@@ -403,8 +402,6 @@ struct KustomizeTree {
     files: Vec<(String, String)>,
     /// The reports of the base and of each overlay.
     reports: Vec<Report>,
-    /// Notes on env files whose values had to be copied.
-    notes: std::collections::BTreeSet<String>,
     /// Secret values the user must put in the tree: the file, and the variable to take it from.
     secret_values: Vec<(String, String)>,
 }
@@ -414,11 +411,10 @@ struct KustomizeTree {
 fn render_kustomize(
     input: &InputArgs,
     layout: &LayoutArgs,
-    dir: &std::path::Path,
     report: &mut Report,
 ) -> Result<KustomizeTree, Failure> {
     let options = layout.options();
-    let (base_files, mut base) = translate_with_files(input, &options, report)?;
+    let (base_files, base) = translate_with_files(input, &options, report)?;
     let mut rendered_overlays = Vec::new();
     for overlay in &layout.overlays {
         let mut overlay_input = input.clone();
@@ -427,15 +423,8 @@ fn render_kustomize(
         let (_, translation) = translate_with_files(&overlay_input, &options, report)?;
         rendered_overlays.push((overlay.name.clone(), translation));
     }
-    // The base's files are the overlays' too: each note once.
-    let mut notes = keep_literal_env_files_only(&mut base);
-    for (_, translation) in &mut rendered_overlays {
-        notes.extend(keep_literal_env_files_only(translation));
-    }
-    let out_dir = std::path::absolute(dir)
-        .map_err(|e| Failure::Io(anyhow::anyhow!("cannot resolve {}: {e}", dir.display())))?;
     let format = emit_format(layout.format);
-    let files = crate::kustomize::render_tree(&base, &rendered_overlays, &out_dir, format);
+    let files = crate::kustomize::render_tree(&base, &rendered_overlays, format);
     let translations: Vec<&translate::Translation> = std::iter::once(&base)
         .chain(rendered_overlays.iter().map(|(_, t)| t))
         .collect();
@@ -444,7 +433,6 @@ fn render_kustomize(
     Ok(KustomizeTree {
         files,
         reports,
-        notes,
         secret_values,
     })
 }
@@ -458,7 +446,7 @@ fn convert_kustomize(
     strict: bool,
     dry_run: bool,
 ) -> Result<(), Failure> {
-    let tree = render_kustomize(input, layout, dir, report).map_err(|f| match f {
+    let tree = render_kustomize(input, layout, report).map_err(|f| match f {
         Failure::Input(d) if dry_run => Failure::InputOfDiff(d),
         other => other,
     })?;
@@ -466,9 +454,6 @@ fn convert_kustomize(
     // overlay adds is shown, and counted by --strict.
     for overlay_report in tree.reports {
         report.append(overlay_report);
-    }
-    for note in &tree.notes {
-        report.info_project("", note.as_str());
     }
     for (file, origin) in &tree.secret_values {
         // The value is in this process's environment or the compose files, but writing it
@@ -499,41 +484,6 @@ fn strict_check(strict: bool, report: &Report) -> Result<(), Failure> {
         warnings if strict && warnings > 0 => Err(Failure::Strict(warnings)),
         _ => Ok(()),
     }
-}
-
-/// Env files become `envs:` generators only where kustomize reads them as Compose did;
-/// the others stay ConfigMaps with their values copied; returns the notes that say so.
-fn keep_literal_env_files_only(
-    translation: &mut translate::Translation,
-) -> std::collections::BTreeSet<String> {
-    let mut notes = std::collections::BTreeSet::new();
-    let manifests = &translation.manifests;
-    translation.sources.retain(|identity, source| {
-        let translate::DataSource::EnvFile(path) = &*source else {
-            return true;
-        };
-        let data = manifests
-            .iter()
-            .find(|m| &m.identity() == identity)
-            .and_then(|m| match m {
-                crate::manifest::Manifest::ConfigMap(c) => c.data.clone(),
-                _ => None,
-            })
-            .unwrap_or_default();
-        let literal = std::fs::read_to_string(path)
-            .map(|text| crate::kustomize::env_file_reads_the_same(&text, &data))
-            .unwrap_or(false);
-        if !literal {
-            notes.insert(format!(
-                "{} is copied into the ConfigMap `{}`: kustomize would read it differently \
-                 (quotes, `${{…}}`, `export` or comments)",
-                path.display(),
-                identity.name
-            ));
-        }
-        literal
-    });
-    notes
 }
 
 /// Loads and translates a project: everything `convert` and `diff` share. The loader's

@@ -189,21 +189,27 @@ pub fn read_tree(dir: &Path) -> Result<Vec<Object<TreeEntry>>> {
     Ok(entries)
 }
 
+/// A file of manifests (or a kustomization) by its name; not a `.gitignore`.
+fn is_manifest_name(name: &str) -> bool {
+    matches!(
+        Path::new(name).extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
 fn collect_tree_files(dir: &Path, prefix: &str, into: &mut Vec<String>) -> Result<()> {
     let listing = fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
     for entry in listing.filter_map(|e| e.ok()) {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || (prefix.is_empty() && name == SECRET_VALUES_DIR) {
+        // The user's Secret values are not the tree's to compare (nor to read).
+        if name.starts_with('.') || name == SECRET_VALUES_DIR {
             continue;
         }
         let relative = format!("{prefix}{name}");
         let path = entry.path();
         if path.is_dir() {
             collect_tree_files(&path, &format!("{relative}/"), into)?;
-        } else if matches!(
-            path.extension().and_then(|e| e.to_str()),
-            Some("yaml" | "yml" | "json")
-        ) {
+        } else if is_manifest_name(&relative) {
             into.push(relative);
         }
     }
@@ -213,7 +219,7 @@ fn collect_tree_files(dir: &Path, prefix: &str, into: &mut Vec<String>) -> Resul
 /// The entries of the tree `convert --kustomize` would write (paths relative to its root).
 pub fn rendered_tree(files: &[(String, String)]) -> Result<Vec<Object<TreeEntry>>> {
     let mut entries = Vec::new();
-    for (relative, text) in files {
+    for (relative, text) in files.iter().filter(|(name, _)| is_manifest_name(name)) {
         tree_entries(relative, text, &mut entries)
             .map_err(|e| anyhow::anyhow!("{relative}:{e}"))?;
     }

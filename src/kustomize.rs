@@ -5,56 +5,47 @@
 //! Each `overlays/<name>/` builds on `../../base`: objects the override files add are
 //! resources of the overlay, objects they change get a JSON 6902 patch with exactly the
 //! operations that turn the base object into the overlay's, and objects they remove get a
-//! `$patch: delete`. So `kubectl kustomize overlays/<name>` yields what a plain `convert` of
-//! the base and override files together yields.
+//! `$patch: delete`; an override that moves the project to another namespace is the
+//! overlay's `namespace:` field. So `kubectl kustomize overlays/<name>` yields what a plain
+//! `convert` of the base and override files together yields.
 //!
-//! ConfigMaps and Secrets whose data comes from host files are not written out: a
-//! `configMapGenerator` or `secretGenerator` reads the original files (by paths relative to
-//! the kustomization), so no secret value is copied into the tree. Generated names keep no
-//! hash suffix (`disableNameSuffixHash`), so they are exactly the names `convert` writes and
-//! the workloads' references hold without kustomize rewriting them. A Secret whose values
-//! come from a variable, or from `environment` entries and env-file variables whose names
-//! say they are secrets, reads each from `secrets/<name>/<key>` under the output directory
-//! (`secrets/overlays/<overlay>/<name>/<key>` for an overlay's own), a file the user writes;
-//! the value itself is never written. An env file becomes an
-//! `envs:` generator only when kustomize reads it as Compose did
-//! ([`env_file_reads_the_same`]); otherwise its ConfigMap is written with the values.
+//! The tree reads nothing outside itself, so kustomize builds it with its default load
+//! restrictor and it still builds when moved to another repository: every object is written
+//! out, except the Secrets whose values come from files, variables or secret-named
+//! variables. Those are `secretGenerator` entries reading each value from
+//! `secrets/<name>/<key>` beside the kustomization, a file the user writes and a
+//! `.gitignore` there keeps out of git; no value is ever written into the tree. Generated
+//! names keep no hash suffix (`disableNameSuffixHash`), so they are exactly the names
+//! `convert` writes and the workloads' references hold without kustomize rewriting them.
 
 use std::collections::BTreeMap;
-use std::path::{Component, Path};
 
 use serde_json::{json, Value as Json};
 
 use crate::emit::{self, Format};
 use crate::manifest::{Identity, Manifest};
-use crate::translate::{DataSource, Translation};
+use crate::translate::{ProvidedValues, Translation};
 
-/// Where the user puts the values of Secrets taken from variables, relative to the output
-/// directory.
+/// Where the user puts the values of a kustomization's generated Secrets, relative to its
+/// directory (kustomize reads only files inside it).
 pub const SECRET_VALUES_DIR: &str = "secrets";
 
+/// Keeps the values the user puts beside it out of git.
+const SECRET_VALUES_GITIGNORE: &str = "# Secret values the secretGenerator entries of \
+../kustomization.yaml read: never in git.\n*\n!.gitignore\n";
+
 /// The files of a kustomize tree, relative to the output directory, in a stable order.
-/// `out_dir` is the absolute output directory: generators point from it to the original
-/// files.
 pub fn render_tree(
     base: &Translation,
     overlays: &[(String, Translation)],
-    out_dir: &Path,
     format: Format,
 ) -> Vec<(String, String)> {
     let mut files = Vec::new();
-    let base_dir = out_dir.join("base");
     let mut generators = Generators::default();
     let mut written = Vec::new();
     for object in &base.manifests {
-        match base.sources.get(&object.identity()) {
-            Some(source) => generators.add(
-                object,
-                source,
-                None,
-                &base_dir,
-                &out_dir.join(SECRET_VALUES_DIR),
-            ),
+        match base.provided.get(&object.identity()) {
+            Some(values) => generators.add(object, values, None),
             None => written.push(object.clone()),
         }
     }
@@ -63,57 +54,52 @@ pub fn render_tree(
     for (name, content) in base_files {
         files.push((format!("base/{name}"), content));
     }
-    files.push((
-        "base/kustomization.yaml".to_string(),
-        kustomization(&resources, &[], &generators),
-    ));
+    files.extend(kustomization("base", &resources, &[], &generators, None));
     for (name, overlay) in overlays {
-        files.extend(render_overlay(name, base, overlay, out_dir, format));
+        files.extend(render_overlay(name, base, overlay, format));
     }
     files
 }
 
-/// The values of Secrets that the output does not hold ([`DataSource::Provided`]): the file
-/// each is read from, relative to the output directory, and where the user finds it. The
-/// base's are under `secrets/<name>/<key>`; an overlay that changes such a Secret reads its
-/// own under `secrets/overlays/<overlay>/<name>/<key>`, since its values may differ.
+/// The values of Secrets that the tree does not hold: the file each is read from, relative
+/// to the output directory, and where the user finds it. The base's are under
+/// `base/secrets/<name>/<key>`; an overlay that changes such a Secret reads its own under
+/// `overlays/<overlay>/secrets/<name>/<key>`, since its values may differ.
 pub fn secret_values_needed(
     base: &Translation,
     overlays: &[(String, Translation)],
 ) -> Vec<(String, String)> {
     let mut needed = Vec::new();
-    let mut add = |dir: &str, identity: &Identity, source: &DataSource| {
-        if let DataSource::Provided(values) = source {
-            for (key, origin) in values {
-                needed.push((format!("{dir}/{}/{key}", identity.name), origin.clone()));
-            }
+    let mut add = |dir: &str, identity: &Identity, values: &ProvidedValues| {
+        for (key, origin) in values {
+            needed.push((
+                format!("{dir}/{SECRET_VALUES_DIR}/{}/{key}", identity.name),
+                origin.clone(),
+            ));
         }
     };
-    for (identity, source) in &base.sources {
-        add(SECRET_VALUES_DIR, identity, source);
+    for (identity, values) in &base.provided {
+        add("base", identity, values);
     }
     let base_objects = by_identity(base);
     for (name, overlay) in overlays {
-        let dir = overlay_values_dir(name);
-        let overlay_objects = by_identity(overlay);
-        for (identity, source) in &overlay.sources {
-            let original = base_objects.get(identity).copied();
-            let object = overlay_objects.get(identity).copied();
-            let base_source = base.sources.get(identity);
-            if regenerated(original, base_source, object, source) {
-                add(&dir, identity, source);
+        let dir = format!("overlays/{name}");
+        let moved = MovedNamespace::between(base, overlay);
+        for object in &overlay.manifests {
+            let Some(values) = overlay.provided.get(&object.identity()) else {
+                continue;
+            };
+            let object = moved.undo(object);
+            let identity = object.identity();
+            let original = base_objects.get(&identity).copied();
+            if regenerated(original, base.provided.get(&identity), &object, values) {
+                add(&dir, &identity, values);
             }
         }
     }
     needed.sort();
     needed.dedup();
     needed
-}
-
-/// Where an overlay's generators read the values the user provides, relative to the output
-/// directory.
-fn overlay_values_dir(overlay: &str) -> String {
-    format!("{SECRET_VALUES_DIR}/overlays/{overlay}")
 }
 
 /// A translation's objects by identity.
@@ -125,81 +111,65 @@ fn by_identity(translation: &Translation) -> BTreeMap<Identity, &Manifest> {
         .collect()
 }
 
-/// Whether an overlay needs a generator of its own for an object whose data comes from
-/// `source`: it is new, or it or its source differs from the base's (`original`, made
-/// from `base_source`).
+/// Whether an overlay needs a generator of its own for `object`, whose values come from
+/// `values`: it is new, or it or its values differ from the base's (`original`, made from
+/// `base_values`).
 fn regenerated(
     original: Option<&Manifest>,
-    base_source: Option<&DataSource>,
-    object: Option<&Manifest>,
-    source: &DataSource,
+    base_values: Option<&ProvidedValues>,
+    object: &Manifest,
+    values: &ProvidedValues,
 ) -> bool {
-    let unchanged =
-        base_source == Some(source) && original.is_some_and(|original| Some(original) == object);
+    let unchanged = base_values == Some(values) && original == Some(object);
     !unchanged
 }
 
-/// `configMapGenerator` and `secretGenerator` entries of one kustomization.
+/// The namespace an overlay moves the project to, when its override changes the
+/// namespace (`x-kubernetes.namespace`): the overlay's objects are compared with the base's
+/// as if they were in the base's namespace, and the overlay's `namespace:` field moves
+/// them all, instead of a delete and an add of every object.
+struct MovedNamespace {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+impl MovedNamespace {
+    fn between(base: &Translation, overlay: &Translation) -> Self {
+        let namespace = |t: &Translation| {
+            t.manifests
+                .first()
+                .and_then(|m| m.metadata().namespace.clone())
+        };
+        let (from, to) = (namespace(base), namespace(overlay));
+        // Kustomize can set a namespace, not take one away.
+        let to = to.filter(|to| Some(to) != from.as_ref());
+        MovedNamespace { from, to }
+    }
+
+    /// `object` as it would be in the base's namespace.
+    fn undo(&self, object: &Manifest) -> Manifest {
+        let mut object = object.clone();
+        if self.to.is_some() {
+            object.metadata_mut().namespace = self.from.clone();
+        }
+        object
+    }
+}
+
+/// The `secretGenerator` entries of one kustomization.
 #[derive(Default)]
 struct Generators {
-    config_maps: Vec<Json>,
     secrets: Vec<Json>,
 }
 
 impl Generators {
-    /// A generator that makes `object` from its source files, read from `dir`; values the
-    /// user provides are under `values_dir`.
-    fn add(
-        &mut self,
-        object: &Manifest,
-        source: &DataSource,
-        behavior: Option<&str>,
-        dir: &Path,
-        values_dir: &Path,
-    ) {
-        let files: Vec<String> = match source {
-            DataSource::EnvFile(path) => {
-                let mut entry = self.entry(object, behavior);
-                entry["envs"] = json!([relative(dir, path)]);
-                entry["options"] = options(object);
-                self.config_maps.push(entry);
-                return;
-            }
-            DataSource::Files(files) => files
-                .iter()
-                .map(|(key, path)| format!("{key}={}", relative(dir, path)))
-                .collect(),
-            DataSource::Provided(values) => values
-                .iter()
-                .map(|(key, _)| {
-                    let path = values_dir.join(object.name()).join(key);
-                    format!("{key}={}", relative(dir, &path))
-                })
-                .collect(),
-        };
-        let mut entry = self.entry(object, behavior);
-        let options = options(object);
-        match object {
-            Manifest::Secret(secret) => {
-                if let Some(type_) = &secret.type_ {
-                    entry["type"] = json!(type_);
-                }
-                entry["files"] = json!(files);
-                entry["options"] = options;
-                self.secrets.push(entry);
-            }
-            _ => {
-                entry["files"] = json!(files);
-                entry["options"] = options;
-                self.config_maps.push(entry);
-            }
-        }
-    }
-}
-
-impl Generators {
-    /// The name, namespace and behavior of a generator entry for `object`.
-    fn entry(&self, object: &Manifest, behavior: Option<&str>) -> Json {
+    /// A generator that makes the Secret `object`, each value read from
+    /// `secrets/<name>/<key>`; `behavior` is `replace` where an overlay changes the base's.
+    fn add(&mut self, object: &Manifest, values: &ProvidedValues, behavior: Option<&str>) {
+        let files: Vec<String> = values
+            .iter()
+            .map(|(key, _)| format!("{key}={SECRET_VALUES_DIR}/{}/{key}", object.name()))
+            .collect();
         let mut entry = json!({"name": object.name()});
         if let Some(namespace) = &object.metadata().namespace {
             entry["namespace"] = json!(namespace);
@@ -207,7 +177,14 @@ impl Generators {
         if let Some(behavior) = behavior {
             entry["behavior"] = json!(behavior);
         }
-        entry
+        if let Manifest::Secret(secret) = object {
+            if let Some(type_) = &secret.type_ {
+                entry["type"] = json!(type_);
+            }
+        }
+        entry["files"] = json!(files);
+        entry["options"] = options(object);
+        self.secrets.push(entry);
     }
 }
 
@@ -224,109 +201,70 @@ fn options(object: &Manifest) -> Json {
     options
 }
 
-/// Whether kustomize's `envs:` reader, which takes each `KEY=VALUE` line literally, reads
-/// `text` as the `variables` Compose read from it. Compose also interpolates `${…}`, strips
-/// quotes, `export` and inline comments; a file that uses any of that, or anything else
-/// unusual, keeps its copied ConfigMap.
-pub fn env_file_reads_the_same(text: &str, variables: &BTreeMap<String, String>) -> bool {
-    let mut read = BTreeMap::new();
-    for line in text.lines() {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.trim().is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let Some((key, value)) = line.split_once('=') else {
-            return false;
-        };
-        let plain_key = !key.is_empty()
-            && key
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
-        let plain_value =
-            !value.contains(['"', '\'', '$', '#', '\\', '`']) && value.trim() == value;
-        if !plain_key || !plain_value {
-            return false;
-        }
-        read.insert(key.to_string(), value.to_string());
-    }
-    &read == variables
-}
-
-/// `to` relative to the directory `from`, both absolute, with `/` separators as kustomize
-/// expects.
-fn relative(from: &Path, to: &Path) -> String {
-    let clean = |path: &Path| -> Vec<String> {
-        let mut parts: Vec<String> = Vec::new();
-        for component in path.components() {
-            match component {
-                Component::ParentDir => {
-                    parts.pop();
-                }
-                Component::Normal(part) => parts.push(part.to_string_lossy().into_owned()),
-                Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
-            }
-        }
-        parts
-    };
-    let (from, to) = (clean(from), clean(to));
-    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
-    let mut parts: Vec<String> = vec!["..".to_string(); from.len() - common];
-    parts.extend(to[common..].iter().cloned());
-    if parts.is_empty() {
-        ".".to_string()
-    } else {
-        parts.join("/")
-    }
-}
-
-fn kustomization(resources: &[String], patches: &[Json], generators: &Generators) -> String {
+/// `DIR/kustomization.yaml`, and the `.gitignore` of its Secret values when it has
+/// generators.
+fn kustomization(
+    dir: &str,
+    resources: &[String],
+    patches: &[Json],
+    generators: &Generators,
+    namespace: Option<&str>,
+) -> Vec<(String, String)> {
     let mut document = json!({
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",
-        "resources": resources,
     });
-    if !generators.config_maps.is_empty() {
-        document["configMapGenerator"] = Json::Array(generators.config_maps.clone());
+    if let Some(namespace) = namespace {
+        document["namespace"] = json!(namespace);
     }
+    document["resources"] = json!(resources);
     if !generators.secrets.is_empty() {
         document["secretGenerator"] = Json::Array(generators.secrets.clone());
     }
     if !patches.is_empty() {
         document["patches"] = Json::Array(patches.to_vec());
     }
-    crate::yaml::to_string(&document).unwrap_or_default()
+    let mut files = vec![(
+        format!("{dir}/kustomization.yaml"),
+        crate::yaml::to_string(&document).unwrap_or_default(),
+    )];
+    if !generators.secrets.is_empty() {
+        files.push((
+            format!("{dir}/{SECRET_VALUES_DIR}/.gitignore"),
+            SECRET_VALUES_GITIGNORE.to_string(),
+        ));
+    }
+    files
 }
 
 fn render_overlay(
     name: &str,
     base: &Translation,
     overlay: &Translation,
-    out_dir: &Path,
     format: Format,
 ) -> Vec<(String, String)> {
     let dir = format!("overlays/{name}");
-    let overlay_dir = out_dir.join("overlays").join(name);
-    let mut base_by_identity: BTreeMap<Identity, &Manifest> =
-        base.manifests.iter().map(|m| (m.identity(), m)).collect();
+    let moved = MovedNamespace::between(base, overlay);
+    let mut base_by_identity = by_identity(base);
     let mut files = Vec::new();
     let mut resources = vec!["../../base".to_string()];
     let mut patches = Vec::new();
     let mut generators = Generators::default();
-    for object in &overlay.manifests {
+    for overlay_object in &overlay.manifests {
+        let provided = overlay.provided.get(&overlay_object.identity());
+        let object = moved.undo(overlay_object);
         let identity = object.identity();
         let original = base_by_identity.remove(&identity);
-        if let Some(source) = overlay.sources.get(&identity) {
-            if regenerated(original, base.sources.get(&identity), Some(object), source) {
-                let behavior = original.map(|_| "replace");
-                let values_dir = out_dir.join(overlay_values_dir(name));
-                generators.add(object, source, behavior, &overlay_dir, &values_dir);
+        if let Some(values) = provided {
+            if regenerated(original, base.provided.get(&identity), &object, values) {
+                generators.add(&object, values, original.map(|_| "replace"));
             }
             continue;
         }
         match original {
             None => {
                 let file = object.file_name(format_extension(format));
-                files.push((format!("{dir}/{file}"), emit::render_one(object, format)));
+                files.push((format!("{dir}/{file}"), emit::render_one(&object, format)));
                 resources.push(file);
             }
             Some(original) => {
@@ -367,9 +305,12 @@ fn render_overlay(
         ));
         patches.push(json!({"path": file}));
     }
-    files.push((
-        format!("{dir}/kustomization.yaml"),
-        kustomization(&resources, &patches, &generators),
+    files.extend(kustomization(
+        &dir,
+        &resources,
+        &patches,
+        &generators,
+        moved.to.as_deref(),
     ));
     files
 }
@@ -462,48 +403,6 @@ mod tests {
                 json!({"op": "add", "path": "/spec/new", "value": true}),
             ]
         );
-    }
-
-    #[test]
-    fn relative_paths_climb_out_of_the_kustomization() {
-        let check = |from: &str, to: &str, expected: &str| {
-            assert_eq!(
-                relative(Path::new(from), Path::new(to)),
-                expected,
-                "{from} → {to}"
-            );
-        };
-        check("/p/out/base", "/p/db.txt", "../../db.txt");
-        check(
-            "/p/out/overlays/prod",
-            "/p/conf/app.ini",
-            "../../../conf/app.ini",
-        );
-        check(
-            "/p/out/base",
-            "/p/out/secrets/key/key",
-            "../secrets/key/key",
-        );
-        check("/p", "/p/a", "a");
-        check("/p/./x/../out", "/p/out/f", "f");
-    }
-
-    #[test]
-    fn only_literal_env_files_are_read_by_kustomize() {
-        let variables = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
-            pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        };
-        let plain = variables(&[("A", "1"), ("B", "x=y")]);
-        assert!(env_file_reads_the_same("# c\nA=1\n\nB=x=y\n", &plain));
-        assert!(!env_file_reads_the_same("A=\"1\"\nB=x=y\n", &plain));
-        assert!(!env_file_reads_the_same("export A=1\nB=x=y\n", &plain));
-        assert!(!env_file_reads_the_same("A=${ONE}\nB=x=y\n", &plain));
-        assert!(!env_file_reads_the_same("A=1 # one\nB=x=y\n", &plain));
-        assert!(!env_file_reads_the_same("A\nB=x=y\n", &plain));
-        assert!(!env_file_reads_the_same("A=1\n", &plain));
     }
 
     #[test]

@@ -25,7 +25,7 @@
 //!
 //! DIR may come from a repository nobody here trusts, so nothing is written, replaced or
 //! removed through a symbolic link: every name is a plain relative path (no `..`, no hidden
-//! component), checked component by component against the directory on disk, and a link
+//! component but a `.gitignore`), checked component by component against the directory on disk, and a link
 //! where a file or directory would go is an error naming it. DIR itself must not be a link
 //! (nor any component of it, when it is given as a relative path). The index, the journal
 //! and existing files are read only when they are regular files, and only so much of them.
@@ -443,13 +443,14 @@ fn refuse_foreign_files(
     Ok(())
 }
 
-/// A name in the index is a relative path inside the directory: no `..`, no hidden part.
+/// A name in the index is a relative path inside the directory: no `..`, no hidden part
+/// but a `.gitignore` (kustomize trees keep Secret values out of git with one).
 fn is_safe_relative(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('/')
         && name
             .split('/')
-            .all(|part| !part.is_empty() && !part.starts_with('.'))
+            .all(|part| !part.is_empty() && (part == ".gitignore" || !part.starts_with('.')))
 }
 
 /// The text of a list file of ours (index, journal): `None` when there is none; an error

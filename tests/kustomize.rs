@@ -9,11 +9,14 @@
 //!
 //! Objects are compared as parsed JSON, as a set (kustomize orders objects its own way).
 //!
+//! The tree is built where it was written and again after being moved to another directory,
+//! with kustomize's default load restrictor: it reads nothing outside itself.
+//!
 //! A case may also have an `args` file (arguments added to every `convert`, such as
 //! `--namespace`), an `environment` file (`NAME=VALUE` lines, set for every run; no
 //! value may appear in the written tree) and a `secret-values` file (`PATH=NAME` lines: the
-//! user's step of writing the variable's value to PATH under the output directory before
-//! kustomize runs).
+//! user's step of writing the variable's value, or with `PATH=@FILE` the case's file, to
+//! PATH under the output directory before kustomize runs).
 //! Without kubectl these tests are skipped with a line saying so, except under CI (the `CI`
 //! variable), where they fail: `.ci/run` installs kubectl.
 
@@ -95,11 +98,11 @@ fn compose2k8s(case: &Path, args: &[&str]) -> String {
     succeed(&format!("compose2k8s {}", args.join(" ")), output)
 }
 
-/// `kubectl kustomize` with the load restrictor off: generators read the original files,
-/// which lie outside the kustomization directory.
+/// `kubectl kustomize` as it is run by default: it reads only files inside the
+/// kustomization's directory.
 fn kustomize(dir: &Path) -> String {
     let output = Command::new("kubectl")
-        .args(["kustomize", "--load-restrictor", "LoadRestrictionsNone"])
+        .arg("kustomize")
         .arg(dir)
         .output()
         .unwrap_or_else(|e| panic!("kubectl kustomize: {e}"));
@@ -212,10 +215,11 @@ fn base64(bytes: &[u8]) -> String {
 struct Scratch(PathBuf);
 
 impl Scratch {
-    fn new(case: &Path) -> Scratch {
+    /// A scratch directory for `case`, told apart by `what`.
+    fn new(case: &Path, what: &str) -> Scratch {
         let name = case.file_name().expect("case name").to_string_lossy();
         let dir = std::env::temp_dir().join(format!(
-            "compose2k8s-kustomize-{name}-{}",
+            "compose2k8s-kustomize-{name}-{what}-{}",
             std::process::id()
         ));
         let _ = fs::remove_dir_all(&dir);
@@ -229,9 +233,23 @@ impl Drop for Scratch {
     }
 }
 
+/// Copies the directory `from` to `to`, files and directories.
+fn copy_tree(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("copy of the tree");
+    for entry in fs::read_dir(from).expect("the tree") {
+        let path = entry.expect("directory entry").path();
+        let target = to.join(path.file_name().expect("a name"));
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            fs::copy(&path, &target).expect("copy a file");
+        }
+    }
+}
+
 fn check_case(case: &Path) {
     let overlays = overlays(case);
-    let scratch = Scratch::new(case);
+    let scratch = Scratch::new(case, "tree");
     let out = scratch.0.to_string_lossy().to_string();
     let mut args = vec!["convert", "-f", "compose.yaml", "--kustomize", "-o", &out];
     let specs: Vec<String> = overlays
@@ -247,20 +265,24 @@ fn check_case(case: &Path) {
         assert_no_file_holds(&scratch.0, &base64(value.as_bytes()), &name);
     }
     let environment: BTreeMap<String, String> = pairs(case, "environment").into_iter().collect();
-    for (path, variable) in pairs(case, "secret-values") {
+    for (path, source) in pairs(case, "secret-values") {
         let path = scratch.0.join(path);
+        let value = match source.strip_prefix('@') {
+            Some(file) => fs::read(case.join(file)).expect("the case's secret file"),
+            None => environment[&source].clone().into_bytes(),
+        };
         fs::create_dir_all(path.parent().expect("a parent")).expect("secret values directory");
-        fs::write(&path, &environment[&variable]).expect("write the secret value");
+        fs::write(&path, value).expect("write the secret value");
     }
+    // A tree committed in one repository and built in another.
+    let moved = Scratch::new(case, "moved");
+    copy_tree(&scratch.0, &moved.0);
 
     let plain_base = compose2k8s(case, &["convert", "-f", "compose.yaml"]);
     assert_no_secret_copied(&scratch.0, &plain_base);
-    assert_same_objects(
-        case,
-        "base",
-        &plain_base,
-        &kustomize(&scratch.0.join("base")),
-    );
+    for tree in [&scratch.0, &moved.0] {
+        assert_same_objects(case, "base", &plain_base, &kustomize(&tree.join("base")));
+    }
 
     for (name, files) in &overlays {
         let mut plain_args = vec!["convert", "-f", "compose.yaml"];
@@ -269,8 +291,10 @@ fn check_case(case: &Path) {
         }
         let plain = compose2k8s(case, &plain_args);
         assert_no_secret_copied(&scratch.0, &plain);
-        let built = kustomize(&scratch.0.join("overlays").join(name));
-        assert_same_objects(case, &format!("overlay {name}"), &plain, &built);
+        for tree in [&scratch.0, &moved.0] {
+            let built = kustomize(&tree.join("overlays").join(name));
+            assert_same_objects(case, &format!("overlay {name}"), &plain, &built);
+        }
     }
 }
 

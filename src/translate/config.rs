@@ -8,7 +8,7 @@
 //! Compose's order of env files and then the service's own `environment`.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use k8s_openapi::api::core::v1::{
     ConfigMap, ConfigMapEnvSource, ConfigMapVolumeSource, EnvFromSource, Secret as KubeSecret,
@@ -20,7 +20,7 @@ use k8s_openapi::ByteString;
 use super::env_secrets;
 use super::names::{dns_label, joined, labels, project_labels};
 use super::storage::mount_volume;
-use super::{Context, DataSource, Input, PodParts};
+use super::{Context, Input, PodParts, ProvidedValues};
 use crate::compose::env_file::EnvFileVariables;
 use crate::compose::host_files::HostFile;
 use crate::compose::model::{Config, FileReference, MountKind, Secret, Service, ServiceVolume};
@@ -466,12 +466,12 @@ fn project_object(
     };
     let project = cx.project_name().to_string();
     let data_key = config_key(key);
-    let by_reference = match data_source(&data_key, source) {
-        Some(source) => {
-            cx.sources.push((kind.object_kind(), name.clone(), source));
+    let by_reference = match (kind, provided_values(&data_key, source)) {
+        (FileKind::Secret, Some(values)) => {
+            cx.provided.push((name.clone(), values));
             cx.options.data_by_reference
         }
-        None => false,
+        _ => false,
     };
     Some(match kind {
         FileKind::Config => Manifest::ConfigMap(Box::new(config_map(
@@ -500,10 +500,11 @@ fn path_key(kind: FileKind, key: &str) -> String {
     format!("{}.{key}", kind.section())
 }
 
-/// A config or secret whose file was not read. When it does not exist and there are
-/// generators (kustomize), the object is a generator entry that reads the file when the tree
-/// is built; otherwise no object is written and the report gives the command that creates it. Either way the workloads mount
-/// it by name, and their pods wait until it exists, as Compose would not start them.
+/// A config or secret whose file was not read. With generators (kustomize) a Secret is a
+/// generator entry whose value the user provides, as every Secret's there; otherwise no
+/// object is written and the report gives the command that creates it. Either way the
+/// workloads mount it by name, and their pods wait until it exists, as Compose would not
+/// start them.
 fn object_of_unread_file(
     cx: &mut Context<'_>,
     kind: FileKind,
@@ -514,39 +515,24 @@ fn object_of_unread_file(
     unread: Unread<'_>,
 ) -> Option<Manifest> {
     let data_key = config_key(key);
-    // A generator would read a file outside the tree when the tree is built, which is what
-    // confining reads is for; such a file is the user's to provide, as without kustomize.
-    if cx.options.data_by_reference && unread == Unread::Missing {
-        cx.sources.push((
-            kind.object_kind(),
-            name.to_string(),
-            DataSource::Files(vec![(data_key.clone(), PathBuf::from(file))]),
-        ));
-        cx.report.warn_project(
-            path,
-            format!(
-                "the file {file} does not exist: the {} generator `{name}` reads it \
-                 (`{data_key}={file}`) when the tree is built, which fails until the file is \
-                 there",
-                kind.object_kind()
-            ),
-            Some(format!(
-                "create {file} before `kubectl kustomize` or `kubectl apply -k`"
-            )),
-        );
-        let labels = project_labels(cx.project_name());
-        return Some(match kind {
-            FileKind::Config => Manifest::ConfigMap(Box::new(config_map(name, labels, &[]))),
-            FileKind::Secret => Manifest::Secret(Box::new(KubeSecret {
-                metadata: ObjectMeta {
-                    name: Some(name.to_string()),
-                    labels: Some(labels),
-                    ..Default::default()
-                },
-                type_: Some("Opaque".to_string()),
+    let why = match unread {
+        Unread::Missing => "does not exist".to_string(),
+        Unread::Outside(reason) => format!("was not read ({reason})"),
+    };
+    // With generators the Secret's value is the user's to provide in any case.
+    if cx.options.data_by_reference && kind == FileKind::Secret {
+        let origin = format!("the file {file} (which {why})");
+        cx.provided
+            .push((name.to_string(), vec![(data_key, origin)]));
+        return Some(Manifest::Secret(Box::new(KubeSecret {
+            metadata: ObjectMeta {
+                name: Some(name.to_string()),
+                labels: Some(project_labels(cx.project_name())),
                 ..Default::default()
-            })),
-        });
+            },
+            type_: Some("Opaque".to_string()),
+            ..Default::default()
+        })));
     }
     let (command, type_) = match kind {
         FileKind::Config => ("configmap", ""),
@@ -559,10 +545,6 @@ fn object_of_unread_file(
         .or(cx.input.extensions.project.namespace.as_ref())
         .map(|namespace| format!(" --namespace {namespace}"))
         .unwrap_or_default();
-    let why = match unread {
-        Unread::Missing => "does not exist".to_string(),
-        Unread::Outside(reason) => format!("was not read ({reason})"),
-    };
     cx.report.warn_project(
         path,
         format!(
@@ -592,20 +574,17 @@ fn secret_note(name: &str, by_reference: bool) -> String {
     }
 }
 
-/// Where the data of a config or secret object comes from, when not from the compose file.
-fn data_source(data_key: &str, source: FileSource<'_>) -> Option<DataSource> {
+/// Where the value of a config or secret object is found, when not in the compose file.
+fn provided_values(data_key: &str, source: FileSource<'_>) -> Option<ProvidedValues> {
     if source.content.is_some() {
         return None;
     }
-    if let Some(variable) = source.environment {
-        return Some(DataSource::Provided(vec![(
-            data_key.to_string(),
-            format!("the variable {variable}"),
-        )]));
-    }
-    source
-        .file
-        .map(|path| DataSource::Files(vec![(data_key.to_string(), PathBuf::from(path))]))
+    let origin = match (source.environment, source.file) {
+        (Some(variable), _) => format!("the variable {variable}"),
+        (None, Some(path)) => format!("the file {path}"),
+        (None, None) => return None,
+    };
+    Some(vec![(data_key.to_string(), origin)])
 }
 
 fn report_ignored_settings(cx: &mut Context<'_>, path: &str, source: &FileSource<'_>) {
@@ -732,14 +711,6 @@ fn attach_env_file(
             .iter()
             .map(|(variable, value)| ((*variable).clone(), value.as_bytes()))
             .collect();
-        // A generator reads the whole file: only when the ConfigMap holds all of it.
-        if invalid.is_empty() && secret.is_empty() {
-            cx.sources.push((
-                "ConfigMap",
-                name.clone(),
-                DataSource::EnvFile(file.path.clone()),
-            ));
-        }
         objects.push(Manifest::ConfigMap(Box::new(config_map(
             &name,
             labels(&project, service),
@@ -908,12 +879,7 @@ mod tests {
         assert_eq!(plain.report.warnings(), 1);
 
         let generated = convert(true);
-        let files = crate::kustomize::render_tree(
-            &generated,
-            &[],
-            Path::new("/p/out"),
-            crate::emit::Format::Yaml,
-        );
+        let files = crate::kustomize::render_tree(&generated, &[], crate::emit::Format::Yaml);
         let kustomization = &files
             .iter()
             .find(|(name, _)| name == "base/kustomization.yaml")
@@ -924,13 +890,21 @@ mod tests {
             "{kustomization}"
         );
         assert!(
-            kustomization.contains("  - token=../../token.txt\n"),
+            kustomization.contains("  - token=secrets/token/token\n"),
             "{kustomization}"
         );
-        assert!(files.iter().all(|(name, _)| !name.contains("token")));
-        assert!(warning(&generated)
-            .unwrap()
-            .contains("the Secret generator `token` reads it (`token=/p/token.txt`)"));
+        assert!(files
+            .iter()
+            .all(|(name, _)| !name.contains("token") || name.ends_with(".gitignore")));
+        // The value is the user's to put in the tree, as every generated Secret's.
+        assert_eq!(generated.report.warnings(), 0);
+        assert_eq!(
+            crate::kustomize::secret_values_needed(&generated, &[]),
+            [(
+                "base/secrets/token/token".to_string(),
+                "the file /p/token.txt (which does not exist)".to_string()
+            )]
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@
 //! `x-kubernetes.literalEnvironment` keeps. A Secret's value reaches the container as it is:
 //! Kubernetes expands `$(VAR)` only in plain values, so no escaping is needed.
 //!
-//! The Secret's data records where each value came from ([`DataSource::Provided`]):
+//! The Secret's data records where each value came from ([`ProvidedValues`](super::ProvidedValues)):
 //! outputs that read data at build time (kustomize) ask the user for the values instead of
 //! copying them, and the report names the variables, never their values.
 
@@ -22,7 +22,7 @@ use k8s_openapi::ByteString;
 use super::config::is_config_key;
 use super::names::{joined, labels};
 use super::secret_variables::names_a_secret;
-use super::{Context, DataSource, PodParts};
+use super::{Context, PodParts};
 use crate::compose::model::Service;
 use crate::extension::LiteralEnvironment;
 use crate::manifest::Manifest;
@@ -143,8 +143,7 @@ pub fn secret_of_variables(
         .iter()
         .map(|(variable, _, origin)| ((*variable).to_string(), origin.clone()))
         .collect();
-    cx.sources
-        .push(("Secret", secret.to_string(), DataSource::Provided(provided)));
+    cx.provided.push((secret.to_string(), provided));
     let values = if cx.options.data_by_reference {
         "a secretGenerator reads the values from files the user writes, so none is \
          copied into the output"
@@ -197,7 +196,7 @@ mod tests {
 
     use crate::compose::env_file::{EnvFileVariables, ServiceEnvFiles};
     use crate::compose::model::Project;
-    use crate::translate::{translate, DataSource, Input, Options, Translation};
+    use crate::translate::{translate, Input, Options, ProvidedValues, Translation};
     use crate::value::Value;
 
     fn convert(project: Json, env_files: &ServiceEnvFiles, data_by_reference: bool) -> Translation {
@@ -385,27 +384,24 @@ mod tests {
         assert_eq!(secret["data"], json!({"DB_PASSWORD": base64("pw-1618")}));
         // The ConfigMap holds part of the file: a generator that reads the file would hold
         // it all, so the ConfigMap is written; the Secrets' values are the user's to give.
-        let sources: Vec<(&str, &DataSource)> = translation
-            .sources
+        let provided: Vec<(&str, &ProvidedValues)> = translation
+            .provided
             .iter()
-            .map(|(identity, source)| (identity.name.as_str(), source))
+            .map(|(identity, values)| (identity.name.as_str(), values))
             .collect();
         assert_eq!(
-            sources,
+            provided,
             [
                 (
                     "web-env-app",
-                    &DataSource::Provided(vec![(
+                    &vec![(
                         "DB_PASSWORD".to_string(),
                         "DB_PASSWORD of /p/app.env".to_string()
-                    )])
+                    )]
                 ),
                 (
                     "web-env-keys",
-                    &DataSource::Provided(vec![(
-                        "API_KEY".to_string(),
-                        "API_KEY of /p/keys.env".to_string()
-                    )])
+                    &vec![("API_KEY".to_string(), "API_KEY of /p/keys.env".to_string())]
                 )
             ]
         );

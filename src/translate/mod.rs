@@ -37,7 +37,6 @@ pub(crate) mod storage;
 pub(crate) mod workload;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use k8s_openapi::api::core::v1::{Container, ContainerPort, EnvFromSource, Volume, VolumeMount};
 
@@ -97,26 +96,16 @@ impl Default for Options {
 pub struct Translation {
     pub manifests: Vec<Manifest>,
     pub report: Report,
-    /// ConfigMaps and Secrets whose data is the content of host files or of a variable, by
-    /// object: outputs that can point at the source (kustomize generators) need not copy
-    /// the data. Objects with data from the compose file itself are not listed.
-    pub sources: BTreeMap<Identity, DataSource>,
+    /// Secrets whose values come from a file, a variable or a secret-named variable, by
+    /// object: outputs that read values at build time (kustomize generators) leave them to
+    /// the user instead of copying them. Secrets written in the compose file are not listed.
+    pub provided: BTreeMap<Identity, ProvidedValues>,
 }
 
-/// Where the data of a ConfigMap or Secret came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DataSource {
-    /// Each key holds the whole content of one file (absolute path, as the loader resolved
-    /// it).
-    Files(Vec<(String, PathBuf)>),
-    /// The keys are the variables of an env file (absolute path), as Compose read it.
-    EnvFile(PathBuf),
-    /// Values the output must not hold, which the user provides: each key with where its
-    /// value is found (`the variable API_KEY`, `services.db.environment.DB_PASSWORD`). A
-    /// Secret from a variable of the interpolation environment, or from `environment`
-    /// entries and env-file variables whose names say they are secrets.
-    Provided(Vec<(String, String)>),
-}
+/// The values of a Secret that an output may leave to the user: each key with where its
+/// value is found (`the file /p/db_password.txt`, `the variable API_KEY`,
+/// `services.db.environment.DB_PASSWORD`).
+pub type ProvidedValues = Vec<(String, String)>;
 
 /// What the parts of a service contribute to its pod and main container.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -146,9 +135,9 @@ pub struct Context<'a> {
     /// Secret names handed out so far: the project's own secrets and the Secrets named in
     /// `x-kubernetes` first, then the Secrets of secret-named environment variables.
     pub secret_names: names::UniqueNames,
-    /// Where ConfigMap and Secret data came from, by kind and name (namespaces are set at
-    /// the end).
-    pub sources: Vec<(&'static str, String, DataSource)>,
+    /// The Secrets whose values come from outside the compose file, by name (namespaces
+    /// are set at the end).
+    pub provided: Vec<(String, ProvidedValues)>,
     /// Lookups across services, computed once.
     pub index: index::ProjectIndex<'a>,
     /// The claims of bind-mounted data directories, by host path (made with the claims).
@@ -163,7 +152,7 @@ impl<'a> Context<'a> {
             report: Report::default(),
             config_map_names: names::UniqueNames::default(),
             secret_names: names::UniqueNames::default(),
-            sources: Vec::new(),
+            provided: Vec::new(),
             index: index::ProjectIndex::new(input.project),
             bind_claims: storage::BindClaims::new(),
         }
@@ -210,18 +199,18 @@ pub fn translate(input: Input<'_>, options: &Options) -> Translation {
         }
     }
     manifest::sort(&mut manifests);
-    let sources = cx
-        .sources
+    let provided = cx
+        .provided
         .into_iter()
-        .map(|(kind, name, source)| {
+        .map(|(name, values)| {
             let identity = Identity {
                 api_version: "v1".to_string(),
-                kind: kind.to_string(),
+                kind: "Secret".to_string(),
                 // The objects' own namespace, or a generator would not find its object.
                 namespace: namespace.clone(),
                 name,
             };
-            (identity, source)
+            (identity, values)
         })
         .collect();
     let mut report = cx.report;
@@ -229,7 +218,7 @@ pub fn translate(input: Input<'_>, options: &Options) -> Translation {
     Translation {
         manifests,
         report,
-        sources,
+        provided,
     }
 }
 
