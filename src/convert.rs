@@ -113,3 +113,34 @@ pub fn translate_checked(
         options,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compose::load::LoadOptions;
+    use std::path::Path;
+
+    #[test]
+    fn an_object_over_one_mebibyte_is_an_error_naming_its_service() {
+        let value = "x".repeat(MAX_OBJECT_BYTES + 1);
+        let text = format!("services:\n  web:\n    image: nginx\n    command: [echo, {value}]\n");
+        let options = LoadOptions {
+            current_dir: std::env::temp_dir(),
+            ..LoadOptions::default()
+        };
+        let mut loaded =
+            crate::compose::load_project_from_text(&text, Path::new("compose.yaml"), &options)
+                .expect("the project loads");
+        let errors = translate_loaded(&mut loaded, &translate::Options::default())
+            .expect_err("the Deployment is too large");
+        let messages: Vec<String> = errors.iter().map(Diagnostic::headline).collect();
+        assert_eq!(
+            messages,
+            [format!(
+                "error: {}:2:3: services.web: the Deployment `web` would be 1.0 MiB as JSON; \
+                 the API server stores objects of at most 1 MiB",
+                std::env::temp_dir().join("compose.yaml").display()
+            )]
+        );
+    }
+}

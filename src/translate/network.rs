@@ -277,6 +277,16 @@ impl PortPlan {
 
     fn add_published(&mut self, index: usize, port: &Port) {
         let key = format!("ports[{index}]");
+        // The long syntax may leave `target` out, which Compose accepts and reads as 0.
+        if port.target == 0 {
+            self.notes.push(Note::warning(
+                &key,
+                "it has no target port: a Service forwards to a container port (1-65535), \
+                 so it is left out",
+                Some("set `target` to the port the container listens on".into()),
+            ));
+            return;
+        }
         let published = service_port(port);
         if port
             .published
@@ -336,7 +346,9 @@ impl PortPlan {
         let mut published: Vec<(u16, Protocol)> = service
             .ports
             .iter()
-            // Port 0 is any free host port: none that a user would reach it on.
+            // Port 0 is any free host port: none that a user would reach it on. A port
+            // without a target is left out.
+            .filter(|port| port.target != 0)
             .filter_map(|port| {
                 port.published
                     .filter(|range| range.start != 0)

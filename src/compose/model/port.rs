@@ -285,6 +285,12 @@ pub fn parse_short_port(spec: &str) -> Result<Vec<Port>, String> {
         .map(|ip| parse_host_ip(ip).ok_or_else(|| invalid(&format!("invalid IP address {ip:?}; "))))
         .transpose()?;
     let targets = parse_port_range(target).ok_or_else(|| invalid(""))?;
+    // Docker reads a target of 0 as none, and Compose refuses the entry.
+    if targets.start == 0 {
+        return Err(format!(
+            "invalid port {spec:?}: it is missing a target port"
+        ));
+    }
     let published = match published {
         "" => None,
         text => Some(parse_port_range(text).ok_or_else(|| invalid(""))?),
