@@ -1,0 +1,114 @@
+#!/usr/bin/env python3
+"""Apply what compose2k8s writes to a real API server, as a dry run: the server's own
+validation (a volumeMount naming no volume, a selector that does not match its template, a
+restartPolicy a Deployment does not allow) runs, which strict schemas do not.
+
+Projects: the golden cases that convert to stdout with exit 0 and, with --corpus, every
+project of the corpus that converts (scripts/corpus.py). Each is converted with
+`convert -o DIR` and applied with `kubectl apply --dry-run=server -f DIR` into a namespace of
+its own (created for it, as are the namespaces its objects name). Any rejection fails the
+run, naming the project, the object and the server's message.
+
+The cluster is the one `scripts/test-cluster start` runs (KUBECONFIG from
+`scripts/test-cluster env`), or any cluster KUBECONFIG points at.
+
+Usage: scripts/server_dry_run.py [--corpus DIR] [--binary PATH] [-v]
+Exit status: 0 when the server accepts every object, 1 otherwise.
+"""
+
+import argparse
+import hashlib
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml  # PyYAML, a dependency of kubernetes-validate
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import corpus_projects, each_in_parallel, golden_projects  # noqa: E402
+
+
+def kubectl(*args, stdin=None):
+    return subprocess.run(["kubectl", *args], input=stdin, capture_output=True, text=True)
+
+
+def namespace_for(name: str) -> str:
+    """A namespace of its own per project: a DNS label, stable across runs."""
+    digest = hashlib.sha1(name.encode()).hexdigest()[:10]
+    return f"dry-run-{digest}"
+
+
+def named_namespaces(files):
+    """The namespaces the objects name themselves (x-kubernetes.namespace, --namespace)."""
+    names = set()
+    for file in files:
+        for document in yaml.safe_load_all(file.read_text()):
+            namespace = ((document or {}).get("metadata") or {}).get("namespace")
+            if namespace:
+                names.add(namespace)
+    return names
+
+
+def ensure_namespace(name: str):
+    created = kubectl("create", "namespace", name)
+    if created.returncode != 0 and "AlreadyExists" not in created.stderr:
+        raise RuntimeError(f"cannot create namespace {name}: {created.stderr.strip()}")
+
+
+def dry_run(project, binary: str, out_dir: Path):
+    """(outcome, detail): applied (detail: object count), skipped, or rejected."""
+    _, err, code = project.run([binary, "convert", "-o", str(out_dir)])
+    if code != 0:
+        return "skipped", f"convert exits {code}"
+    files = sorted(out_dir.glob("*.yaml"))
+    if not files:
+        return "skipped", "no objects"
+    namespace = namespace_for(project.name)
+    for name in {namespace, *named_namespaces(files)}:
+        ensure_namespace(name)
+    applied = kubectl("apply", "--dry-run=server", "-n", namespace, "-f", str(out_dir))
+    if applied.returncode != 0:
+        return "rejected", applied.stderr.strip()
+    return "applied", len(files)
+
+
+def main():
+    here = Path(__file__).resolve().parent.parent
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", help="the shared corpus (without it, only the goldens)")
+    parser.add_argument("--binary", default=str(here / "target" / "release" / "compose2k8s"))
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args()
+    binary = str(Path(args.binary).resolve())
+    if kubectl("version", "--request-timeout=5s").returncode != 0:
+        print("server_dry_run: no API server answers (scripts/test-cluster start)")
+        return 1
+    projects = [*golden_projects(here / "testdata" / "convert"),
+                *golden_projects(here / "testdata" / "cli")]
+    if args.corpus:
+        projects += corpus_projects(Path(args.corpus))
+    counts = {"applied": 0, "skipped": 0, "rejected": 0}
+    objects = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        outcomes = each_in_parallel(
+            lambda pair: dry_run(pair[1], binary, Path(tmp) / str(pair[0])),
+            list(enumerate(projects)),
+        )
+        for project, (outcome, detail) in zip(projects, outcomes):
+            counts[outcome] += 1
+            if outcome == "applied":
+                objects += detail
+            if outcome == "rejected":
+                print(f"REJECTED {project.name}\n{detail}\n")
+            elif args.verbose:
+                print(f"{outcome}: {project.name} ({detail})")
+    print(
+        f"server_dry_run: {counts['applied']} projects, {objects} objects accepted by the API "
+        f"server; {counts['rejected']} rejected; {counts['skipped']} not converted"
+    )
+    return 0 if counts["rejected"] == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
