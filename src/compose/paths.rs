@@ -219,11 +219,15 @@ pub fn clean(path: &Path) -> PathBuf {
     for component in path.components() {
         match component {
             Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            // `..` takes back a name, not another `..` (`../../x` stays), and above the
+            // root is the root.
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
                 }
-            }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
             other => out.push(other.as_os_str()),
         }
     }
@@ -238,6 +242,20 @@ mod tests {
     use super::*;
     use crate::yaml;
     use serde_json::json;
+
+    #[test]
+    fn clean_folds_like_go() {
+        for (path, cleaned) in [
+            ("a/./b/../c", "a/c"),
+            ("../../x", "../../x"),
+            ("out/../../x", "../x"),
+            ("/..", "/"),
+            ("/a/../../b", "/b"),
+            ("a/..", "."),
+        ] {
+            assert_eq!(clean(Path::new(path)), Path::new(cleaned), "{path}");
+        }
+    }
 
     #[test]
     fn paths_resolve_against_the_base_directory() {
