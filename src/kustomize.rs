@@ -198,7 +198,7 @@ pub fn env_file_reads_the_same(text: &str, variables: &BTreeMap<String, String>)
 
 /// `to` relative to the directory `from`, both absolute, with `/` separators as kustomize
 /// expects.
-fn relative(from: &Path, to: &Path) -> String {
+pub(crate) fn relative(from: &Path, to: &Path) -> String {
     let clean = |path: &Path| -> Vec<String> {
         let mut parts: Vec<String> = Vec::new();
         for component in path.components() {
