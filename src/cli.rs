@@ -6,7 +6,8 @@ use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::compose::load::LoadOptions;
 use crate::compose::{self, model};
@@ -39,14 +40,17 @@ enum Command {
         /// Exit 1 when the report has any warning (the loader's warnings included).
         #[arg(long)]
         strict: bool,
-        /// Report format, on stderr.
+        /// Report format, on stderr; with --dry-run, `json` also makes stdout one JSON
+        /// summary of the changes.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         report: ReportFormat,
         /// With -o DIR: write nothing, print what would change in DIR (as `diff`).
         #[arg(long)]
         dry_run: bool,
     },
-    /// Show what `convert -o DIR` would change in DIR; exit 0 if nothing, 1 if something.
+    /// Show what `convert -o DIR` would change in DIR; exit 0 if nothing, 1 if something,
+    /// 2 on an error (DIR missing included). The flags that shaped DIR are taken from its
+    /// index unless given.
     Diff {
         #[command(flatten)]
         input: InputArgs,
@@ -55,7 +59,8 @@ enum Command {
         dir: PathBuf,
         #[command(flatten)]
         layout: LayoutArgs,
-        /// Format of the loader's warnings and the errors, on stderr.
+        /// Format of the loader's warnings and the errors, on stderr; `json` also makes
+        /// stdout one JSON summary of the changes.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         report: ReportFormat,
     },
@@ -138,9 +143,172 @@ struct LayoutArgs {
     /// An overlay from override files: NAME=FILE[,FILE…] (repeatable; with --kustomize).
     #[arg(long = "overlay", value_name = "NAME=FILES", value_parser = parse_overlay)]
     overlays: Vec<OverlayArg>,
+    /// The overlays come from an index, not the command line: their files are read only
+    /// inside the project's tree.
+    #[arg(skip)]
+    recorded_overlays: bool,
+}
+
+/// The ids of [`LayoutArgs`]'s flags, as clap names them (the field names).
+const LAYOUT_FLAGS: [&str; 6] = [
+    "format",
+    "namespace",
+    "wait_image",
+    "network_policies",
+    "kustomize",
+    "overlays",
+];
+
+/// The layout as `convert -o DIR` records it in DIR's index (see
+/// [`output_dir::write_directory_with_record`]), so that `diff DIR` can compare with what
+/// the same flags write. Overlay files are kept relative to DIR, so that `diff` finds them
+/// from any working directory.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct RecordedLayout {
+    format: String,
+    namespace: Option<String>,
+    wait_image: String,
+    network_policies: bool,
+    kustomize: bool,
+    overlays: Vec<RecordedOverlay>,
+}
+
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct RecordedOverlay {
+    name: String,
+    files: Vec<String>,
 }
 
 impl LayoutArgs {
+    /// What the index of the output directory `dir` keeps of these flags.
+    fn record(&self, dir: &std::path::Path) -> serde_json::Value {
+        let absolute = |path: &std::path::Path| {
+            crate::compose::paths::clean(&std::path::absolute(path).unwrap_or_default())
+        };
+        let dir = absolute(dir);
+        let path_text = |file: &PathBuf| crate::compose::paths::relative(&dir, &absolute(file));
+        let recorded = RecordedLayout {
+            format: format_name(self.format).to_string(),
+            namespace: self.namespace.clone(),
+            wait_image: self.wait_image.clone(),
+            network_policies: self.network_policies,
+            kustomize: self.kustomize,
+            overlays: self
+                .overlays
+                .iter()
+                .map(|overlay| RecordedOverlay {
+                    name: overlay.name.clone(),
+                    files: overlay.files.iter().map(path_text).collect(),
+                })
+                .collect(),
+        };
+        serde_json::to_value(recorded).unwrap_or_default()
+    }
+
+    /// The layout the index of `dir` records. The index is input: each value is checked as
+    /// the command line would check it, and any that fails makes the whole record unusable.
+    fn from_record(
+        record: &serde_json::Value,
+        dir: &std::path::Path,
+    ) -> Result<LayoutArgs, String> {
+        let recorded = <RecordedLayout as serde::Deserialize>::deserialize(record)
+            .map_err(|e| e.to_string())?;
+        let format = Format::from_str(&recorded.format, false)
+            .map_err(|_| format!("format {:?} is not yaml or json", recorded.format))?;
+        if let Some(namespace) = &recorded.namespace {
+            if !crate::validation::is_dns1123_label(namespace) {
+                return Err(format!("namespace {namespace:?} is not a DNS label"));
+            }
+        }
+        let printable = |text: &str| {
+            !text.is_empty()
+                && text.len() <= 4096
+                && !text.chars().any(|c| c.is_control() || c.is_whitespace())
+        };
+        if !printable(&recorded.wait_image) {
+            return Err(format!(
+                "wait image {:?} is not an image",
+                recorded.wait_image
+            ));
+        }
+        let mut overlays = Vec::new();
+        for overlay in recorded.overlays {
+            let files_printable = overlay.files.iter().all(|file| printable(file));
+            if !is_overlay_name(&overlay.name) || overlay.files.is_empty() || !files_printable {
+                return Err(format!(
+                    "overlay {:?} is not NAME=FILE[,FILE…]",
+                    overlay.name
+                ));
+            }
+            overlays.push(OverlayArg {
+                name: overlay.name,
+                files: overlay
+                    .files
+                    .iter()
+                    .map(|file| crate::compose::paths::clean(&dir.join(file)))
+                    .collect(),
+            });
+        }
+        Ok(LayoutArgs {
+            format,
+            namespace: recorded.namespace,
+            wait_image: recorded.wait_image,
+            network_policies: recorded.network_policies,
+            kustomize: recorded.kustomize,
+            recorded_overlays: !overlays.is_empty(),
+            overlays,
+        })
+    }
+
+    /// One flag (an id of [`LAYOUT_FLAGS`]) as a command line writes it: two layouts
+    /// with the same text for it agree on it.
+    fn flag_text(&self, id: &str) -> String {
+        let switch = |on: bool, flag: &str| match on {
+            true => flag.to_string(),
+            false => format!("no {flag}"),
+        };
+        match id {
+            "format" => format!("--format {}", format_name(self.format)),
+            "namespace" => match &self.namespace {
+                Some(namespace) => format!("--namespace {namespace}"),
+                None => "no --namespace".to_string(),
+            },
+            "wait_image" => format!("--wait-image {}", self.wait_image),
+            "network_policies" => switch(self.network_policies, "--network-policies"),
+            "kustomize" => switch(self.kustomize, "--kustomize"),
+            _ if self.overlays.is_empty() => "no --overlay".to_string(),
+            _ => self
+                .overlays
+                .iter()
+                .map(|overlay| {
+                    let files: Vec<String> = overlay
+                        .files
+                        .iter()
+                        .map(|f| crate::compose::paths::clean(f).display().to_string())
+                        .collect();
+                    format!("--overlay {}={}", overlay.name, files.join(","))
+                })
+                .collect::<Vec<_>>()
+                .join(" "),
+        }
+    }
+
+    /// Sets one flag (an id of [`LAYOUT_FLAGS`]) as `other` has it.
+    fn take_flag(&mut self, other: &LayoutArgs, id: &str) {
+        match id {
+            "format" => self.format = other.format,
+            "namespace" => self.namespace.clone_from(&other.namespace),
+            "wait_image" => self.wait_image.clone_from(&other.wait_image),
+            "network_policies" => self.network_policies = other.network_policies,
+            "kustomize" => self.kustomize = other.kustomize,
+            _ => {
+                self.overlays.clone_from(&other.overlays);
+                self.recorded_overlays = other.recorded_overlays;
+            }
+        }
+    }
+
     fn options(&self) -> translate::Options {
         translate::Options {
             namespace: self.namespace.clone(),
@@ -175,6 +343,13 @@ enum Format {
     Json,
 }
 
+fn format_name(format: Format) -> &'static str {
+    match format {
+        Format::Yaml => "yaml",
+        Format::Json => "json",
+    }
+}
+
 /// `--overlay prod=compose.prod.yaml,compose.extra.yaml`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverlayArg {
@@ -190,15 +365,19 @@ fn parse_namespace(text: &str) -> Result<String, String> {
     }
 }
 
+/// An overlay's name is a directory name in the tree: letters, digits, `-` and `_`.
+fn is_overlay_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
 fn parse_overlay(text: &str) -> Result<OverlayArg, String> {
     let (name, files) = text
         .split_once('=')
         .ok_or_else(|| format!("expected NAME=FILE[,FILE…], got {text:?}"))?;
-    let valid_name = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !valid_name {
+    if !is_overlay_name(name) {
         return Err(format!(
             "overlay name {name:?} must be letters, digits, `-` or `_`"
         ));
@@ -250,8 +429,11 @@ where
     T: Into<OsString> + Clone,
 {
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
-    let cli = match Cli::try_parse_from(&args) {
-        Ok(cli) => cli,
+    let parsed = Cli::command()
+        .try_get_matches_from(&args)
+        .and_then(|matches| Ok((Cli::from_arg_matches(&matches)?, matches)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(error) if error.use_stderr() && asks_for_json_report(&args) => {
             // Plain text: the styled form's escape codes have no place in a JSON string.
             let text = error.render().to_string();
@@ -270,8 +452,9 @@ where
         }
     };
     let format = cli.command.report_format();
+    let given = given_layout_flags(&matches);
     let mut report = Report::default();
-    let (code, errors) = match execute(cli.command, &mut report) {
+    let (code, errors) = match execute(cli.command, &given, &mut report) {
         Ok(()) => (0, Vec::new()),
         Err(Failure::Input(diagnostics)) => (1, diagnostics),
         Err(Failure::Io(error)) => (2, vec![Diagnostic::error(format!("{error:#}"))]),
@@ -296,21 +479,52 @@ fn asks_for_json_report(args: &[OsString]) -> bool {
         })
 }
 
+/// The flags of [`LayoutArgs`] given on the command line of `convert` or `diff`.
+fn given_layout_flags(matches: &ArgMatches) -> std::collections::BTreeSet<&'static str> {
+    match matches.subcommand() {
+        Some(("convert" | "diff", command)) => LAYOUT_FLAGS
+            .into_iter()
+            .filter(|id| command.value_source(id) == Some(ValueSource::CommandLine))
+            .collect(),
+        _ => Default::default(),
+    }
+}
+
 /// Runs a command. What it has to say on stderr goes into `report` (the loader's warnings,
 /// the conversion's report), which the caller prints once, with the errors if it failed.
-fn execute(command: Command, report: &mut Report) -> Result<(), Failure> {
+/// `given` names the layout flags given on the command line.
+fn execute(
+    command: Command,
+    given: &std::collections::BTreeSet<&str>,
+    report: &mut Report,
+) -> Result<(), Failure> {
     match command {
         Command::Convert {
             input,
             output,
             layout,
             strict,
-            report: _,
+            report: report_format,
             dry_run,
         } => {
             let dir = output.as_deref().filter(|dir| dir.as_os_str() != "-");
+            let json = report_format == ReportFormat::Json;
+            // A dry run shows what its own flags would write; where they differ from those
+            // DIR was written with, it says so.
+            let index = match dir {
+                Some(dir) if dry_run => read_index(dir)?,
+                _ => None,
+            };
+            let layout = match dir {
+                Some(dir) => layout_with_record(layout, given, index.as_ref(), dir, false, report),
+                None => layout,
+            };
             if let Some(dir) = layout.kustomize_dir(dir)? {
-                return convert_kustomize(&input, &layout, dir, report, strict, dry_run);
+                let shown = DiffOutput {
+                    index: index.as_ref(),
+                    json,
+                };
+                return convert_kustomize(&input, &layout, dir, report, strict, dry_run, shown);
             }
             let mut translation =
                 translate_project(&input, &layout.options(), report).map_err(|f| match f {
@@ -322,7 +536,11 @@ fn execute(command: Command, report: &mut Report) -> Result<(), Failure> {
             let emit_format = emit_format(layout.format);
             match dir {
                 Some(dir) if dry_run => {
-                    if show_diff(dir, &translation)? {
+                    let shown = DiffOutput {
+                        index: index.as_ref(),
+                        json,
+                    };
+                    if show_diff(dir, &translation, shown, report)? {
                         return Err(Failure::Changed);
                     }
                 }
@@ -330,7 +548,8 @@ fn execute(command: Command, report: &mut Report) -> Result<(), Failure> {
                     // A run that fails leaves DIR as it was, a --strict failure included.
                     strict_check(strict, report)?;
                     let files = emit::render_files(&translation.manifests, emit_format);
-                    output_dir::write_directory(dir, &files).map_err(Failure::Io)?;
+                    output_dir::write_directory_with_record(dir, &files, Some(&layout.record(dir)))
+                        .map_err(Failure::Io)?;
                 }
                 None if dry_run => {
                     return Err(Failure::Io(anyhow::anyhow!("--dry-run needs -o DIR")));
@@ -345,21 +564,46 @@ fn execute(command: Command, report: &mut Report) -> Result<(), Failure> {
             input,
             dir,
             layout,
-            report: _,
+            report: report_format,
         } => {
             let as_diff_error = |f| match f {
                 Failure::Input(d) => Failure::InputOfDiff(d),
                 other => other,
             };
+            let index = read_index(&dir)?;
+            let layout = layout_with_record(layout, given, index.as_ref(), &dir, true, report);
+            let kustomize = layout.kustomize_dir(Some(&dir))?.is_some();
+            let shown = DiffOutput {
+                index: index.as_ref(),
+                json: report_format == ReportFormat::Json,
+            };
             // The conversion's own report is `convert`'s to show; `diff` says only what
             // stops it or what the loader found.
-            let changed = if layout.kustomize_dir(Some(&dir))?.is_some() {
-                let tree = render_kustomize(&input, &layout, report).map_err(as_diff_error)?;
-                show_tree_diff(&dir, &tree.files)?
+            // "Everything added" would hide a mistyped path, and CI would take it for a
+            // stale directory; `convert --dry-run -o DIR` shows what a first write adds.
+            // Checked once the project is read: its errors are the ones to fix first.
+            let missing = || {
+                Failure::Io(anyhow::anyhow!(
+                    "{} does not exist: there is nothing to compare with (`convert -o {}` \
+                     writes it)",
+                    dir.display(),
+                    dir.display()
+                ))
+            };
+            let changed = if kustomize {
+                let tree =
+                    render_kustomize(&input, &layout, &dir, report).map_err(as_diff_error)?;
+                if !dir.exists() {
+                    return Err(missing());
+                }
+                show_tree_diff(&dir, &tree.files, shown, report)?
             } else {
                 let translation =
                     translate_project(&input, &layout.options(), report).map_err(as_diff_error)?;
-                show_diff(&dir, &translation)?
+                if !dir.exists() {
+                    return Err(missing());
+                }
+                show_diff(&dir, &translation, shown, report)?
             };
             if changed {
                 Err(Failure::Changed)
@@ -411,16 +655,44 @@ struct KustomizeTree {
 fn render_kustomize(
     input: &InputArgs,
     layout: &LayoutArgs,
+    dir: &std::path::Path,
     report: &mut Report,
 ) -> Result<KustomizeTree, Failure> {
     let options = layout.options();
-    let (base_files, base) = translate_with_files(input, &options, report)?;
+    let (base_files, scope, base) = translate_with_files(input, &options, report)?;
     let mut rendered_overlays = Vec::new();
     for overlay in &layout.overlays {
+        if layout.recorded_overlays {
+            // An index is input: the files it names are read only where the project's own
+            // files may be, never as files the user named.
+            for file in &overlay.files {
+                scope.locate(file).map_err(|e| {
+                    Failure::Io(anyhow::anyhow!(
+                        "the overlay {} recorded in {} names {}, which is not read: {e}; give \
+                         --overlay",
+                        overlay.name,
+                        dir.join(output_dir::INDEX_FILE).display(),
+                        file.display()
+                    ))
+                })?;
+            }
+        }
         let mut overlay_input = input.clone();
         overlay_input.files = base_files.clone();
         overlay_input.files.extend(overlay.files.iter().cloned());
-        let (_, translation) = translate_with_files(&overlay_input, &options, report)?;
+        let (_, _, translation) = translate_with_files(&overlay_input, &options, report).map_err(
+            |failure| match failure {
+                // A file an index names is not one the user named: as for a file reached
+                // through `include`, its lines are not quoted (a CI log is public).
+                Failure::Input(diagnostics) if layout.recorded_overlays => Failure::Input(
+                    diagnostics
+                        .into_iter()
+                        .map(Diagnostic::without_source_line)
+                        .collect(),
+                ),
+                other => other,
+            },
+        )?;
         rendered_overlays.push((overlay.name.clone(), translation));
     }
     let format = emit_format(layout.format);
@@ -445,8 +717,9 @@ fn convert_kustomize(
     report: &mut Report,
     strict: bool,
     dry_run: bool,
+    shown: DiffOutput,
 ) -> Result<(), Failure> {
-    let tree = render_kustomize(input, layout, report).map_err(|f| match f {
+    let tree = render_kustomize(input, layout, dir, report).map_err(|f| match f {
         Failure::Input(d) if dry_run => Failure::InputOfDiff(d),
         other => other,
     })?;
@@ -468,14 +741,15 @@ fn convert_kustomize(
     }
     report.sort();
     if dry_run {
-        if show_tree_diff(dir, &tree.files)? {
+        if show_tree_diff(dir, &tree.files, shown, report)? {
             return Err(Failure::Changed);
         }
         return strict_check(strict, report);
     }
     // A run that fails leaves DIR as it was, a --strict failure included.
     strict_check(strict, report)?;
-    output_dir::write_directory(dir, &tree.files).map_err(Failure::Io)
+    output_dir::write_directory_with_record(dir, &tree.files, Some(&layout.record(dir)))
+        .map_err(Failure::Io)
 }
 
 /// `--strict` fails the run when the report has warnings.
@@ -493,21 +767,29 @@ fn translate_project(
     options: &translate::Options,
     report: &mut Report,
 ) -> Result<translate::Translation, Failure> {
-    translate_with_files(input, options, report).map(|(_, translation)| translation)
+    translate_with_files(input, options, report).map(|(_, _, translation)| translation)
 }
 
-/// Like [`translate_project`], also giving the compose files that made the project.
+/// Like [`translate_project`], also giving the compose files that made the project and
+/// where its files may be read from.
 fn translate_with_files(
     input: &InputArgs,
     options: &translate::Options,
     report: &mut Report,
-) -> Result<(Vec<PathBuf>, translate::Translation), Failure> {
+) -> Result<
+    (
+        Vec<PathBuf>,
+        crate::files::ReadScope,
+        translate::Translation,
+    ),
+    Failure,
+> {
     let mut loaded = compose::load_project(&load_options(input)?).map_err(Failure::Input)?;
     add_loader_warnings(report, &loaded.warnings);
     let translation =
         crate::convert::translate_loaded(&mut loaded, options).map_err(Failure::Input)?;
     let files = std::mem::take(&mut loaded.files);
-    Ok((files, translation))
+    Ok((files, std::mem::take(&mut loaded.scope), translation))
 }
 
 fn emit_format(format: Format) -> emit::Format {
@@ -548,31 +830,157 @@ fn print_outcome(mut report: Report, errors: &[Diagnostic], format: ReportFormat
     let _ = written.and_then(|()| stderr.flush());
 }
 
-/// Prints what writing the translation to `dir` would change; true when anything would.
-fn show_diff(dir: &std::path::Path, translation: &translate::Translation) -> Result<bool, Failure> {
-    let existing = if dir.exists() {
-        diff::read_directory(dir).map_err(Failure::Io)?
-    } else {
-        Vec::new()
+/// The index of `dir` (`None` when `dir` or its index is missing); a damaged or planted
+/// index that cannot be read is an error.
+fn read_index(dir: &std::path::Path) -> Result<Option<output_dir::Index>, Failure> {
+    if !dir.is_dir() {
+        return Ok(None);
+    }
+    output_dir::read_full_index(dir).map_err(Failure::Io)
+}
+
+/// The layout `diff` compares with: each flag given on the command line as given, each
+/// other as DIR's index records it when `take` (`diff`; `convert --dry-run` shows what
+/// its own flags write). Says in `report` which flags it took, and which given ones differ
+/// from the record.
+fn layout_with_record(
+    given: LayoutArgs,
+    given_ids: &std::collections::BTreeSet<&str>,
+    index: Option<&output_dir::Index>,
+    dir: &std::path::Path,
+    take: bool,
+    report: &mut Report,
+) -> LayoutArgs {
+    let index_path = dir.join(output_dir::INDEX_FILE);
+    let recorded = match index.and_then(|index| index.record.as_ref()) {
+        None => return given,
+        Some(Ok(record)) => LayoutArgs::from_record(record, dir),
+        Some(Err(why)) => Err(why.clone()),
     };
-    let changes = diff::compare(existing, diff::rendered(&translation.manifests));
-    let colour = std::io::stdout().is_terminal();
-    write_stdout(&diff::render(&changes, colour))?;
-    Ok(!changes.is_empty())
+    let recorded = match recorded {
+        Ok(recorded) => recorded,
+        Err(why) => {
+            let message = format!(
+                "the flags recorded in {} are not used ({why}); only the flags given count",
+                index_path.display()
+            );
+            report.warn_project("", message, None);
+            return given;
+        }
+    };
+    let mut layout = given.clone();
+    let mut taken = Vec::new();
+    for id in LAYOUT_FLAGS {
+        let (was, now) = (recorded.flag_text(id), given.flag_text(id));
+        if was == now {
+            continue;
+        }
+        if take && !given_ids.contains(id) {
+            layout.take_flag(&recorded, id);
+            taken.push(was);
+        } else {
+            let message = format!(
+                "{} was written with {was}; this run renders with {now}, as given",
+                dir.display()
+            );
+            report.warn_project("", message, None);
+        }
+    }
+    if !taken.is_empty() {
+        let message = format!(
+            "compared as {} was written (flags recorded in its index): {}",
+            dir.display(),
+            taken.join(" ")
+        );
+        report.info_project("", message);
+    }
+    layout
+}
+
+/// How a diff is shown: which files of the directory are compose2k8s's (its index, if it
+/// has one) and whether stdout is the JSON summary.
+#[derive(Clone, Copy)]
+struct DiffOutput<'i> {
+    index: Option<&'i output_dir::Index>,
+    json: bool,
+}
+
+impl DiffOutput<'_> {
+    /// Prints the changes; true when there are any. Without an index, every manifest file
+    /// of the directory is taken as compose2k8s's, and the report says so.
+    fn show<K: diff::Key>(
+        &self,
+        dir: &std::path::Path,
+        changes: &diff::Changes<K>,
+        read_anything: bool,
+        report: &mut Report,
+    ) -> Result<bool, Failure> {
+        if self.index.is_none() && read_anything {
+            report.info_project(
+                "",
+                format!(
+                    "{} has no index of compose2k8s ({}): every manifest file in it is \
+                     compared as if compose2k8s had written it",
+                    dir.display(),
+                    output_dir::INDEX_FILE
+                ),
+            );
+        }
+        let text = if self.json {
+            diff::render_json(changes)
+        } else {
+            diff::render(changes, std::io::stdout().is_terminal())
+        };
+        write_stdout(&text)?;
+        Ok(!changes.is_empty())
+    }
+
+    fn managed(&self) -> Option<&std::collections::BTreeSet<String>> {
+        self.index.map(|index| &index.files)
+    }
+}
+
+/// Prints what writing the translation to `dir` would change; true when anything would.
+fn show_diff(
+    dir: &std::path::Path,
+    translation: &translate::Translation,
+    shown: DiffOutput,
+    report: &mut Report,
+) -> Result<bool, Failure> {
+    let found = if dir.exists() {
+        diff::read_directory(dir, shown.managed()).map_err(Failure::Io)?
+    } else {
+        diff::Found {
+            objects: Vec::new(),
+            unmanaged: Vec::new(),
+        }
+    };
+    let read_anything = !found.objects.is_empty();
+    let mut changes = diff::compare(found.objects, diff::rendered(&translation.manifests));
+    changes.unmanaged = found.unmanaged;
+    shown.show(dir, &changes, read_anything, report)
 }
 
 /// Like [`show_diff`], for a kustomize tree.
-fn show_tree_diff(dir: &std::path::Path, files: &[(String, String)]) -> Result<bool, Failure> {
-    let existing = if dir.exists() {
-        diff::read_tree(dir).map_err(Failure::Io)?
+fn show_tree_diff(
+    dir: &std::path::Path,
+    files: &[(String, String)],
+    shown: DiffOutput,
+    report: &mut Report,
+) -> Result<bool, Failure> {
+    let found = if dir.exists() {
+        diff::read_tree(dir, shown.managed()).map_err(Failure::Io)?
     } else {
-        Vec::new()
+        diff::Found {
+            objects: Vec::new(),
+            unmanaged: Vec::new(),
+        }
     };
+    let read_anything = !found.objects.is_empty();
     let rendered = diff::rendered_tree(files).map_err(Failure::Io)?;
-    let changes = diff::compare(existing, rendered);
-    let colour = std::io::stdout().is_terminal();
-    write_stdout(&diff::render(&changes, colour))?;
-    Ok(!changes.is_empty())
+    let mut changes = diff::compare(found.objects, rendered);
+    changes.unmanaged = found.unmanaged;
+    shown.show(dir, &changes, read_anything, report)
 }
 
 fn load_options(input: &InputArgs) -> Result<LoadOptions, Failure> {

@@ -5,8 +5,14 @@
 //! changed object, the field paths that differ and a unified diff of its YAML. Secret values
 //! never appear: they are masked before anything is rendered, and a changed value shows as a
 //! changed path only.
+//!
+//! Only the files compose2k8s wrote are compared: those its index lists (see
+//! [`crate::output_dir`]). The directory's other manifest files are hand-written or another
+//! tool's; `convert` keeps them, so they are listed as not managed, never read nor counted
+//! as removed. A directory without an index (an earlier version's, or another tool's) is
+//! compared whole, every manifest file in it taken as compose2k8s's.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
@@ -28,6 +34,8 @@ pub trait Key: Ord + Clone {
     fn describe(&self) -> String;
     /// A short name for the headers of the unified diff.
     fn short_name(&self) -> String;
+    /// The fields that identify it in the JSON summary (see [`render_json`]).
+    fn to_json(&self) -> serde_json::Map<String, Json>;
 }
 
 impl Key for Identity {
@@ -40,6 +48,17 @@ impl Key for Identity {
 
     fn short_name(&self) -> String {
         self.name.clone()
+    }
+
+    fn to_json(&self) -> serde_json::Map<String, Json> {
+        let mut fields = serde_json::Map::new();
+        fields.insert("apiVersion".into(), self.api_version.clone().into());
+        fields.insert("kind".into(), self.kind.clone().into());
+        if let Some(namespace) = &self.namespace {
+            fields.insert("namespace".into(), namespace.clone().into());
+        }
+        fields.insert("name".into(), self.name.clone().into());
+        fields
     }
 }
 
@@ -57,6 +76,8 @@ pub struct Changes<K = Identity> {
     pub removed: Vec<Object<K>>,
     pub changed: Vec<Changed<K>>,
     pub unchanged: usize,
+    /// Manifest files in the directory that compose2k8s did not write: listed, not compared.
+    pub unmanaged: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -74,22 +95,65 @@ impl<K> Changes<K> {
     }
 }
 
-/// Reads every object of the YAML and JSON files in `dir` (not recursively).
-pub fn read_directory(dir: &Path) -> Result<Vec<Object>> {
-    let mut objects = Vec::new();
-    let mut entries: Vec<_> = fs::read_dir(dir)
+/// What `diff` reads of a directory.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found<K = Identity> {
+    /// The objects (or tree entries) of the files compose2k8s wrote there.
+    pub objects: Vec<Object<K>>,
+    /// The other manifest files, by path relative to the directory: not read.
+    pub unmanaged: Vec<String>,
+}
+
+/// A file of manifests (or a kustomization) by its name; not a `.gitignore`.
+fn is_manifest_name(name: &str) -> bool {
+    matches!(
+        Path::new(name).extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml" | "json")
+    )
+}
+
+/// Splits the manifest files `listed` in `dir` into those to read and those not managed.
+/// With the index (`managed`), the files to read are the ones it lists that are there and
+/// that `wanted` keeps; without, every listed file is read.
+fn split_managed(
+    dir: &Path,
+    listed: Vec<String>,
+    managed: Option<&BTreeSet<String>>,
+    wanted: impl Fn(&str) -> bool,
+) -> (Vec<String>, Vec<String>) {
+    let Some(managed) = managed else {
+        return (listed, Vec::new());
+    };
+    let unmanaged = listed
+        .into_iter()
+        .filter(|name| !managed.contains(name))
+        .collect();
+    let read = managed
+        .iter()
+        .filter(|name| wanted(name))
+        // A file of the last run that someone removed: its objects count as added.
+        .filter(|name| fs::symlink_metadata(dir.join(name)).is_ok())
+        .cloned()
+        .collect();
+    (read, unmanaged)
+}
+
+/// Reads the objects of `dir`'s YAML and JSON files: with `managed` (the names its index
+/// lists), of those files only, the others being listed as not managed; without, of every
+/// such file directly in `dir`.
+pub fn read_directory(dir: &Path, managed: Option<&BTreeSet<String>>) -> Result<Found> {
+    let mut listed: Vec<String> = fs::read_dir(dir)
         .with_context(|| format!("cannot read {}", dir.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.is_file()
-                && matches!(
-                    p.extension().and_then(|e| e.to_str()),
-                    Some("yaml" | "yml" | "json")
-                )
-        })
+        .filter(|p| p.is_file())
+        .filter_map(|p| Some(p.file_name()?.to_str()?.to_string()))
+        .filter(|name| is_manifest_name(name))
         .collect();
-    entries.sort();
-    for path in entries {
+    listed.sort();
+    let (names, unmanaged) = split_managed(dir, listed, managed, is_manifest_name);
+    let mut objects = Vec::new();
+    for name in names {
+        let path = dir.join(name);
         let text = read_manifest_file(&path)?;
         let documents = crate::yaml::parse(&text, None)
             .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
@@ -97,7 +161,7 @@ pub fn read_directory(dir: &Path) -> Result<Vec<Object>> {
             collect_objects(document.to_json(), &mut objects);
         }
     }
-    Ok(objects)
+    Ok(Found { objects, unmanaged })
 }
 
 /// The largest manifest file `diff` reads, as the loader bounds a compose file: the
@@ -170,15 +234,37 @@ impl Key for TreeEntry {
             TreeEntry::File(path) => path.clone(),
         }
     }
+
+    fn to_json(&self) -> serde_json::Map<String, Json> {
+        match self {
+            TreeEntry::Object {
+                directory,
+                identity,
+            } => {
+                let mut fields = serde_json::Map::new();
+                fields.insert("directory".into(), directory.clone().into());
+                fields.extend(identity.to_json());
+                fields
+            }
+            TreeEntry::File(path) => {
+                serde_json::Map::from_iter([("file".to_string(), path.clone().into())])
+            }
+        }
+    }
 }
 
-/// Reads a kustomize tree as `convert --kustomize` writes it: every YAML and JSON file
-/// under `dir`, but for hidden ones and the directory of secret values, which the user
-/// fills and which must never be shown.
-pub fn read_tree(dir: &Path) -> Result<Vec<Object<TreeEntry>>> {
-    let mut paths = Vec::new();
-    collect_tree_files(dir, "", &mut paths)?;
-    paths.sort();
+/// Reads a kustomize tree as `convert --kustomize` writes it: with `managed` (the names
+/// its index lists), those files, the tree's other YAML and JSON files being listed as not
+/// managed; without, every YAML and JSON file under `dir`. Hidden files and the directory
+/// of secret values, which the user fills and which must never be shown, are never read.
+pub fn read_tree(dir: &Path, managed: Option<&BTreeSet<String>>) -> Result<Found<TreeEntry>> {
+    let mut listed = Vec::new();
+    collect_tree_files(dir, "", &mut listed)?;
+    listed.sort();
+    // The `.gitignore` of a `secrets/` directory is the tree's, and no manifest.
+    let (paths, unmanaged) = split_managed(dir, listed, managed, |name| {
+        is_manifest_name(name) && !name.split('/').any(|part| part == SECRET_VALUES_DIR)
+    });
     let mut entries = Vec::new();
     for relative in paths {
         let path = dir.join(&relative);
@@ -186,15 +272,10 @@ pub fn read_tree(dir: &Path) -> Result<Vec<Object<TreeEntry>>> {
         tree_entries(&relative, &text, &mut entries)
             .map_err(|e| anyhow::anyhow!("{}:{e}", path.display()))?;
     }
-    Ok(entries)
-}
-
-/// A file of manifests (or a kustomization) by its name; not a `.gitignore`.
-fn is_manifest_name(name: &str) -> bool {
-    matches!(
-        Path::new(name).extension().and_then(|e| e.to_str()),
-        Some("yaml" | "yml" | "json")
-    )
+    Ok(Found {
+        objects: entries,
+        unmanaged,
+    })
 }
 
 fn collect_tree_files(dir: &Path, prefix: &str, into: &mut Vec<String>) -> Result<()> {
@@ -227,8 +308,16 @@ pub fn rendered_tree(files: &[(String, String)]) -> Result<Vec<Object<TreeEntry>
 }
 
 /// A file whose documents are all objects gives one entry per object; any other file (a
-/// kustomization, a JSON patch, a `$patch: delete`) is one entry.
+/// kustomization, a JSON patch, a `$patch: delete`) is one entry, and a file that is not
+/// YAML or JSON (a file a generator reads) is one entry of its text.
 fn tree_entries(relative: &str, text: &str, into: &mut Vec<Object<TreeEntry>>) -> Result<()> {
+    if !is_manifest_name(relative) {
+        into.push(Object {
+            identity: TreeEntry::File(relative.to_string()),
+            body: Json::String(text.to_string()),
+        });
+        return Ok(());
+    }
     let documents: Vec<Json> = crate::yaml::parse(text, None)
         .map_err(|e| anyhow::anyhow!("{e}"))?
         .iter()
@@ -287,6 +376,7 @@ pub fn compare<K: Key>(before: Vec<Object<K>>, after: Vec<Object<K>>) -> Changes
         removed: Vec::new(),
         changed: Vec::new(),
         unchanged: 0,
+        unmanaged: Vec::new(),
     };
     for object in after {
         match old.remove(&object.identity) {
@@ -410,7 +500,10 @@ pub fn render<K: Key>(changes: &Changes<K>, colour: bool) -> String {
             let _ = writeln!(out, "  {painted}");
         }
     }
-    let _ = writeln!(
+    for file in &changes.unmanaged {
+        let _ = writeln!(out, "? not managed by compose2k8s: {file}");
+    }
+    let _ = write!(
         out,
         "{} added, {} removed, {} changed, {} unchanged",
         changes.added.len(),
@@ -418,7 +511,69 @@ pub fn render<K: Key>(changes: &Changes<K>, colour: bool) -> String {
         changes.changed.len(),
         changes.unchanged
     );
+    if !changes.unmanaged.is_empty() {
+        let _ = write!(
+            out,
+            ", {} not managed by compose2k8s",
+            changes.unmanaged.len()
+        );
+    }
+    out.push('\n');
     out
+}
+
+/// The summary for machines (`--report json`), one JSON document:
+///
+/// ```json
+/// {"summary": {"added": 1, "removed": 0, "changed": 1, "unchanged": 5, "unmanaged": 1},
+///  "added": [{"apiVersion": "v1", "kind": "Service", "name": "web", "description": "Service web (v1)"}],
+///  "removed": [],
+///  "changed": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "web",
+///               "description": "Deployment web (apps/v1)", "paths": ["spec.replicas"]}],
+///  "unmanaged": ["hand-written.yaml"]}
+/// ```
+///
+/// An object is named by its identity (`namespace` when it has one; in a kustomize tree,
+/// `directory` too), or `file` for a tree's file that is not an object. Bodies are left
+/// out, so no value, a Secret's least of all, is in it: a changed Secret value shows as a
+/// changed path (`data.password`).
+pub fn render_json<K: Key>(changes: &Changes<K>) -> String {
+    let entry = |identity: &K| {
+        let mut fields = identity.to_json();
+        fields.insert("description".into(), identity.describe().into());
+        fields
+    };
+    let objects = |objects: &[Object<K>]| -> Vec<Json> {
+        objects
+            .iter()
+            .map(|o| Json::Object(entry(&o.identity)))
+            .collect()
+    };
+    let changed: Vec<Json> = changes
+        .changed
+        .iter()
+        .map(|change| {
+            let mut fields = entry(&change.identity);
+            fields.insert("paths".into(), change.paths.clone().into());
+            Json::Object(fields)
+        })
+        .collect();
+    let document = serde_json::json!({
+        "summary": {
+            "added": changes.added.len(),
+            "removed": changes.removed.len(),
+            "changed": changes.changed.len(),
+            "unchanged": changes.unchanged,
+            "unmanaged": changes.unmanaged.len(),
+        },
+        "added": objects(&changes.added),
+        "removed": objects(&changes.removed),
+        "changed": changed,
+        "unmanaged": changes.unmanaged,
+    });
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 #[cfg(test)]
@@ -433,8 +588,8 @@ mod tests {
         fs::create_dir_all(&dir).unwrap();
         std::os::unix::fs::symlink("/proc/self/pagemap", dir.join("a.yaml")).unwrap();
         for error in [
-            format!("{:#}", read_directory(&dir).unwrap_err()),
-            format!("{:#}", read_tree(&dir).unwrap_err()),
+            format!("{:#}", read_directory(&dir, None).unwrap_err()),
+            format!("{:#}", read_tree(&dir, None).unwrap_err()),
         ] {
             assert!(
                 error.contains("a.yaml: /proc/")
@@ -449,10 +604,10 @@ mod tests {
             .status();
         assert!(fifo.is_ok_and(|s| s.success()));
         assert!(
-            read_directory(&dir).unwrap().is_empty(),
+            read_directory(&dir, None).unwrap().objects.is_empty(),
             "a FIFO is skipped"
         );
-        let error = format!("{:#}", read_tree(&dir).unwrap_err());
+        let error = format!("{:#}", read_tree(&dir, None).unwrap_err());
         assert!(error.ends_with("b.yaml: not a regular file"), "{error}");
         fs::remove_dir_all(&dir).unwrap();
     }
@@ -491,8 +646,73 @@ mod tests {
     fn secret_values_never_appear() {
         let before = vec![object("Secret", "s", json!({"data": {"password": "b2xk"}}))];
         let after = vec![object("Secret", "s", json!({"data": {"password": "bmV3"}}))];
-        let text = render(&compare(before, after), false);
-        assert!(text.contains("data.password"));
-        assert!(!text.contains("b2xk") && !text.contains("bmV3"), "{text}");
+        let changes = compare(before, after);
+        for text in [render(&changes, false), render_json(&changes)] {
+            assert!(text.contains("data.password"));
+            assert!(!text.contains("b2xk") && !text.contains("bmV3"), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_json_summary_names_objects_and_paths() {
+        let before = vec![
+            object("Service", "a", json!({"spec": {"ports": [{"port": 80}]}})),
+            object("Service", "gone", json!({})),
+        ];
+        let mut after = vec![
+            object("Service", "a", json!({"spec": {"ports": [{"port": 8080}]}})),
+            object("Service", "new", json!({})),
+        ];
+        after[1].identity.namespace = Some("prod".into());
+        let mut changes = compare(before, after);
+        changes.unmanaged = vec!["hand.yaml".into()];
+        let document: Json = serde_json::from_str(&render_json(&changes)).unwrap();
+        assert_eq!(
+            document,
+            json!({
+                "summary": {"added": 1, "removed": 1, "changed": 1, "unchanged": 0, "unmanaged": 1},
+                "added": [{"apiVersion": "v1", "kind": "Service", "namespace": "prod",
+                           "name": "new", "description": "Service prod/new (v1)"}],
+                "removed": [{"apiVersion": "v1", "kind": "Service", "name": "gone",
+                             "description": "Service gone (v1)"}],
+                "changed": [{"apiVersion": "v1", "kind": "Service", "name": "a",
+                             "description": "Service a (v1)", "paths": ["spec.ports[0].port"]}],
+                "unmanaged": ["hand.yaml"],
+            })
+        );
+    }
+
+    #[test]
+    fn with_an_index_only_its_files_are_read_and_the_others_listed() {
+        let dir = std::env::temp_dir().join(format!("compose2k8s-managed-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("base")).unwrap();
+        let service =
+            |name: &str| format!("apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n");
+        fs::write(dir.join("a-service.yaml"), service("a")).unwrap();
+        fs::write(dir.join("hand.yaml"), "not: [an object").unwrap();
+        fs::write(dir.join("base/b-service.yaml"), service("b")).unwrap();
+        fs::write(dir.join("base/hand.json"), "{").unwrap();
+        fs::write(dir.join("notes.txt"), "not a manifest").unwrap();
+        let index = BTreeSet::from([
+            "a-service.yaml".to_string(),
+            "base/b-service.yaml".to_string(),
+            "gone-service.yaml".to_string(),
+        ]);
+        let flat = read_directory(&dir, Some(&index)).unwrap();
+        let names: Vec<&str> = flat
+            .objects
+            .iter()
+            .map(|o| o.identity.name.as_str())
+            .collect();
+        assert_eq!(names, ["a", "b"]);
+        assert_eq!(flat.unmanaged, ["hand.yaml"]);
+        let tree = read_tree(&dir, Some(&index)).unwrap();
+        assert_eq!(tree.objects.len(), 2);
+        assert_eq!(tree.unmanaged, ["base/hand.json", "hand.yaml"]);
+        // Without an index every manifest file is compose2k8s's, as before indexes had a say.
+        let error = format!("{:#}", read_directory(&dir, None).unwrap_err());
+        assert!(error.contains("hand.yaml"), "{error}");
+        fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -23,6 +23,12 @@
 //! journal that lists them, and a run killed part way is taken back by the next, which
 //! removes them (so a killed first write never makes later runs refuse the directory).
 //!
+//! The index lists the files of the run, one per line, and may start with one record of
+//! how they were made (the flags of `convert`, see [`write_directory_with_record`]): a line
+//! `.flags ` followed by a JSON object on that one line. No name in the index starts with
+//! `.`, so earlier versions, which skip such lines, read the names of a newer index; an
+//! index without the record (written by an earlier version) is read as having none.
+//!
 //! DIR may come from a repository nobody here trusts, so nothing is written, replaced or
 //! removed through a symbolic link: every name is a plain relative path (no `..`, no hidden
 //! component but a `.gitignore`), checked component by component against the directory on disk, and a link
@@ -36,6 +42,7 @@ use std::io::ErrorKind;
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
+use serde_json::Value as Json;
 
 use crate::parallel;
 
@@ -47,6 +54,8 @@ const JOURNAL_DRAFT: &str = ".compose2k8s-journal.draft";
 const STAGING_DIR: &str = ".compose2k8s-staging";
 /// The staged index, moved into place after every file.
 const STAGED_INDEX: &str = "index";
+/// What starts the line of the index that records how its files were made.
+const RECORD_PREFIX: &str = ".flags ";
 /// No index or journal of ours is larger; a larger one (or `/dev/zero` behind a name) is
 /// refused rather than read into memory.
 const MAX_LIST_BYTES: u64 = 64 << 20;
@@ -54,6 +63,16 @@ const MAX_LIST_BYTES: u64 = 64 << 20;
 /// Writes `files` (paths relative to `dir`) into `dir`, replacing compose2k8s's earlier
 /// output there.
 pub fn write_directory(dir: &Path, files: &[(String, String)]) -> Result<()> {
+    write_directory_with_record(dir, files, None)
+}
+
+/// Like [`write_directory`], with `record` (how the files were made) kept in the index, so
+/// that it is in place exactly when the files it describes are.
+pub fn write_directory_with_record(
+    dir: &Path,
+    files: &[(String, String)],
+    record: Option<&Json>,
+) -> Result<()> {
     if let Some((name, _)) = files.iter().find(|(name, _)| !is_safe_relative(name)) {
         bail!(
             "cannot write {name:?} in {}: not a plain relative name",
@@ -65,9 +84,9 @@ pub fn write_directory(dir: &Path, files: &[(String, String)]) -> Result<()> {
     let _lock = lock(dir)?;
     let mut committed = false;
     let written = if created {
-        write_fresh(dir, files)
+        write_fresh(dir, files, record)
     } else {
-        write_locked(dir, files, &mut committed)
+        write_locked(dir, files, record, &mut committed)
     };
     if written.is_err() && !committed {
         // Nothing of the new set is in place: leave DIR as it was.
@@ -84,7 +103,7 @@ pub fn write_directory(dir: &Path, files: &[(String, String)]) -> Result<()> {
 /// A directory this run created holds nothing to keep, so the files are written in place,
 /// without staging and renames: a journal that lists them comes first, so that the next
 /// run takes back what a killed one left (see [`recover`]), and goes once the index is in.
-fn write_fresh(dir: &Path, files: &[(String, String)]) -> Result<()> {
+fn write_fresh(dir: &Path, files: &[(String, String)], record: Option<&Json>) -> Result<()> {
     let new_names: BTreeSet<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
     refuse_clashes(dir, &new_names)?;
     let journal = Journal {
@@ -105,7 +124,7 @@ fn write_fresh(dir: &Path, files: &[(String, String)]) -> Result<()> {
         let path = dir.join(name);
         fs::write(&path, content).with_context(|| format!("cannot write {}", path.display()))
     })?;
-    let index: String = new_names.iter().map(|name| format!("{name}\n")).collect();
+    let index = index_text(&new_names, record);
     let index_path = dir.join(INDEX_FILE);
     fs::write(&index_path, index)
         .with_context(|| format!("cannot write {}", index_path.display()))?;
@@ -140,7 +159,12 @@ fn commit_journal(dir: &Path, journal: &Journal) -> Result<()> {
         .with_context(|| format!("cannot write {}", dir.join(JOURNAL_FILE).display()))
 }
 
-fn write_locked(dir: &Path, files: &[(String, String)], committed: &mut bool) -> Result<()> {
+fn write_locked(
+    dir: &Path,
+    files: &[(String, String)],
+    record: Option<&Json>,
+    committed: &mut bool,
+) -> Result<()> {
     recover(dir)?;
     let previous = read_index(dir)?;
     let new_names: BTreeSet<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
@@ -155,7 +179,7 @@ fn write_locked(dir: &Path, files: &[(String, String)], committed: &mut bool) ->
         .map(String::as_str)
         .filter(|name| !new_names.contains(name))
         .collect();
-    let index: String = new_names.iter().map(|name| format!("{name}\n")).collect();
+    let index = index_text(&new_names, record);
     let index_unchanged = read_list(&dir.join(INDEX_FILE))?.as_deref() == Some(index.as_str());
     if changed.is_empty() && stale.is_empty() && index_unchanged {
         return Ok(());
@@ -474,16 +498,53 @@ fn read_list(path: &Path) -> Result<Option<String>> {
     Ok(Some(text))
 }
 
-/// The names compose2k8s wrote in `dir` last time (none if it never wrote there).
-pub fn read_index(dir: &Path) -> Result<BTreeSet<String>> {
-    Ok(read_list(&dir.join(INDEX_FILE))?
-        .unwrap_or_default()
+/// The text of an index: the record (one line, as JSON escapes line breaks), then the names.
+fn index_text(names: &BTreeSet<&str>, record: Option<&Json>) -> String {
+    let record = record.map(|record| format!("{RECORD_PREFIX}{record}\n"));
+    let names = names.iter().map(|name| format!("{name}\n"));
+    record.into_iter().chain(names).collect()
+}
+
+/// What the index of a directory says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Index {
+    /// The files compose2k8s wrote there last time.
+    pub files: BTreeSet<String>,
+    /// How they were made, as given to [`write_directory_with_record`]: `None` when the index
+    /// has no record (an earlier version wrote it), an error saying why when the record is
+    /// not a JSON object. What the object holds is the writer's to check: it is input.
+    pub record: Option<std::result::Result<Json, String>>,
+}
+
+/// The index of `dir`, `None` when there is none (compose2k8s never wrote there, or an
+/// earlier version that kept no index did).
+pub fn read_full_index(dir: &Path) -> Result<Option<Index>> {
+    let Some(text) = read_list(&dir.join(INDEX_FILE))? else {
+        return Ok(None);
+    };
+    let files = text
         .lines()
         .map(str::trim)
         // Only paths inside this directory: an index cannot point elsewhere.
         .filter(|line| is_safe_relative(line))
         .map(String::from)
-        .collect())
+        .collect();
+    let record = text
+        .lines()
+        .find_map(|line| line.strip_prefix(RECORD_PREFIX))
+        .map(|json| match serde_json::from_str(json) {
+            Ok(object @ Json::Object(_)) => Ok(object),
+            Ok(_) => Err("the record is not a JSON object".to_string()),
+            Err(e) => Err(format!("the record is not JSON: {e}")),
+        });
+    Ok(Some(Index { files, record }))
+}
+
+/// The names compose2k8s wrote in `dir` last time (none if it never wrote there).
+pub fn read_index(dir: &Path) -> Result<BTreeSet<String>> {
+    Ok(read_full_index(dir)?
+        .map(|index| index.files)
+        .unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -748,6 +809,55 @@ mod tests {
             )
         );
         assert!(!dir.exists());
+    }
+
+    #[test]
+    fn the_record_is_kept_in_the_index_and_read_back() {
+        let dir = temp_dir("record");
+        let record = serde_json::json!({"namespace": "prod", "note": "two\nlines"});
+        write_directory_with_record(&dir, &files(&["a.yaml"]), Some(&record)).unwrap();
+        let index = fs::read_to_string(dir.join(INDEX_FILE)).unwrap();
+        assert_eq!(
+            index,
+            ".flags {\"namespace\":\"prod\",\"note\":\"two\\nlines\"}\na.yaml\n"
+        );
+        let read = read_full_index(&dir).unwrap().unwrap();
+        assert_eq!(read.files, BTreeSet::from(["a.yaml".to_string()]));
+        assert_eq!(read.record, Some(Ok(record)));
+        // The same files with another record: the index alone changes.
+        let other = serde_json::json!({"namespace": "dev"});
+        write_directory_with_record(&dir, &files(&["a.yaml"]), Some(&other)).unwrap();
+        assert_eq!(
+            read_full_index(&dir).unwrap().unwrap().record,
+            Some(Ok(other))
+        );
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn an_index_without_a_record_or_with_a_damaged_one_is_still_read() {
+        let dir = temp_dir("old-index");
+        fs::create_dir_all(&dir).unwrap();
+        assert_eq!(read_full_index(&dir).unwrap(), None, "no index at all");
+        let read = |text: &str| {
+            fs::write(dir.join(INDEX_FILE), text).unwrap();
+            read_full_index(&dir).unwrap().unwrap()
+        };
+        let old = read("a.yaml\nbase/b.yaml\n");
+        assert_eq!(old.files.len(), 2);
+        assert_eq!(old.record, None);
+        for damaged in [".flags {\"a\": \n", ".flags [1]\n", ".flags \"x\"\n"] {
+            let index = read(&format!("{damaged}a.yaml\n"));
+            assert!(matches!(index.record, Some(Err(_))), "{damaged:?}");
+            assert_eq!(index.files, BTreeSet::from(["a.yaml".to_string()]));
+        }
+        // A record line is never a name, so a rerun never removes a file named like it.
+        fs::write(dir.join(INDEX_FILE), ".flags {}\na.yaml\n").unwrap();
+        assert_eq!(
+            read_index(&dir).unwrap(),
+            BTreeSet::from(["a.yaml".to_string()])
+        );
+        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

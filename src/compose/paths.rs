@@ -219,11 +219,15 @@ pub fn clean(path: &Path) -> PathBuf {
     for component in path.components() {
         match component {
             Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            // `..` takes back a name, not another `..` (`../../x` stays), and above the
+            // root is the root.
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
                 }
-            }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                _ => out.push(".."),
+            },
             other => out.push(other.as_os_str()),
         }
     }
@@ -233,11 +237,68 @@ pub fn clean(path: &Path) -> PathBuf {
     out
 }
 
+/// `to` relative to the directory `from`, both absolute, with `/` separators (`..` where
+/// `to` is outside `from`).
+pub fn relative(from: &Path, to: &Path) -> String {
+    let parts = |path: &Path| -> Vec<String> {
+        clean(path)
+            .components()
+            .filter_map(|component| match component {
+                Component::Normal(part) => Some(part.to_string_lossy().into_owned()),
+                _ => None,
+            })
+            .collect()
+    };
+    let (from, to) = (parts(from), parts(to));
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut out: Vec<String> = vec!["..".to_string(); from.len() - common];
+    out.extend(to[common..].iter().cloned());
+    if out.is_empty() {
+        ".".to_string()
+    } else {
+        out.join("/")
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn relative_paths_climb_out_of_a_directory() {
+        let check = |from: &str, to: &str, expected: &str| {
+            assert_eq!(
+                super::relative(std::path::Path::new(from), std::path::Path::new(to)),
+                expected,
+                "{from} → {to}"
+            );
+        };
+        check("/p/out/base", "/p/db.txt", "../../db.txt");
+        check(
+            "/p/out/overlays/prod",
+            "/p/conf/app.ini",
+            "../../../conf/app.ini",
+        );
+        check("/p/out", "/p/out/secrets/key/key", "secrets/key/key");
+        check("/p", "/p", ".");
+        check("/p/./x/../out", "/p/out/f", "f");
+    }
+
     use super::*;
     use crate::yaml;
     use serde_json::json;
+
+    #[test]
+    fn clean_folds_like_go() {
+        for (path, cleaned) in [
+            ("a/./b/../c", "a/c"),
+            ("../../x", "../../x"),
+            ("out/../../x", "../x"),
+            ("/..", "/"),
+            ("/a/../../b", "/b"),
+            ("a/..", "."),
+        ] {
+            assert_eq!(clean(Path::new(path)), Path::new(cleaned), "{path}");
+        }
+    }
 
     #[test]
     fn paths_resolve_against_the_base_directory() {
