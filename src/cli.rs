@@ -275,13 +275,14 @@ enum Output<'a> {
 
 impl<'a> Output<'a> {
     /// As Kompose reads `-o`: a name ending in .yaml, .yml or .json that is not an existing
-    /// directory is one file, any other name a directory. The file's format follows its
-    /// extension; `--format`, when given, must agree with it.
+    /// directory (nor written with a trailing `/`) is one file, any other name a directory.
+    /// The file's format follows its extension; `--format`, when given, must agree with it.
     fn of(output: Option<&'a Path>, format: Option<Format>) -> Result<Self, Failure> {
         let Some(path) = output.filter(|path| path.as_os_str() != "-") else {
             return Ok(Output::Stdout);
         };
-        let Some(named) = Format::of_file(path).filter(|_| !path.is_dir()) else {
+        let directory = path.is_dir() || path.as_os_str().as_encoded_bytes().ends_with(b"/");
+        let Some(named) = Format::of_file(path).filter(|_| !directory) else {
             return Ok(Output::Directory(path));
         };
         match format {
@@ -626,7 +627,18 @@ fn man_page(command: Option<&str>) -> Result<String, Failure> {
     clap_mangen::Man::new(page)
         .render(&mut roff)
         .map_err(|e| Failure::Io(anyhow::anyhow!("cannot render the manual page: {e}")))?;
-    Ok(String::from_utf8_lossy(&roff).into_owned())
+    // roff is ASCII: groff reads other bytes as Latin-1 unless told otherwise, so the help's
+    // few other characters (`…`) are written as its escapes, which mandoc reads too.
+    Ok(String::from_utf8_lossy(&roff)
+        .chars()
+        .map(|c| {
+            if c.is_ascii() {
+                c.to_string()
+            } else {
+                format!("\\[u{:04X}]", u32::from(c))
+            }
+        })
+        .collect())
 }
 
 /// A kustomize tree as `convert --kustomize` would write it, and what to tell about it.
@@ -992,6 +1004,10 @@ mod tests {
         assert_eq!(of("-", None), Some(Output::Stdout));
         assert_eq!(Output::of(None, None).ok(), Some(Output::Stdout));
         assert_eq!(of("k8s", None), Some(Output::Directory(Path::new("k8s"))));
+        assert_eq!(
+            of("k8s.yaml/", None),
+            Some(Output::Directory(Path::new("k8s.yaml/")))
+        );
         assert_eq!(
             of("all.yaml", None),
             Some(Output::File(Path::new("all.yaml"), Format::Yaml))

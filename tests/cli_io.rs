@@ -369,6 +369,9 @@ fn man_pages_are_roff_for_the_tool_and_each_command() {
     }
     let convert = text(&scratch.run(&["man", "convert"]).stdout);
     assert!(convert.contains("\\-\\-output"), "{convert}");
+    // ASCII, other characters as roff escapes: `FILE…` of --overlay.
+    assert!(convert.is_ascii());
+    assert!(convert.contains("FILE\\[u2026]"), "{convert}");
     let unknown = scratch.run(&["man", "nope"]);
     assert_eq!(unknown.status.code(), Some(2));
 }
