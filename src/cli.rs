@@ -116,7 +116,7 @@ Examples:
   # What the compose file would change in the committed manifests
   compose2k8s convert -f examples/expense/compose.yaml -o k8s
   compose2k8s diff -f examples/expense/compose.yaml k8s
-  # In CI: fail the job (exit 1) when the manifests are stale, with a report for machines
+  # In CI: exit 1 when the manifests are stale, 2 when the project is broken (JSON stderr)
   compose2k8s diff -f examples/expense/compose.yaml --report json k8s";
 const CONFIG_EXAMPLES: &str = "\
 Examples:
