@@ -51,16 +51,16 @@ def prune(value):
     return value
 
 
-def run(command, cwd, env):
+def run(command, cwd, env, stdin=""):
     # In a session of its own, so that a timeout ends the whole process group: the
     # docker-compose wrapper starts the real binary as a child, which would otherwise go on
     # (on an alias bomb, for ever).
     process = subprocess.Popen(
-        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        text=True, start_new_session=True,
+        command, cwd=cwd, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, errors="surrogateescape", start_new_session=True,
     )
     try:
-        stdout, stderr = process.communicate(timeout=60)
+        stdout, stderr = process.communicate(input=stdin, timeout=60)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
@@ -168,7 +168,12 @@ def compare_golden(case: Path, args, succeeds: bool, reference: str, verbose: bo
             continue
         input_args.append(arg)
     env = golden_environment(case)
-    ref_out, ref_err, _ = run([reference, *input_args, "config", "--format", "json"], case, env)
+    # A case's `stdin` (for `-f -`) is the reference's standard input too.
+    stdin = ""
+    if (case / "stdin").is_file():
+        stdin = (case / "stdin").read_text(errors="surrogateescape")
+    ref_out, ref_err, _ = run([reference, *input_args, "config", "--format", "json"], case, env,
+                              stdin)
     refused = not (ref_out or "").strip()
     if not succeeds:
         return ("both refuse", None) if refused else ("mismatch", "reference accepts it")

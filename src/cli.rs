@@ -2,9 +2,10 @@
 //! which executes a command and maps the outcome to an exit code (0 success, 1 the input
 //! has errors, 2 usage or I/O error).
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
@@ -24,16 +25,21 @@ use crate::{diff, emit, output_dir, translate};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// When to colour: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN", default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Translate the project into Kubernetes manifests.
+    #[command(after_help = CONVERT_EXAMPLES)]
     Convert {
         #[command(flatten)]
         input: InputArgs,
-        /// Write one file per object into DIR (`-` for stdout, the default).
-        #[arg(short = 'o', long = "output", value_name = "DIR")]
+        /// Write one file per object into DIR, or every object into FILE when the name ends
+        /// in .yaml, .yml or .json and is not a directory (`-`: stdout, the default).
+        #[arg(short = 'o', long = "output", value_name = "DIR|FILE")]
         output: Option<PathBuf>,
         #[command(flatten)]
         layout: LayoutArgs,
@@ -51,6 +57,7 @@ enum Command {
     /// Show what `convert -o DIR` would change in DIR; exit 0 if nothing, 1 if something,
     /// 2 on an error (DIR missing included). The flags that shaped DIR are taken from its
     /// index unless given.
+    #[command(after_help = DIFF_EXAMPLES)]
     Diff {
         #[command(flatten)]
         input: InputArgs,
@@ -65,6 +72,7 @@ enum Command {
         report: ReportFormat,
     },
     /// Print the resolved compose project, as `docker compose config` does.
+    #[command(after_help = CONFIG_EXAMPLES)]
     Config {
         #[command(flatten)]
         input: InputArgs,
@@ -76,12 +84,65 @@ enum Command {
         report: ReportFormat,
     },
     /// Print a JSON Schema (the same files as in schemas/).
+    #[command(after_help = SCHEMA_EXAMPLES)]
     Schema {
         /// Which schema.
         #[arg(value_enum, default_value_t = SchemaKind::Compose)]
         kind: SchemaKind,
     },
+    /// Print a shell's completion script.
+    #[command(after_help = COMPLETIONS_EXAMPLES)]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), of the whole tool or of one command.
+    #[command(after_help = MAN_EXAMPLES)]
+    Man {
+        /// The command whose page to print (default: the tool's).
+        #[arg(value_name = "COMMAND")]
+        command: Option<String>,
+    },
 }
+
+// The examples at the end of each command's help. They run as written (from the
+// repository's root, in this order): tests/help_examples.rs runs every one of them.
+const CONVERT_EXAMPLES: &str = "\
+Examples:
+  # The expense stack, straight into the cluster
+  compose2k8s convert -f examples/expense/compose.yaml | kubectl apply -f -
+  # In CI: one file per object to commit, failing on any warning of the report
+  compose2k8s convert -f examples/expense/compose.yaml --strict -o k8s
+  # Every object in one file, the compose file read from stdin
+  compose2k8s convert -f - -o all.yaml < examples/expense/compose.yaml";
+const DIFF_EXAMPLES: &str = "\
+Examples:
+  # What the compose file would change in the committed manifests
+  compose2k8s convert -f examples/expense/compose.yaml -o k8s
+  compose2k8s diff -f examples/expense/compose.yaml k8s
+  # In CI: exit 1 when the manifests are stale, 2 when the project is broken (JSON stderr)
+  compose2k8s diff -f examples/expense/compose.yaml --report json k8s";
+const CONFIG_EXAMPLES: &str = "\
+Examples:
+  compose2k8s config -f examples/expense/compose.yaml
+  # As `docker compose config --format json` prints it
+  compose2k8s config -f examples/expense/compose.yaml --format json
+  compose2k8s config -f - < examples/expense/compose.yaml";
+const SCHEMA_EXAMPLES: &str = "\
+Examples:
+  # For an editor's YAML language server
+  compose2k8s schema > compose.schema.json
+  compose2k8s schema x-kubernetes > x-kubernetes.schema.json";
+const COMPLETIONS_EXAMPLES: &str = "\
+Examples:
+  compose2k8s completions bash > ~/.local/share/bash-completion/completions/compose2k8s
+  compose2k8s completions zsh > ~/.zfunc/_compose2k8s
+  compose2k8s completions fish > ~/.config/fish/completions/compose2k8s.fish";
+const MAN_EXAMPLES: &str = "\
+Examples:
+  compose2k8s man > ~/.local/share/man/man1/compose2k8s.1
+  compose2k8s man convert > ~/.local/share/man/man1/compose2k8s-convert.1";
 
 impl Command {
     /// How the command's stderr is written: everything it says there is one report.
@@ -90,7 +151,9 @@ impl Command {
             Command::Convert { report, .. }
             | Command::Diff { report, .. }
             | Command::Config { report, .. } => *report,
-            Command::Schema { .. } => ReportFormat::Text,
+            Command::Schema { .. } | Command::Completions { .. } | Command::Man { .. } => {
+                ReportFormat::Text
+            }
         }
     }
 }
@@ -98,12 +161,13 @@ impl Command {
 /// Which compose files make the project, as Docker Compose takes them.
 #[derive(Debug, Args, Clone, Default)]
 pub struct InputArgs {
-    /// Compose file (repeatable; later files override earlier ones). Default: COMPOSE_FILE,
-    /// else compose.yaml / docker-compose.yml (and their .override file) found from the
-    /// current directory upwards.
+    /// Compose file (repeatable; later files override earlier ones; `-` reads stdin).
+    /// Default: COMPOSE_FILE, else compose.yaml / docker-compose.yml (and their .override
+    /// file) found from the current directory upwards.
     #[arg(short = 'f', long = "file", value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Directory that relative paths are resolved against (default: the first file's).
+    /// Directory that relative paths are resolved against (default: the first file's
+    /// directory; with only `-f -`, the current one).
     #[arg(long, value_name = "DIR")]
     pub project_directory: Option<PathBuf>,
     /// Project name (default: COMPOSE_PROJECT_NAME, the top-level `name`, the directory).
@@ -125,9 +189,9 @@ pub struct InputArgs {
 /// given the same flags renders exactly what `convert` writes.
 #[derive(Debug, Args, Clone)]
 struct LayoutArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Yaml)]
-    format: Format,
+    /// Output format (default: yaml; with -o FILE, the file's extension).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
     /// Namespace to set on every object.
     #[arg(long, value_name = "NS", value_parser = parse_namespace)]
     namespace: Option<String>,
@@ -189,7 +253,7 @@ impl LayoutArgs {
         let dir = absolute(dir);
         let path_text = |file: &PathBuf| crate::compose::paths::relative(&dir, &absolute(file));
         let recorded = RecordedLayout {
-            format: format_name(self.format).to_string(),
+            format: self.format().name().to_string(),
             namespace: self.namespace.clone(),
             wait_image: self.wait_image.clone(),
             network_policies: self.network_policies,
@@ -251,7 +315,7 @@ impl LayoutArgs {
             });
         }
         Ok(LayoutArgs {
-            format,
+            format: Some(format),
             namespace: recorded.namespace,
             wait_image: recorded.wait_image,
             network_policies: recorded.network_policies,
@@ -269,7 +333,7 @@ impl LayoutArgs {
             false => format!("no {flag}"),
         };
         match id {
-            "format" => format!("--format {}", format_name(self.format)),
+            "format" => format!("--format {}", self.format().name()),
             "namespace" => match &self.namespace {
                 Some(namespace) => format!("--namespace {namespace}"),
                 None => "no --namespace".to_string(),
@@ -309,6 +373,11 @@ impl LayoutArgs {
         }
     }
 
+    /// The format `--format` asks for, else YAML.
+    fn format(&self) -> Format {
+        self.format.unwrap_or(Format::Yaml)
+    }
+
     fn options(&self) -> translate::Options {
         translate::Options {
             namespace: self.namespace.clone(),
@@ -343,10 +412,56 @@ enum Format {
     Json,
 }
 
-fn format_name(format: Format) -> &'static str {
-    match format {
-        Format::Yaml => "yaml",
-        Format::Json => "json",
+impl Format {
+    /// The format a file's name asks for: `.yaml`, `.yml` or `.json` (in any case).
+    fn of_file(path: &Path) -> Option<Format> {
+        let extension = path.extension()?.to_str()?.to_ascii_lowercase();
+        match extension.as_str() {
+            "yaml" | "yml" => Some(Format::Yaml),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Format::Yaml => "yaml",
+            Format::Json => "json",
+        }
+    }
+}
+
+/// Where `convert` writes, from `-o`.
+#[derive(Debug, PartialEq, Eq)]
+enum Output<'a> {
+    Stdout,
+    /// One file per object (or a kustomize tree).
+    Directory(&'a Path),
+    /// The whole stream, in one file written at once.
+    File(&'a Path, Format),
+}
+
+impl<'a> Output<'a> {
+    /// As Kompose reads `-o`: a name ending in .yaml, .yml or .json that is not an existing
+    /// directory (nor written with a trailing `/`) is one file, any other name a directory.
+    /// The file's format follows its extension; `--format`, when given, must agree with it.
+    fn of(output: Option<&'a Path>, format: Option<Format>) -> Result<Self, Failure> {
+        let Some(path) = output.filter(|path| path.as_os_str() != "-") else {
+            return Ok(Output::Stdout);
+        };
+        let directory = path.is_dir() || path.as_os_str().as_encoded_bytes().ends_with(b"/");
+        let Some(named) = Format::of_file(path).filter(|_| !directory) else {
+            return Ok(Output::Directory(path));
+        };
+        match format {
+            Some(asked) if asked != named => Err(Failure::Io(anyhow::anyhow!(
+                "--format {} and -o {} disagree: the file's extension says {}",
+                asked.name(),
+                path.display(),
+                named.name()
+            ))),
+            _ => Ok(Output::File(path, named)),
+        }
     }
 }
 
@@ -402,6 +517,41 @@ enum ReportFormat {
     Json,
 }
 
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to colour what goes to a stream: `auto` colours a terminal only, and not
+    /// when `NO_COLOR` is set to anything but the empty string (no-color.org); a pipe or
+    /// a file never, unless `always` says so.
+    fn paints(self, terminal: bool, no_color: Option<&OsStr>) -> bool {
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => terminal && no_color.is_none_or(OsStr::is_empty),
+        }
+    }
+
+    fn paints_stdout(self) -> bool {
+        self.paints(
+            std::io::stdout().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        )
+    }
+
+    fn paints_stderr(self) -> bool {
+        self.paints(
+            std::io::stderr().is_terminal(),
+            std::env::var_os("NO_COLOR").as_deref(),
+        )
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum SchemaKind {
     Compose,
@@ -429,7 +579,14 @@ where
     T: Into<OsString> + Clone,
 {
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    // clap's own help and errors follow --color too; its `auto` honours NO_COLOR.
+    let clap_colour = match given_value(&args, "--color").and_then(OsStr::to_str) {
+        Some("always") => clap::ColorChoice::Always,
+        Some("never") => clap::ColorChoice::Never,
+        _ => clap::ColorChoice::Auto,
+    };
     let parsed = Cli::command()
+        .color(clap_colour)
         .try_get_matches_from(&args)
         .and_then(|matches| Ok((Cli::from_arg_matches(&matches)?, matches)));
     let (cli, matches) = match parsed {
@@ -442,6 +599,7 @@ where
                 Report::default(),
                 &[Diagnostic::error(message)],
                 ReportFormat::Json,
+                false,
             );
             return 2;
         }
@@ -453,8 +611,9 @@ where
     };
     let format = cli.command.report_format();
     let given = given_layout_flags(&matches);
+    let colour = cli.color;
     let mut report = Report::default();
-    let (code, errors) = match execute(cli.command, &given, &mut report) {
+    let (code, errors) = match execute(cli.command, &given, colour, &mut report) {
         Ok(()) => (0, Vec::new()),
         Err(Failure::Input(diagnostics)) => (1, diagnostics),
         Err(Failure::Io(error)) => (2, vec![Diagnostic::error(format!("{error:#}"))]),
@@ -465,18 +624,32 @@ where
             (1, vec![Diagnostic::error(message)])
         }
     };
-    print_outcome(report, &errors, format);
+    print_outcome(report, &errors, format, colour.paints_stderr());
     code
 }
 
 /// Whether a command line that clap refused asked for `--report json`, so that even a
 /// usage error keeps stderr one JSON document.
 fn asks_for_json_report(args: &[OsString]) -> bool {
-    args.iter()
-        .zip(args.iter().skip(1).map(Some).chain([None]))
-        .any(|(arg, next)| {
-            arg == "--report=json" || (arg == "--report" && next.is_some_and(|n| n == "json"))
-        })
+    given_value(args, "--report").is_some_and(|value| value == "json")
+}
+
+/// The value given to a long option (`--flag value` or `--flag=value`, the last one
+/// winning), read before clap has parsed the command line, or when it refused it.
+fn given_value<'a>(args: &'a [OsString], flag: &str) -> Option<&'a OsStr> {
+    let mut found = None;
+    for (at, arg) in args.iter().enumerate() {
+        if arg == flag {
+            found = args.get(at + 1).map(OsString::as_os_str);
+        } else if let Some(value) = arg
+            .to_str()
+            .and_then(|a| a.strip_prefix(flag))
+            .and_then(|rest| rest.strip_prefix('='))
+        {
+            found = Some(OsStr::new(value));
+        }
+    }
+    found
 }
 
 /// The flags of [`LayoutArgs`] given on the command line of `convert` or `diff`.
@@ -496,6 +669,7 @@ fn given_layout_flags(matches: &ArgMatches) -> std::collections::BTreeSet<&'stat
 fn execute(
     command: Command,
     given: &std::collections::BTreeSet<&str>,
+    colour: ColorChoice,
     report: &mut Report,
 ) -> Result<(), Failure> {
     match command {
@@ -507,7 +681,18 @@ fn execute(
             report: report_format,
             dry_run,
         } => {
-            let dir = output.as_deref().filter(|dir| dir.as_os_str() != "-");
+            let output = Output::of(output.as_deref(), layout.format)?;
+            let dir = match output {
+                Output::Directory(dir) => Some(dir),
+                Output::File(file, _) if layout.kustomize => {
+                    return Err(Failure::Io(anyhow::anyhow!(
+                        "--kustomize writes a tree of files: -o names its directory, not a \
+                         file ({})",
+                        file.display()
+                    )));
+                }
+                Output::File(..) | Output::Stdout => None,
+            };
             let json = report_format == ReportFormat::Json;
             // A dry run shows what its own flags would write; where they differ from those
             // DIR was written with, it says so.
@@ -519,11 +704,12 @@ fn execute(
                 Some(dir) => layout_with_record(layout, given, index.as_ref(), dir, false, report),
                 None => layout,
             };
+            let shown = DiffOutput {
+                index: index.as_ref(),
+                json,
+                colour: colour.paints_stdout(),
+            };
             if let Some(dir) = layout.kustomize_dir(dir)? {
-                let shown = DiffOutput {
-                    index: index.as_ref(),
-                    json,
-                };
                 return convert_kustomize(&input, &layout, dir, report, strict, dry_run, shown);
             }
             let mut translation =
@@ -533,29 +719,31 @@ fn execute(
                 })?;
             report.append(std::mem::take(&mut translation.report));
             report.sort();
-            let emit_format = emit_format(layout.format);
-            match dir {
-                Some(dir) if dry_run => {
-                    let shown = DiffOutput {
-                        index: index.as_ref(),
-                        json,
-                    };
+            let stream_format = emit_format(layout.format());
+            match output {
+                Output::Directory(dir) if dry_run => {
                     if show_diff(dir, &translation, shown, report)? {
                         return Err(Failure::Changed);
                     }
                 }
-                Some(dir) => {
+                Output::Directory(dir) => {
                     // A run that fails leaves DIR as it was, a --strict failure included.
                     strict_check(strict, report)?;
-                    let files = emit::render_files(&translation.manifests, emit_format);
+                    let files = emit::render_files(&translation.manifests, stream_format);
                     output_dir::write_directory_with_record(dir, &files, Some(&layout.record(dir)))
                         .map_err(Failure::Io)?;
                 }
-                None if dry_run => {
+                Output::File(..) | Output::Stdout if dry_run => {
                     return Err(Failure::Io(anyhow::anyhow!("--dry-run needs -o DIR")));
                 }
-                None => {
-                    write_stdout(&emit::render_stream(&translation.manifests, emit_format))?;
+                Output::File(file, format) => {
+                    // As with a directory: a failed run leaves the file as it was.
+                    strict_check(strict, report)?;
+                    let text = emit::render_stream(&translation.manifests, emit_format(format));
+                    output_dir::write_file(file, &text).map_err(Failure::Io)?;
+                }
+                Output::Stdout => {
+                    write_stdout(&emit::render_stream(&translation.manifests, stream_format))?;
                 }
             }
             strict_check(strict, report)
@@ -576,6 +764,7 @@ fn execute(
             let shown = DiffOutput {
                 index: index.as_ref(),
                 json: report_format == ReportFormat::Json,
+                colour: colour.paints_stdout(),
             };
             // The conversion's own report is `convert`'s to show; `diff` says only what
             // stops it or what the loader found.
@@ -638,7 +827,58 @@ fn execute(
             let text = serde_json::to_string_pretty(&schema).map_err(|e| Failure::Io(e.into()))?;
             write_stdout(&(text + "\n"))
         }
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "compose2k8s", &mut script);
+            write_stdout(&String::from_utf8_lossy(&script))
+        }
+        Command::Man { command } => write_stdout(&man_page(command.as_deref())?),
     }
+}
+
+/// The manual page of the tool, or of one of its commands (`compose2k8s-convert(1)`).
+fn man_page(command: Option<&str>) -> Result<String, Failure> {
+    let mut tool = Cli::command();
+    // Global options (--color) are then listed on each command's page too.
+    tool.build();
+    let page = match command {
+        None => tool,
+        Some(name) => {
+            let Some(sub) = tool.find_subcommand(name).filter(|_| name != "help") else {
+                let names: Vec<&str> = tool
+                    .get_subcommands()
+                    .map(|c| c.get_name())
+                    .filter(|&n| n != "help")
+                    .collect();
+                return Err(Failure::Io(anyhow::anyhow!(
+                    "no command {name:?}; the commands are {}",
+                    names.join(", ")
+                )));
+            };
+            let full_name = format!("compose2k8s-{}", sub.get_name());
+            sub.clone()
+                .version(env!("CARGO_PKG_VERSION"))
+                .name(full_name.clone())
+                .bin_name(format!("compose2k8s {}", sub.get_name()))
+                .display_name(full_name)
+        }
+    };
+    let mut roff = Vec::new();
+    clap_mangen::Man::new(page)
+        .render(&mut roff)
+        .map_err(|e| Failure::Io(anyhow::anyhow!("cannot render the manual page: {e}")))?;
+    // roff is ASCII: groff reads other bytes as Latin-1 unless told otherwise, so the help's
+    // few other characters (`…`) are written as its escapes, which mandoc reads too.
+    Ok(String::from_utf8_lossy(&roff)
+        .chars()
+        .map(|c| {
+            if c.is_ascii() {
+                c.to_string()
+            } else {
+                format!("\\[u{:04X}]", u32::from(c))
+            }
+        })
+        .collect())
 }
 
 /// A kustomize tree as `convert --kustomize` would write it, and what to tell about it.
@@ -660,6 +900,17 @@ fn render_kustomize(
 ) -> Result<KustomizeTree, Failure> {
     let options = layout.options();
     let (base_files, scope, base) = translate_with_files(input, &options, report)?;
+    // Standard input, read once, is given again by the argument that names it.
+    let base_files: Vec<PathBuf> = base_files
+        .into_iter()
+        .map(|file| {
+            if compose::load::is_stdin(&file) {
+                PathBuf::from(compose::load::STDIN_ARGUMENT)
+            } else {
+                file
+            }
+        })
+        .collect();
     let mut rendered_overlays = Vec::new();
     for overlay in &layout.overlays {
         if layout.recorded_overlays {
@@ -695,7 +946,7 @@ fn render_kustomize(
         )?;
         rendered_overlays.push((overlay.name.clone(), translation));
     }
-    let format = emit_format(layout.format);
+    let format = emit_format(layout.format());
     let files = crate::kustomize::render_tree(&base, &rendered_overlays, format);
     let translations: Vec<&translate::Translation> = std::iter::once(&base)
         .chain(rendered_overlays.iter().map(|(_, t)| t))
@@ -810,14 +1061,14 @@ fn add_loader_warnings(report: &mut Report, warnings: &[Diagnostic]) {
 /// Writes everything a command has to say on stderr: the report and, if it failed, the
 /// errors. In JSON that is one document whatever happened, the errors being entries of
 /// level `error`; in text the errors follow the report, each with its source line.
-fn print_outcome(mut report: Report, errors: &[Diagnostic], format: ReportFormat) {
+fn print_outcome(mut report: Report, errors: &[Diagnostic], format: ReportFormat, colour: bool) {
     report.sort();
     // Buffered: the text form is written a few words at a time, and stderr is unbuffered.
     let mut stderr = std::io::BufWriter::with_capacity(1 << 16, std::io::stderr().lock());
     let written = match format {
         ReportFormat::Text => report
-            .write_text(&mut stderr)
-            .and_then(|()| write_diagnostics(&mut stderr, errors)),
+            .write_text(&mut stderr, colour)
+            .and_then(|()| write_diagnostics(&mut stderr, errors, colour)),
         ReportFormat::Json => {
             // In the order found: the first error is often the cause of the next.
             for error in errors {
@@ -903,6 +1154,8 @@ fn layout_with_record(
 struct DiffOutput<'i> {
     index: Option<&'i output_dir::Index>,
     json: bool,
+    /// Whether the text form is coloured (`--color`, stdout a terminal).
+    colour: bool,
 }
 
 impl DiffOutput<'_> {
@@ -929,7 +1182,7 @@ impl DiffOutput<'_> {
         let text = if self.json {
             diff::render_json(changes)
         } else {
-            diff::render(changes, std::io::stdout().is_terminal())
+            diff::render(changes, self.colour)
         };
         write_stdout(&text)?;
         Ok(!changes.is_empty())
@@ -1001,7 +1254,26 @@ fn load_options(input: &InputArgs) -> Result<LoadOptions, Failure> {
         environment: std::env::vars_os()
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .collect(),
+        stdin: if input
+            .files
+            .iter()
+            .any(|f| f == compose::load::STDIN_ARGUMENT)
+        {
+            Some(stdin_text().map_err(|d| Failure::Input(vec![d]))?)
+        } else {
+            None
+        },
     })
+}
+
+/// Standard input, read at most once: `-f -` is loaded again for each overlay of
+/// `--kustomize`, and a diagnostic in it quotes its line.
+static STDIN: OnceLock<Result<String, Diagnostic>> = OnceLock::new();
+
+fn stdin_text() -> Result<String, Diagnostic> {
+    STDIN
+        .get_or_init(|| compose::load::read_stdin(std::io::stdin().lock()))
+        .clone()
 }
 
 fn write_stdout(text: &str) -> Result<(), Failure> {
@@ -1017,16 +1289,106 @@ fn write_stdout(text: &str) -> Result<(), Failure> {
     }
 }
 
-/// Writes diagnostics, each with its source line when the file can be read.
-fn write_diagnostics(out: &mut impl Write, diagnostics: &[Diagnostic]) -> std::io::Result<()> {
+/// Writes diagnostics, each with its source line when the file can be read (standard
+/// input as it was read); `colour` paints the `error:` and `warning:` labels.
+fn write_diagnostics(
+    out: &mut impl Write,
+    diagnostics: &[Diagnostic],
+    colour: bool,
+) -> std::io::Result<()> {
     for diagnostic in diagnostics {
         let source = diagnostic
             .file
             .as_ref()
             .filter(|_| diagnostic.line > 0 && diagnostic.quote_source)
-            .and_then(|f| crate::files::read_regular(f, compose::load::MAX_TEXT_BYTES).ok())
-            .and_then(|bytes| String::from_utf8(bytes).ok());
-        writeln!(out, "{}", diagnostic.render(source.as_deref()))?;
+            .and_then(|f| {
+                if compose::load::is_stdin(f) {
+                    STDIN.get().and_then(|text| text.clone().ok())
+                } else {
+                    crate::files::read_regular(f, compose::load::MAX_TEXT_BYTES)
+                        .ok()
+                        .and_then(|bytes| String::from_utf8(bytes).ok())
+                }
+            });
+        let text = diagnostic.render(source.as_deref());
+        match text.split_once(": ") {
+            Some((label, rest)) if colour => {
+                writeln!(out, "{}: {rest}", translate::report::paint_label(label))?
+            }
+            _ => writeln!(out, "{text}")?,
+        }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_auto_paints_a_terminal_unless_no_color_is_set() {
+        use ColorChoice::*;
+        let set = Some(OsStr::new("1"));
+        let empty = Some(OsStr::new(""));
+        let cases = [
+            (Auto, true, None, true),
+            (Auto, true, empty, true),
+            (Auto, true, set, false),
+            (Auto, false, None, false),
+            (Always, false, set, true),
+            (Never, true, None, false),
+        ];
+        for (choice, terminal, no_color, paints) in cases {
+            assert_eq!(
+                choice.paints(terminal, no_color),
+                paints,
+                "{choice:?} terminal={terminal} NO_COLOR={no_color:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn output_is_a_file_by_its_extension_unless_a_directory() {
+        fn of(path: &str, format: Option<Format>) -> Option<Output<'_>> {
+            Output::of(Some(Path::new(path)), format).ok()
+        }
+        assert_eq!(of("-", None), Some(Output::Stdout));
+        assert_eq!(Output::of(None, None).ok(), Some(Output::Stdout));
+        assert_eq!(of("k8s", None), Some(Output::Directory(Path::new("k8s"))));
+        assert_eq!(
+            of("k8s.yaml/", None),
+            Some(Output::Directory(Path::new("k8s.yaml/")))
+        );
+        assert_eq!(
+            of("all.yaml", None),
+            Some(Output::File(Path::new("all.yaml"), Format::Yaml))
+        );
+        assert_eq!(
+            of("out/All.YML", Some(Format::Yaml)),
+            Some(Output::File(Path::new("out/All.YML"), Format::Yaml))
+        );
+        assert_eq!(
+            of("all.json", None),
+            Some(Output::File(Path::new("all.json"), Format::Json))
+        );
+        assert_eq!(of("all.json", Some(Format::Yaml)), None);
+        // An existing directory stays one, whatever its name.
+        let dir = std::env::temp_dir().join(format!("compose2k8s-out-{}.yaml", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let kind = Output::of(Some(&dir), None).ok();
+        std::fs::remove_dir(&dir).unwrap();
+        assert_eq!(kind, Some(Output::Directory(&dir)));
+    }
+
+    #[test]
+    fn option_values_are_found_before_parsing() {
+        let args = |list: &[&str]| list.iter().map(OsString::from).collect::<Vec<_>>();
+        let line = args(&["c2k", "--color", "never", "convert", "--color=always"]);
+        assert_eq!(given_value(&line, "--color"), Some(OsStr::new("always")));
+        assert_eq!(given_value(&args(&["c2k", "--color"]), "--color"), None);
+        assert_eq!(given_value(&args(&["c2k", "--colors=x"]), "--color"), None);
+        assert!(asks_for_json_report(&args(&["c2k", "--report", "json"])));
+        assert!(asks_for_json_report(&args(&["c2k", "--report=json"])));
+        assert!(!asks_for_json_report(&args(&["c2k", "--report", "text"])));
+    }
 }

@@ -386,25 +386,103 @@ fn create_parents(dir: &Path, name: &str) -> Result<()> {
 /// Creates DIR where it is missing; refuses a DIR that is a link, or that has one among the
 /// components of the relative path it was given by.
 fn create_root(dir: &Path) -> Result<()> {
-    let mut path = PathBuf::new();
-    let last = dir.components().count();
-    for (position, component) in dir.components().enumerate() {
-        path.push(component);
-        let checked = dir.is_relative() || position + 1 == last;
+    refuse_linked_path(dir, "directory")?;
+    fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the output directory {}", dir.display()))
+}
+
+/// Refuses an output `path` (a `what`: directory or file) that is a link, or that has one
+/// among the components of the relative path it was given by.
+fn refuse_linked_path(path: &Path, what: &str) -> Result<()> {
+    let mut prefix = PathBuf::new();
+    let last = path.components().count();
+    for (position, component) in path.components().enumerate() {
+        prefix.push(component);
+        let checked = path.is_relative() || position + 1 == last;
         if !checked || !matches!(component, Component::Normal(_)) {
             continue;
         }
-        if fs::symlink_metadata(&path).is_ok_and(|meta| meta.file_type().is_symlink()) {
+        if fs::symlink_metadata(&prefix).is_ok_and(|meta| meta.file_type().is_symlink()) {
             bail!(
-                "the output directory {} has a symbolic link in its path ({}); give the real \
-                 directory",
-                dir.display(),
-                path.display()
+                "the output {what} {} has a symbolic link in its path ({}); give the real \
+                 {what}",
+                path.display(),
+                prefix.display()
             );
         }
     }
-    fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the output directory {}", dir.display()))
+    Ok(())
+}
+
+/// Writes `content` to the one output file `path` (`convert -o all.yaml`) at once: into a
+/// new file beside it, flushed to disk, then renamed over it, so that a reader (or a killed
+/// run) sees the old text or the new, never a part. As with a directory, nothing is written
+/// through a symbolic link, and only a regular file is replaced (keeping its permissions).
+/// The directory it goes in must exist, as for a shell's `>`.
+pub fn write_file(path: &Path, content: &str) -> Result<()> {
+    refuse_linked_path(path, "file")?;
+    let name = path
+        .file_name()
+        .with_context(|| format!("{} names no file", path.display()))?;
+    let parent = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    if !parent.is_dir() {
+        bail!(
+            "cannot write {}: the directory {} does not exist",
+            path.display(),
+            parent.display()
+        );
+    }
+    let permissions = match fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_file() => Some(meta.permissions()),
+        Ok(_) => bail!(
+            "{} exists and is not a regular file; refusing to replace it",
+            path.display()
+        ),
+        Err(e) if e.kind() == ErrorKind::NotFound => None,
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    // Hidden, and named after the process: `kubectl apply -R` skips it, and two runs do not
+    // share one. `create_new` fails rather than follow a link someone put at that name.
+    let mut temporary_name = std::ffi::OsString::from(".");
+    temporary_name.push(name);
+    temporary_name.push(format!(".compose2k8s-{}.tmp", std::process::id()));
+    let temporary = parent.join(temporary_name);
+    let written = write_new_file(&temporary, content, permissions)
+        .and_then(|()| {
+            fs::rename(&temporary, path)
+                .with_context(|| format!("cannot replace {}", path.display()))
+        })
+        .and_then(|()| sync_directory(parent));
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    written
+}
+
+fn write_new_file(path: &Path, content: &str, permissions: Option<fs::Permissions>) -> Result<()> {
+    use std::io::Write as _;
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(content.as_bytes())
+        .and_then(|()| match permissions {
+            Some(permissions) => file.set_permissions(permissions),
+            None => Ok(()),
+        })
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// Makes a rename in `dir` durable: the new name is on disk once this returns.
+fn sync_directory(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|handle| handle.sync_all())
+        .with_context(|| format!("cannot flush {} to disk", dir.display()))
 }
 
 /// Holds the directory's lock until dropped; a second run fails instead of waiting.

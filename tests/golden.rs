@@ -2,7 +2,8 @@
 //!
 //! A case holds its input files, `cmd` (the arguments, one per line; the working directory
 //! is the case directory), optionally `env` (KEY=VALUE lines: the whole environment besides
-//! PATH and HOME), and the expected `stdout`, `stderr` and `code`. The case directory's
+//! PATH and HOME) and `stdin` (what the run reads on its standard input, which is otherwise
+//! empty), and the expected `stdout`, `stderr` and `code`. The case directory's
 //! absolute path is written `$CASE` in the expected files. `UPDATE_GOLDEN=1 cargo test`
 //! rewrites the expected files; review the change in git.
 //!
@@ -11,8 +12,9 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 struct Outcome {
     stdout: String,
@@ -41,7 +43,21 @@ fn run_case(dir: &Path) -> Outcome {
             command.env(key, value);
         }
     }
-    let output = command.output().expect("the binary runs");
+    let stdin = fs::read(dir.join("stdin")).unwrap_or_default();
+    command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().expect("the binary runs");
+    // From a thread: a run that writes much before it reads would otherwise block on a
+    // full pipe while this one blocks on writing its input.
+    let mut input = child.stdin.take().expect("piped stdin");
+    let writer = std::thread::spawn(move || {
+        // A run that does not read its input closes the pipe: not an error of the case.
+        let _ = input.write_all(&stdin);
+    });
+    let output = child.wait_with_output().expect("the binary runs");
+    writer.join().expect("stdin writer");
     let case = dir.to_string_lossy().into_owned();
     let clean = |bytes: &[u8]| String::from_utf8_lossy(bytes).replace(&case, "$CASE");
     Outcome {

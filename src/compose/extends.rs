@@ -192,7 +192,12 @@ impl Resolver<'_> {
         other: &str,
         span: &crate::value::Span,
     ) -> Result<(PathBuf, Map), Diagnostic> {
-        let dir = file.parent().unwrap_or(Path::new("/"));
+        // Standard input has no directory: as in Compose, it is read as if in the project's.
+        let dir = if crate::compose::load::is_stdin(file) {
+            self.context.working_dir.as_path()
+        } else {
+            file.parent().unwrap_or(Path::new("/"))
+        };
         let other_file = PathBuf::from(paths::absolute(other, dir, None));
         if let Some(message) = refusal(&self.loader.scope, &other_file) {
             let key = KeyPath::root().key("services").key(name).key("extends");

@@ -39,6 +39,21 @@ pub struct LoadOptions {
     pub environment: Environment,
     /// Directories outside the project's tree that files may name (`--allow-path`).
     pub allowed_paths: Vec<PathBuf>,
+    /// The text of standard input, when `files` names it (`-f -`): read by the caller, once,
+    /// with [`read_stdin`].
+    pub stdin: Option<String>,
+}
+
+/// The `-f` argument that means standard input, as in `docker compose -f -`.
+pub const STDIN_ARGUMENT: &str = "-";
+
+/// How standard input is named once read: in the loaded files and in diagnostics. It is
+/// not a path on disk; for its relative references it sits in the project directory.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// Whether a loaded file is standard input.
+pub fn is_stdin(file: &Path) -> bool {
+    file == Path::new(STDIN_NAME)
 }
 
 /// A project's files merged into one document, with the context needed to finish it.
@@ -58,23 +73,43 @@ pub struct LoadedDocument {
 /// Reads and merges the project's files. Errors carry every problem found.
 pub fn load_document(options: &LoadOptions) -> Result<LoadedDocument, Vec<Diagnostic>> {
     let files = config_files(options).map_err(|d| vec![d])?;
+    // As Compose: standard input has no directory, so the first file that has one names
+    // the project directory, else the current directory does.
     let working_dir = match &options.project_directory {
         Some(dir) => paths::clean(&options.current_dir.join(dir)),
         None => files
-            .first()
+            .iter()
+            .find(|f| !is_stdin(f))
             .and_then(|f| f.parent())
             .map(Path::to_path_buf)
             .unwrap_or_else(|| options.current_dir.clone()),
     };
+    let on_disk = files.iter().filter(|f| !is_stdin(f));
     let scope = ReadScope::new(&working_dir, &options.allowed_paths)
-        .with_files(files.iter().chain(&named_env_files(options)));
+        .with_files(on_disk.chain(&named_env_files(options)));
     let environment = project_environment(options, &working_dir, &scope).map_err(|d| vec![d])?;
     let mut loader = Loader::new(scope);
     let context = FileContext {
         working_dir: working_dir.clone(),
         environment: environment.clone(),
     };
-    let document = loader.load_files(&files, &context, &[])?;
+    let mut document = Value::map(Map::default());
+    // Standard input is read once: as in Compose, a second `-f -` finds it at its end.
+    let mut stdin = Some(options.stdin.as_deref());
+    for file in &files {
+        let read;
+        let text = if is_stdin(file) {
+            match stdin.take() {
+                Some(Some(text)) => text,
+                Some(None) => return Err(vec![Diagnostic::error("standard input was not read")]),
+                None => "",
+            }
+        } else {
+            read = read_text(file, &loader.scope).map_err(|d| vec![d])?;
+            read.as_str()
+        };
+        document = loader.load_source(text, file, &context, &[], document)?;
+    }
     finish_document(document, files, context, loader, options)
 }
 
@@ -163,12 +198,23 @@ fn home(environment: &Environment) -> Option<PathBuf> {
     environment.get("HOME").map(PathBuf::from)
 }
 
-/// `-f` files, else `COMPOSE_FILE`, else the default names found in the current directory
-/// or the nearest parent that has one (with its `.override` file).
+/// `-f` files (`-` being standard input, named [`STDIN_NAME`]), else `COMPOSE_FILE`, else
+/// the default names found in the current directory or the nearest parent that has one
+/// (with its `.override` file).
 pub(crate) fn config_files(options: &LoadOptions) -> Result<Vec<PathBuf>, Diagnostic> {
     let absolute = |f: &Path| paths::clean(&options.current_dir.join(f));
     if !options.files.is_empty() {
-        return Ok(options.files.iter().map(|f| absolute(f)).collect());
+        return Ok(options
+            .files
+            .iter()
+            .map(|f| {
+                if f.as_os_str() == STDIN_ARGUMENT {
+                    PathBuf::from(STDIN_NAME)
+                } else {
+                    absolute(f)
+                }
+            })
+            .collect());
     }
     if let Some(list) = non_empty(options.environment.get("COMPOSE_FILE")) {
         let separator = options
@@ -287,6 +333,26 @@ pub fn read_env_files(
 /// reading forever.
 pub const MAX_TEXT_BYTES: u64 = 64 * 1024 * 1024;
 
+/// Reads standard input as UTF-8 text, at most [`MAX_TEXT_BYTES`] of it (`-f -`).
+pub fn read_stdin(input: impl std::io::Read) -> Result<String, Diagnostic> {
+    use std::io::Read as _;
+    let mut bytes = Vec::new();
+    let stdin = Path::new(STDIN_NAME);
+    input
+        .take(MAX_TEXT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| {
+            Diagnostic::error(format!("cannot read standard input: {e}")).in_file(stdin)
+        })?;
+    if bytes.len() as u64 > MAX_TEXT_BYTES {
+        let error = ReadError::TooLarge(MAX_TEXT_BYTES);
+        return Err(
+            Diagnostic::error(format!("the input is {error}; refusing to read it")).in_file(stdin),
+        );
+    }
+    utf8_text(bytes, stdin)
+}
+
 /// Reads a file as UTF-8 text, with a message that names it: only a regular file the run
 /// may read (see [`ReadScope`]), of at most [`MAX_TEXT_BYTES`].
 pub fn read_text(file: &Path, scope: &ReadScope) -> Result<String, Diagnostic> {
@@ -298,9 +364,14 @@ pub fn read_text(file: &Path, scope: &ReadScope) -> Result<String, Diagnostic> {
         };
         Diagnostic::error(message).in_file(file)
     })?;
+    utf8_text(bytes, file)
+}
+
+fn utf8_text(bytes: Vec<u8>, file: &Path) -> Result<String, Diagnostic> {
+    let what = if is_stdin(file) { "input" } else { "file" };
     String::from_utf8(bytes).map_err(|e| {
         Diagnostic::error(format!(
-            "the file is not valid UTF-8 (invalid byte at offset {})",
+            "the {what} is not valid UTF-8 (invalid byte at offset {})",
             e.utf8_error().valid_up_to()
         ))
         .in_file(file)

@@ -181,13 +181,13 @@ impl Report {
     pub fn to_text(&self) -> String {
         let mut out = Vec::new();
         // Writing into a Vec cannot fail, and every piece written is UTF-8.
-        _ = self.write_text(&mut out);
+        _ = self.write_text(&mut out, false);
         String::from_utf8(out).unwrap_or_default()
     }
 
     /// Writes the text form to `out` as it goes: a large project's report is megabytes,
-    /// which the command prints and has no other use for.
-    pub fn write_text(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+    /// which the command prints and has no other use for. `colour` paints the levels.
+    pub fn write_text(&self, out: &mut impl std::io::Write, colour: bool) -> std::io::Result<()> {
         let mut current: Option<&Option<String>> = None;
         for entry in &self.entries {
             if current != Some(&entry.service) {
@@ -202,7 +202,11 @@ impl Report {
                 Level::Warning => "warning",
                 Level::Error => "error",
             };
-            write!(out, "  {level}: ")?;
+            if colour {
+                write!(out, "  {}: ", paint_label(level))?;
+            } else {
+                write!(out, "  {level}: ")?;
+            }
             if let Some(file) = &entry.file {
                 match (entry.line, entry.column) {
                     (Some(line), Some(column)) => write!(out, "{file}:{line}:{column}: ")?,
@@ -242,6 +246,16 @@ impl Report {
         serde_json::to_writer_pretty(&mut *out, self)?;
         out.write_all(b"\n")
     }
+}
+
+/// A level's label (`error`, `warning`, `info`) in its terminal colour: red, yellow, cyan.
+pub fn paint_label(label: &str) -> String {
+    let code = match label {
+        "error" => "1;31",
+        "warning" => "1;33",
+        _ => "36",
+    };
+    format!("\x1b[{code}m{label}\x1b[0m")
 }
 
 #[cfg(test)]
