@@ -7,7 +7,9 @@ Projects: the golden cases that convert to stdout with exit 0 and, with --corpus
 project of the corpus that converts (scripts/corpus.py). Each is converted with
 `convert -o DIR` and applied with `kubectl apply --dry-run=server -f DIR` into a namespace of
 its own (created for it, as are the namespaces its objects name). Any rejection fails the
-run, naming the project, the object and the server's message.
+run, naming the project, the object and the server's message. Then the expense example is
+applied for real and read back: every field written must be in the stored object (the
+server adds its defaults).
 
 The cluster is the one `scripts/test-cluster start` runs (KUBECONFIG from
 `scripts/test-cluster env`), or any cluster KUBECONFIG points at.
@@ -73,6 +75,60 @@ def dry_run(project, binary: str, out_dir: Path):
     return "applied", len(files)
 
 
+def contains(live, written, path=""):
+    """The first field of `written` that `live` does not hold as written, or None."""
+    if isinstance(written, dict):
+        if not isinstance(live, dict):
+            return path or "."
+        for key, value in written.items():
+            missing = contains(live.get(key), value, f"{path}.{key}")
+            if missing:
+                return missing
+        return None
+    if isinstance(written, list):
+        if not isinstance(live, list) or len(live) != len(written):
+            return path
+        for i, (a, b) in enumerate(zip(live, written)):
+            missing = contains(a, b, f"{path}[{i}]")
+            if missing:
+                return missing
+        return None
+    return None if live == written else path
+
+
+def apply_example(here: Path, binary: str, out_dir: Path):
+    """Applies the expense example for real and reads each object back; the problems."""
+    example = here / "testdata" / "convert" / "expense"
+    converted = subprocess.run([binary, "convert", "-o", str(out_dir)], cwd=example,
+                               capture_output=True, text=True)
+    if converted.returncode != 0:
+        return [f"convert: {converted.stderr.strip()}"]
+    namespace = "expense-applied"
+    kubectl("delete", "namespace", namespace, "--wait=false")
+    ensure_namespace(namespace)
+    applied = kubectl("apply", "-n", namespace, "-f", str(out_dir))
+    if applied.returncode != 0:
+        return [f"apply: {applied.stderr.strip()}"]
+    problems = []
+    for file in sorted(out_dir.glob("*.yaml")):
+        written = yaml.safe_load(file.read_text())
+        read = kubectl("get", "-n", namespace, "-f", str(file), "-o", "json")
+        if read.returncode != 0:
+            problems.append(f"{file.name}: not read back: {read.stderr.strip()}")
+            continue
+        live = yaml.safe_load(read.stdout)
+        for key in ("spec", "data", "metadata"):
+            if key not in written:
+                continue
+            wanted = dict(written[key])
+            if key == "metadata":
+                wanted.pop("namespace", None)
+            missing = contains(live.get(key), wanted, key)
+            if missing:
+                problems.append(f"{file.name}: {missing} is not stored as written")
+    return problems
+
+
 def main():
     here = Path(__file__).resolve().parent.parent
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -103,11 +159,15 @@ def main():
                 print(f"REJECTED {project.name}\n{detail}\n")
             elif args.verbose:
                 print(f"{outcome}: {project.name} ({detail})")
+        problems = apply_example(here, binary, Path(tmp) / "expense")
+    for problem in problems:
+        print(f"EXPENSE {problem}")
     print(
         f"server_dry_run: {counts['applied']} projects, {objects} objects accepted by the API "
-        f"server; {counts['rejected']} rejected; {counts['skipped']} not converted"
+        f"server; {counts['rejected']} rejected; {counts['skipped']} not converted; the "
+        f"expense example applied and read back with {len(problems)} problem(s)"
     )
-    return 0 if counts["rejected"] == 0 else 1
+    return 0 if counts["rejected"] == 0 and not problems else 1
 
 
 if __name__ == "__main__":
