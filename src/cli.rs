@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::compose::load::LoadOptions;
 use crate::compose::{self, model};
 use crate::diagnostic::Diagnostic;
-use crate::translate::Report;
+use crate::translate::{Allowed, Code, Report};
 use crate::{diff, emit, output_dir, translate};
 
 #[derive(Debug, Parser)]
@@ -36,9 +36,12 @@ enum Command {
         output: Option<PathBuf>,
         #[command(flatten)]
         layout: LayoutArgs,
-        /// Exit 1 when the report has any warning (the loader's warnings included).
+        /// Exit 1 when the report has any warning (the loader's warnings included) that is
+        /// not allowed.
         #[arg(long)]
         strict: bool,
+        #[command(flatten)]
+        allow: AllowArgs,
         /// Report format, on stderr.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         report: ReportFormat,
@@ -55,6 +58,8 @@ enum Command {
         dir: PathBuf,
         #[command(flatten)]
         layout: LayoutArgs,
+        #[command(flatten)]
+        allow: AllowArgs,
         /// Format of the loader's warnings and the errors, on stderr.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         report: ReportFormat,
@@ -66,6 +71,8 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Yaml)]
         format: Format,
+        #[command(flatten)]
+        allow: AllowArgs,
         /// Format of the loader's warnings and the errors, on stderr.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         report: ReportFormat,
@@ -88,6 +95,25 @@ impl Command {
             Command::Schema { .. } => ReportFormat::Text,
         }
     }
+}
+
+/// The report codes the command line accepts, on top of the project's `x-kubernetes.allow`.
+#[derive(Debug, Args, Clone, Default)]
+struct AllowArgs {
+    /// Accept the report entries of this code (repeatable; README, "Report codes"): they are
+    /// shown as allowed and --strict does not count them. Errors cannot be allowed.
+    #[arg(long = "allow", value_name = "CODE", value_parser = parse_code)]
+    codes: Vec<Code>,
+}
+
+impl AllowArgs {
+    fn allowed(&self) -> Allowed {
+        Allowed::everywhere(self.codes.iter().copied())
+    }
+}
+
+fn parse_code(text: &str) -> Result<Code, String> {
+    text.parse()
 }
 
 /// Which compose files make the project, as Docker Compose takes them.
@@ -160,11 +186,11 @@ impl LayoutArgs {
             return Ok(None);
         }
         if !self.kustomize {
-            return Err(Failure::Io(anyhow::anyhow!("--overlay needs --kustomize")));
+            return Err(Failure::Usage("--overlay needs --kustomize"));
         }
         match dir {
             Some(dir) => Ok(Some(dir)),
-            None => Err(Failure::Io(anyhow::anyhow!("--kustomize needs -o DIR"))),
+            None => Err(Failure::Usage("--kustomize needs -o DIR")),
         }
     }
 }
@@ -233,8 +259,10 @@ enum SchemaKind {
 enum Failure {
     /// The input has errors (exit 1); each diagnostic is printed.
     Input(Vec<Diagnostic>),
-    /// Usage or I/O (exit 2).
+    /// I/O (exit 2).
     Io(anyhow::Error),
+    /// Flags that do not go together (exit 2).
+    Usage(&'static str),
     /// `--strict` and the report has warnings (exit 1).
     Strict(usize),
     /// `diff` (or `--dry-run`) found changes (exit 1); they were printed.
@@ -258,7 +286,7 @@ where
             let message = text.trim().trim_start_matches("error: ");
             print_outcome(
                 Report::default(),
-                &[Diagnostic::error(message)],
+                &[Diagnostic::error(message).with_code(Code::Usage)],
                 ReportFormat::Json,
             );
             return 2;
@@ -274,12 +302,18 @@ where
     let (code, errors) = match execute(cli.command, &mut report) {
         Ok(()) => (0, Vec::new()),
         Err(Failure::Input(diagnostics)) => (1, diagnostics),
-        Err(Failure::Io(error)) => (2, vec![Diagnostic::error(format!("{error:#}"))]),
+        Err(Failure::Io(error)) => (
+            2,
+            vec![Diagnostic::error(format!("{error:#}")).with_code(Code::Io)],
+        ),
+        Err(Failure::Usage(message)) => {
+            (2, vec![Diagnostic::error(message).with_code(Code::Usage)])
+        }
         Err(Failure::Changed) => (1, Vec::new()),
         Err(Failure::InputOfDiff(diagnostics)) => (2, diagnostics),
         Err(Failure::Strict(warnings)) => {
             let message = format!("--strict: the report has {warnings} warning(s)");
-            (1, vec![Diagnostic::error(message)])
+            (1, vec![Diagnostic::error(message).with_code(Code::Strict)])
         }
     };
     print_outcome(report, &errors, format);
@@ -305,12 +339,18 @@ fn execute(command: Command, report: &mut Report) -> Result<(), Failure> {
             output,
             layout,
             strict,
+            allow,
             report: _,
             dry_run,
         } => {
             let dir = output.as_deref().filter(|dir| dir.as_os_str() != "-");
             if let Some(dir) = layout.kustomize_dir(dir)? {
-                return convert_kustomize(&input, &layout, dir, report, strict, dry_run);
+                let flags = KustomizeFlags {
+                    strict,
+                    dry_run,
+                    allowed: allow.allowed(),
+                };
+                return convert_kustomize(&input, &layout, dir, report, &flags);
             }
             let mut translation =
                 translate_project(&input, &layout.options(), report).map_err(|f| match f {
@@ -319,6 +359,9 @@ fn execute(command: Command, report: &mut Report) -> Result<(), Failure> {
                 })?;
             report.append(std::mem::take(&mut translation.report));
             report.sort();
+            let mut allowed = allow.allowed();
+            allowed.extend(&translation.allowed);
+            report.allow(&allowed);
             let emit_format = emit_format(layout.format);
             match dir {
                 Some(dir) if dry_run => {
@@ -332,9 +375,7 @@ fn execute(command: Command, report: &mut Report) -> Result<(), Failure> {
                     let files = emit::render_files(&translation.manifests, emit_format);
                     output_dir::write_directory(dir, &files).map_err(Failure::Io)?;
                 }
-                None if dry_run => {
-                    return Err(Failure::Io(anyhow::anyhow!("--dry-run needs -o DIR")));
-                }
+                None if dry_run => return Err(Failure::Usage("--dry-run needs -o DIR")),
                 None => {
                     write_stdout(&emit::render_stream(&translation.manifests, emit_format))?;
                 }
@@ -345,6 +386,7 @@ fn execute(command: Command, report: &mut Report) -> Result<(), Failure> {
             input,
             dir,
             layout,
+            allow,
             report: _,
         } => {
             let as_diff_error = |f| match f {
@@ -353,15 +395,19 @@ fn execute(command: Command, report: &mut Report) -> Result<(), Failure> {
             };
             // The conversion's own report is `convert`'s to show; `diff` says only what
             // stops it or what the loader found.
+            let mut allowed = allow.allowed();
             let changed = if layout.kustomize_dir(Some(&dir))?.is_some() {
                 let tree =
                     render_kustomize(&input, &layout, &dir, report).map_err(as_diff_error)?;
+                allowed.extend(&tree.allowed);
                 show_tree_diff(&dir, &tree.files)?
             } else {
                 let translation =
                     translate_project(&input, &layout.options(), report).map_err(as_diff_error)?;
+                allowed.extend(&translation.allowed);
                 show_diff(&dir, &translation)?
             };
+            report.allow(&allowed);
             if changed {
                 Err(Failure::Changed)
             } else {
@@ -371,10 +417,14 @@ fn execute(command: Command, report: &mut Report) -> Result<(), Failure> {
         Command::Config {
             input,
             format,
+            allow,
             report: _,
         } => {
             let loaded = compose::load_project(&load_options(&input)?).map_err(Failure::Input)?;
             add_loader_warnings(report, &loaded.warnings);
+            // Only the command line's: `config` shows the project as Compose resolves it,
+            // without reading x-kubernetes.
+            report.allow(&allow.allowed());
             let json = compose::config_json(&loaded);
             let text = match format {
                 Format::Json => {
@@ -407,6 +457,8 @@ struct KustomizeTree {
     notes: std::collections::BTreeSet<String>,
     /// Secret values the user must put in the tree: the file, and the variable to take it from.
     secret_values: Vec<(String, String)>,
+    /// What the x-kubernetes of the base and of the overlays allow.
+    allowed: Allowed,
 }
 
 /// The base from INPUT, each overlay from INPUT's files plus its own; the loader's warnings
@@ -441,12 +493,25 @@ fn render_kustomize(
         .collect();
     let secret_values = crate::kustomize::secret_values_needed(&base, &rendered_overlays);
     let reports = translations.iter().map(|t| t.report.clone()).collect();
+    let mut allowed = Allowed::default();
+    for translation in &translations {
+        allowed.extend(&translation.allowed);
+    }
     Ok(KustomizeTree {
         files,
         reports,
         notes,
         secret_values,
+        allowed,
     })
+}
+
+/// The flags of `convert` that decide what happens to a rendered kustomize tree.
+struct KustomizeFlags {
+    strict: bool,
+    dry_run: bool,
+    /// The command line's `--allow`.
+    allowed: Allowed,
 }
 
 /// `convert --kustomize`: writes the tree (or, with `--dry-run`, shows what would change).
@@ -455,9 +520,11 @@ fn convert_kustomize(
     layout: &LayoutArgs,
     dir: &std::path::Path,
     report: &mut Report,
-    strict: bool,
-    dry_run: bool,
+    flags: &KustomizeFlags,
 ) -> Result<(), Failure> {
+    let KustomizeFlags {
+        strict, dry_run, ..
+    } = *flags;
     let tree = render_kustomize(input, layout, dir, report).map_err(|f| match f {
         Failure::Input(d) if dry_run => Failure::InputOfDiff(d),
         other => other,
@@ -468,7 +535,7 @@ fn convert_kustomize(
         report.append(overlay_report);
     }
     for note in &tree.notes {
-        report.info_project("", note.as_str());
+        report.info_project(Code::EnvFileCopied, "", note.as_str());
     }
     for (file, origin) in &tree.secret_values {
         // The value is in this process's environment or the compose files, but writing it
@@ -479,9 +546,12 @@ fn convert_kustomize(
              `kubectl kustomize`",
             dir.join(file).display()
         );
-        report.warn_project("", message, None);
+        report.warn_project(Code::SecretValueNeeded, "", message, None);
     }
     report.sort();
+    let mut allowed = flags.allowed.clone();
+    allowed.extend(&tree.allowed);
+    report.allow(&allowed);
     if dry_run {
         if show_tree_diff(dir, &tree.files)? {
             return Err(Failure::Changed);

@@ -20,6 +20,7 @@ use k8s_openapi::ByteString;
 use super::env_secrets;
 use super::names::{dns_label, joined, labels, project_labels};
 use super::storage::mount_volume;
+use super::Code;
 use super::{Context, DataSource, Input, PodParts};
 use crate::compose::env_file::EnvFileVariables;
 use crate::compose::host_files::HostFile;
@@ -122,6 +123,7 @@ pub(super) fn attach_secret_bind(
     let volume = FileKind::Secret.volume(&object, None);
     if mount_volume(cx, service, path, parts, volume, volume_mount) {
         cx.report.info(
+            Code::BindMountSecret,
             service,
             path,
             format!(
@@ -437,6 +439,7 @@ fn project_object(
     let name = kind.object_name(key, source);
     if source.external {
         cx.report.info_project(
+            Code::ExternalObject,
             &path,
             format!(
                 "external: no {kind} is created; services mount the key `{}` of the existing \
@@ -454,6 +457,7 @@ fn project_object(
         Ok(bytes) => bytes,
         Err(why) => {
             cx.report.warn_project(
+                Code::FileNotRead,
                 &path,
                 format!(
                     "{why}: no {} is created, and the services that use it do not get the file",
@@ -481,7 +485,7 @@ fn project_object(
         ))),
         FileKind::Secret => {
             cx.report
-                .info_project(&path, secret_note(&name, by_reference));
+                .info_project(Code::SecretObject, &path, secret_note(&name, by_reference));
             Manifest::Secret(Box::new(KubeSecret {
                 metadata: ObjectMeta {
                     name: Some(name),
@@ -523,6 +527,7 @@ fn object_of_unread_file(
             DataSource::Files(vec![(data_key.clone(), PathBuf::from(file))]),
         ));
         cx.report.warn_project(
+            Code::FileNotRead,
             path,
             format!(
                 "the file {file} does not exist: the {} generator `{name}` reads it \
@@ -564,6 +569,7 @@ fn object_of_unread_file(
         Unread::Outside(reason) => format!("was not read ({reason})"),
     };
     cx.report.warn_project(
+        Code::FileNotRead,
         path,
         format!(
             "the file {file} {why}: no {kind} is written; the services that use it \
@@ -619,6 +625,7 @@ fn report_ignored_settings(cx: &mut Context<'_>, path: &str, source: &FileSource
         return;
     }
     cx.report.warn_project(
+        Code::ObjectSettingNotTranslated,
         path,
         format!(
             "not carried over: {} (settings of the engine's own object, which has no \
@@ -649,6 +656,7 @@ fn attach_file(
     }
     if reference.uid.is_some() || reference.gid.is_some() {
         cx.report.warn_with_hint(
+            Code::FileOwnershipNotKept,
             service,
             key,
             format!(
@@ -662,6 +670,7 @@ fn attach_file(
         Ok(bits) if bits <= 0o777 => Some(bits),
         _ => {
             cx.report.warn(
+                Code::InvalidValue,
                 service,
                 key,
                 format!(
@@ -697,6 +706,7 @@ fn attach_env_file(
     if !invalid.is_empty() {
         let names: Vec<&str> = invalid.iter().map(|(name, _)| name.as_str()).collect();
         cx.report.warn(
+            Code::InvalidValue,
             service,
             "env_file",
             format!(
@@ -896,7 +906,7 @@ mod tests {
         assert_eq!(
             warning(&plain).as_deref(),
             Some(
-                "warning: secrets.token: the file /p/token.txt does not exist: no Secret is \
+                "warning[file-not-read]: secrets.token: the file /p/token.txt does not exist: no Secret is \
                  written; the services that use it mount the Secret `token`, and their pods \
                  wait until it exists (kubectl create secret generic token --namespace apps \
                  --from-file=token=/p/token.txt)"

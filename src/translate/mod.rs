@@ -12,6 +12,7 @@
 //! chooses). `extension` then adds what `x-kubernetes` asks for.
 
 pub(crate) mod alias;
+pub mod codes;
 pub(crate) mod config;
 pub(crate) mod container;
 pub(crate) mod dependencies;
@@ -47,7 +48,8 @@ use crate::compose::load::Environment;
 use crate::compose::model::{Project, Service};
 use crate::extension::{WorkloadKind, XKubernetes};
 use crate::manifest::{self, Identity, Manifest};
-pub use report::Report;
+pub use codes::Code;
+pub use report::{Allowed, Report};
 
 /// Everything translation reads.
 #[derive(Debug, Clone, Copy)]
@@ -101,6 +103,9 @@ pub struct Translation {
     /// object: outputs that can point at the source (kustomize generators) need not copy
     /// the data. Objects with data from the compose file itself are not listed.
     pub sources: BTreeMap<Identity, DataSource>,
+    /// The report codes the project's `x-kubernetes` accepts. Applied by the command to the
+    /// whole report, which has the loader's warnings too.
+    pub allowed: Allowed,
 }
 
 /// Where the data of a ConfigMap or Secret came from.
@@ -230,6 +235,7 @@ pub fn translate(input: Input<'_>, options: &Options) -> Translation {
         manifests,
         report,
         sources,
+        allowed: Allowed::from_extensions(input.extensions),
     }
 }
 
@@ -273,6 +279,7 @@ fn report_project_keys(cx: &mut Context<'_>) {
         .filter(|n| n.as_str() != "default")
     {
         cx.report.warn_project(
+            Code::NetworksNotIsolated,
             &format!("networks.{name}"),
             "networks are not translated: every pod can reach every Service of the namespace, \
              so services Compose kept apart can reach each other",
@@ -281,6 +288,7 @@ fn report_project_keys(cx: &mut Context<'_>) {
     }
     for name in project.models.keys() {
         cx.report.warn_project(
+            Code::ModelNotProvisioned,
             &format!("models.{name}"),
             "AI models have no Kubernetes equivalent here; the model is not provisioned",
             None,
@@ -293,8 +301,11 @@ fn report_project_keys(cx: &mut Context<'_>) {
         .keys()
         .filter(|k| k.as_str() != "x-kubernetes")
     {
-        cx.report
-            .info_project(key, "extension field kept by Compose, not interpreted");
+        cx.report.info_project(
+            Code::ExtensionKeyIgnored,
+            key,
+            "extension field kept by Compose, not interpreted",
+        );
     }
 }
 
