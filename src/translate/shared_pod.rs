@@ -397,6 +397,8 @@ fn report_pod_settings(cx: &mut Context<'_>, owner: &str, name: &str, service: &
         probes: None,
         host_paths: Vec::new(),
         literal_environment: None,
+        // About the guest's own report entries, not its pod.
+        allow: Vec::new(),
         ..cx.input.extensions.service(name).clone()
     };
     if pod_level != ServiceExtension::default() {
