@@ -422,9 +422,13 @@ fn execute(command: Command, report: &mut Report) -> Result<(), Failure> {
         } => {
             let loaded = compose::load_project(&load_options(&input)?).map_err(Failure::Input)?;
             add_loader_warnings(report, &loaded.warnings);
-            // Only the command line's: `config` shows the project as Compose resolves it,
-            // without reading x-kubernetes.
-            report.allow(&allow.allowed());
+            // `config` shows the project as Compose resolves it and does not check
+            // x-kubernetes: an invalid one is `convert`'s to report, and allows nothing here.
+            let mut allowed = allow.allowed();
+            if let Ok(extensions) = crate::extension::check(&loaded.project) {
+                allowed.extend(&Allowed::from_extensions(&extensions));
+            }
+            report.allow(&allowed);
             let json = compose::config_json(&loaded);
             let text = match format {
                 Format::Json => {
