@@ -13,7 +13,7 @@ use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand,
 use crate::compose::load::LoadOptions;
 use crate::compose::{self, model};
 use crate::diagnostic::Diagnostic;
-use crate::translate::Report;
+use crate::translate::{Allowed, Code, Report};
 use crate::{diff, emit, output_dir, translate};
 
 #[derive(Debug, Parser)]
@@ -43,9 +43,12 @@ enum Command {
         output: Option<PathBuf>,
         #[command(flatten)]
         layout: LayoutArgs,
-        /// Exit 1 when the report has any warning (the loader's warnings included).
+        /// Exit 1 when the report has any warning (the loader's warnings included) that is
+        /// not allowed.
         #[arg(long)]
         strict: bool,
+        #[command(flatten)]
+        allow: AllowArgs,
         /// Report format, on stderr; with --dry-run, `json` also makes stdout one JSON
         /// summary of the changes.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
@@ -66,6 +69,8 @@ enum Command {
         dir: PathBuf,
         #[command(flatten)]
         layout: LayoutArgs,
+        #[command(flatten)]
+        allow: AllowArgs,
         /// Format of the loader's warnings and the errors, on stderr; `json` also makes
         /// stdout one JSON summary of the changes.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
@@ -79,6 +84,8 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Yaml)]
         format: Format,
+        #[command(flatten)]
+        allow: AllowArgs,
         /// Format of the loader's warnings and the errors, on stderr.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         report: ReportFormat,
@@ -156,6 +163,25 @@ impl Command {
             }
         }
     }
+}
+
+/// The report codes the command line accepts, on top of the project's `x-kubernetes.allow`.
+#[derive(Debug, Args, Clone, Default)]
+struct AllowArgs {
+    /// Accept the report entries of this code (repeatable; README, "Report codes"): they are
+    /// shown as allowed and --strict does not count them. Errors cannot be allowed.
+    #[arg(long = "allow", value_name = "CODE", value_parser = parse_code)]
+    codes: Vec<Code>,
+}
+
+impl AllowArgs {
+    fn allowed(&self) -> Allowed {
+        Allowed::everywhere(self.codes.iter().copied())
+    }
+}
+
+fn parse_code(text: &str) -> Result<Code, String> {
+    text.parse()
 }
 
 /// Which compose files make the project, as Docker Compose takes them.
@@ -397,11 +423,11 @@ impl LayoutArgs {
             return Ok(None);
         }
         if !self.kustomize {
-            return Err(Failure::Io(anyhow::anyhow!("--overlay needs --kustomize")));
+            return Err(Failure::Usage("--overlay needs --kustomize"));
         }
         match dir {
             Some(dir) => Ok(Some(dir)),
-            None => Err(Failure::Io(anyhow::anyhow!("--kustomize needs -o DIR"))),
+            None => Err(Failure::Usage("--kustomize needs -o DIR")),
         }
     }
 }
@@ -562,8 +588,10 @@ enum SchemaKind {
 enum Failure {
     /// The input has errors (exit 1); each diagnostic is printed.
     Input(Vec<Diagnostic>),
-    /// Usage or I/O (exit 2).
+    /// I/O (exit 2).
     Io(anyhow::Error),
+    /// Flags that do not go together (exit 2).
+    Usage(&'static str),
     /// `--strict` and the report has warnings (exit 1).
     Strict(usize),
     /// `diff` (or `--dry-run`) found changes (exit 1); they were printed.
@@ -597,7 +625,7 @@ where
             let message = text.trim().trim_start_matches("error: ");
             print_outcome(
                 Report::default(),
-                &[Diagnostic::error(message)],
+                &[Diagnostic::error(message).with_code(Code::Usage)],
                 ReportFormat::Json,
                 false,
             );
@@ -616,12 +644,18 @@ where
     let (code, errors) = match execute(cli.command, &given, colour, &mut report) {
         Ok(()) => (0, Vec::new()),
         Err(Failure::Input(diagnostics)) => (1, diagnostics),
-        Err(Failure::Io(error)) => (2, vec![Diagnostic::error(format!("{error:#}"))]),
+        Err(Failure::Io(error)) => (
+            2,
+            vec![Diagnostic::error(format!("{error:#}")).with_code(Code::Io)],
+        ),
+        Err(Failure::Usage(message)) => {
+            (2, vec![Diagnostic::error(message).with_code(Code::Usage)])
+        }
         Err(Failure::Changed) => (1, Vec::new()),
         Err(Failure::InputOfDiff(diagnostics)) => (2, diagnostics),
         Err(Failure::Strict(warnings)) => {
             let message = format!("--strict: the report has {warnings} warning(s)");
-            (1, vec![Diagnostic::error(message)])
+            (1, vec![Diagnostic::error(message).with_code(Code::Strict)])
         }
     };
     print_outcome(report, &errors, format, colour.paints_stderr());
@@ -678,6 +712,7 @@ fn execute(
             output,
             layout,
             strict,
+            allow,
             report: report_format,
             dry_run,
         } => {
@@ -710,7 +745,12 @@ fn execute(
                 colour: colour.paints_stdout(),
             };
             if let Some(dir) = layout.kustomize_dir(dir)? {
-                return convert_kustomize(&input, &layout, dir, report, strict, dry_run, shown);
+                let flags = KustomizeFlags {
+                    strict,
+                    dry_run,
+                    allowed: allow.allowed(),
+                };
+                return convert_kustomize(&input, &layout, dir, report, &flags, shown);
             }
             let mut translation =
                 translate_project(&input, &layout.options(), report).map_err(|f| match f {
@@ -719,6 +759,9 @@ fn execute(
                 })?;
             report.append(std::mem::take(&mut translation.report));
             report.sort();
+            let mut allowed = allow.allowed();
+            allowed.extend(&translation.allowed);
+            report.allow(&allowed);
             let stream_format = emit_format(layout.format());
             match output {
                 Output::Directory(dir) if dry_run => {
@@ -734,7 +777,7 @@ fn execute(
                         .map_err(Failure::Io)?;
                 }
                 Output::File(..) | Output::Stdout if dry_run => {
-                    return Err(Failure::Io(anyhow::anyhow!("--dry-run needs -o DIR")));
+                    return Err(Failure::Usage("--dry-run needs -o DIR"));
                 }
                 Output::File(file, format) => {
                     // As with a directory: a failed run leaves the file as it was.
@@ -752,6 +795,7 @@ fn execute(
             input,
             dir,
             layout,
+            allow,
             report: report_format,
         } => {
             let as_diff_error = |f| match f {
@@ -779,9 +823,11 @@ fn execute(
                     dir.display()
                 ))
             };
+            let mut allowed = allow.allowed();
             let changed = if kustomize {
                 let tree =
                     render_kustomize(&input, &layout, &dir, report).map_err(as_diff_error)?;
+                allowed.extend(&tree.allowed);
                 if !dir.exists() {
                     return Err(missing());
                 }
@@ -789,11 +835,13 @@ fn execute(
             } else {
                 let translation =
                     translate_project(&input, &layout.options(), report).map_err(as_diff_error)?;
+                allowed.extend(&translation.allowed);
                 if !dir.exists() {
                     return Err(missing());
                 }
                 show_diff(&dir, &translation, shown, report)?
             };
+            report.allow(&allowed);
             if changed {
                 Err(Failure::Changed)
             } else {
@@ -803,10 +851,18 @@ fn execute(
         Command::Config {
             input,
             format,
+            allow,
             report: _,
         } => {
             let loaded = compose::load_project(&load_options(&input)?).map_err(Failure::Input)?;
             add_loader_warnings(report, &loaded.warnings);
+            // `config` shows the project as Compose resolves it and does not check
+            // x-kubernetes: an invalid one is `convert`'s to report, and allows nothing here.
+            let mut allowed = allow.allowed();
+            if let Ok(extensions) = crate::extension::check(&loaded.project) {
+                allowed.extend(&Allowed::from_extensions(&extensions));
+            }
+            report.allow(&allowed);
             let json = compose::config_json(&loaded);
             let text = match format {
                 Format::Json => {
@@ -888,6 +944,8 @@ struct KustomizeTree {
     reports: Vec<Report>,
     /// Secret values the user must put in the tree: the file, and the variable to take it from.
     secret_values: Vec<(String, String)>,
+    /// What the x-kubernetes of the base and of the overlays allow.
+    allowed: Allowed,
 }
 
 /// The base from INPUT, each overlay from INPUT's files plus its own; the loader's warnings
@@ -953,11 +1011,24 @@ fn render_kustomize(
         .collect();
     let secret_values = crate::kustomize::secret_values_needed(&base, &rendered_overlays);
     let reports = translations.iter().map(|t| t.report.clone()).collect();
+    let mut allowed = Allowed::default();
+    for translation in &translations {
+        allowed.extend(&translation.allowed);
+    }
     Ok(KustomizeTree {
         files,
         reports,
         secret_values,
+        allowed,
     })
+}
+
+/// The flags of `convert` that decide what happens to a rendered kustomize tree.
+struct KustomizeFlags {
+    strict: bool,
+    dry_run: bool,
+    /// The command line's `--allow`.
+    allowed: Allowed,
 }
 
 /// `convert --kustomize`: writes the tree (or, with `--dry-run`, shows what would change).
@@ -966,10 +1037,12 @@ fn convert_kustomize(
     layout: &LayoutArgs,
     dir: &std::path::Path,
     report: &mut Report,
-    strict: bool,
-    dry_run: bool,
+    flags: &KustomizeFlags,
     shown: DiffOutput,
 ) -> Result<(), Failure> {
+    let KustomizeFlags {
+        strict, dry_run, ..
+    } = *flags;
     let tree = render_kustomize(input, layout, dir, report).map_err(|f| match f {
         Failure::Input(d) if dry_run => Failure::InputOfDiff(d),
         other => other,
@@ -988,9 +1061,12 @@ fn convert_kustomize(
              `kubectl kustomize`",
             dir.join(file).display()
         );
-        report.warn_project("", message, None);
+        report.warn_project(Code::SecretValueNeeded, "", message, None);
     }
     report.sort();
+    let mut allowed = flags.allowed.clone();
+    allowed.extend(&tree.allowed);
+    report.allow(&allowed);
     if dry_run {
         if show_tree_diff(dir, &tree.files, shown, report)? {
             return Err(Failure::Changed);
@@ -1115,7 +1191,7 @@ fn layout_with_record(
                 "the flags recorded in {} are not used ({why}); only the flags given count",
                 index_path.display()
             );
-            report.warn_project("", message, None);
+            report.warn_project(Code::RecordedFlagsUnused, "", message, None);
             return given;
         }
     };
@@ -1134,7 +1210,7 @@ fn layout_with_record(
                 "{} was written with {was}; this run renders with {now}, as given",
                 dir.display()
             );
-            report.warn_project("", message, None);
+            report.warn_project(Code::FlagsDifferFromRecord, "", message, None);
         }
     }
     if !taken.is_empty() {
@@ -1143,7 +1219,7 @@ fn layout_with_record(
             dir.display(),
             taken.join(" ")
         );
-        report.info_project("", message);
+        report.info_project(Code::RecordedFlagsTaken, "", message);
     }
     layout
 }
@@ -1170,6 +1246,7 @@ impl DiffOutput<'_> {
     ) -> Result<bool, Failure> {
         if self.index.is_none() && read_anything {
             report.info_project(
+                Code::NoIndex,
                 "",
                 format!(
                     "{} has no index of compose2k8s ({}): every manifest file in it is \

@@ -7,6 +7,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::translate::Code;
 use crate::value::{KeyPath, Span};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -30,6 +31,9 @@ pub struct Diagnostic {
     /// (`.env`, `env_file`, `label_file`) nor files reached through `include` or `extends`:
     /// their lines may hold secrets, and a CI log is public.
     pub quote_source: bool,
+    /// The report code: always set on a warning; on an error, the command sets it by the
+    /// kind of failure (none: the input is invalid).
+    pub code: Option<Code>,
 }
 
 impl Diagnostic {
@@ -42,14 +46,21 @@ impl Diagnostic {
             column: 0,
             message: message.into(),
             quote_source: true,
+            code: None,
         }
     }
 
-    pub fn warning(message: impl Into<String>) -> Self {
+    pub fn warning(code: Code, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Warning,
+            code: Some(code),
             ..Diagnostic::error(message)
         }
+    }
+
+    pub fn with_code(mut self, code: Code) -> Self {
+        self.code = Some(code);
+        self
     }
 
     pub fn in_file(mut self, file: &Path) -> Self {
@@ -179,6 +190,9 @@ mod tests {
 
     #[test]
     fn a_warning_without_a_file_is_one_line() {
-        assert_eq!(Diagnostic::warning("w").render(None), "warning: w");
+        assert_eq!(
+            Diagnostic::warning(Code::UnsetVariable, "w").render(None),
+            "warning: w"
+        );
     }
 }

@@ -327,7 +327,7 @@ fn colour_always_paints_never_and_pipes_do_not() {
         assert!(!has_ansi(&output.stdout), "manifests are never painted");
     }
     let always = run_in(&scratch.0, &["convert", "--color", "always"], None, &[]);
-    assert!(text(&always.stderr).contains("\x1b[36minfo\x1b[0m: "));
+    assert!(text(&always.stderr).contains("\x1b[36minfo\x1b[0m["));
 }
 
 #[test]

@@ -251,7 +251,7 @@ fn kustomize_trees_are_diffed_per_directory_and_file() {
     assert_eq!(stdout(&bare), stdout(&scratch.run(&diff)));
     assert!(
         stderr(&bare).contains(
-            "info: compared as out was written (flags recorded in its index): --kustomize \
+            "info[recorded-flags-taken]: compared as out was written (flags recorded in its index): --kustomize \
              --overlay prod=compose.prod.yaml"
         ),
         "{}",
@@ -275,7 +275,7 @@ fn kustomize_trees_are_diffed_per_directory_and_file() {
     );
     assert!(
         stderr(&other).contains(
-            "warning: out was written with --overlay prod=compose.prod.yaml; this run \
+            "warning[flags-differ-from-record]: out was written with --overlay prod=compose.prod.yaml; this run \
              renders with --overlay stage=compose.stage.yaml, as given"
         ),
         "{}",
@@ -316,7 +316,7 @@ fn diff_takes_the_flags_recorded_by_convert_unless_given() {
     let bare = stderr(&scratch.run(&["diff", "out"]));
     assert!(
         bare.contains(
-            "info: compared as out was written (flags recorded in its index): --namespace \
+            "info[recorded-flags-taken]: compared as out was written (flags recorded in its index): --namespace \
              shop --network-policies"
         ),
         "{bare}"
@@ -325,7 +325,7 @@ fn diff_takes_the_flags_recorded_by_convert_unless_given() {
     assert_eq!(other.status.code(), Some(1));
     assert!(
         stderr(&other).contains(
-            "warning: out was written with --namespace shop; this run renders with \
+            "warning[flags-differ-from-record]: out was written with --namespace shop; this run renders with \
              --namespace dev, as given"
         ),
         "{}",
@@ -340,7 +340,7 @@ fn diff_takes_the_flags_recorded_by_convert_unless_given() {
     let dry_run = scratch.run(&["convert", "--dry-run", "-o", "out"]);
     assert_eq!(dry_run.status.code(), Some(1));
     assert!(
-        stderr(&dry_run).contains("warning: out was written with --network-policies; this run renders with no --network-policies, as given"),
+        stderr(&dry_run).contains("warning[flags-differ-from-record]: out was written with --network-policies; this run renders with no --network-policies, as given"),
         "{}",
         stderr(&dry_run)
     );
@@ -392,7 +392,7 @@ fn hand_written_manifests_are_listed_once_and_not_counted() {
     assert!(stdout(&output).contains("- removed: ConfigMap hand (v1)"));
     assert!(
         stderr(&output).contains(
-            "info: out has no index of compose2k8s (.compose2k8s-files): every manifest file \
+            "info[no-index]: out has no index of compose2k8s (.compose2k8s-files): every manifest file \
              in it is compared as if compose2k8s had written it"
         ),
         "{}",
@@ -573,7 +573,7 @@ fn a_planted_or_damaged_record_is_never_trusted() {
         );
         let text = stderr(&output);
         assert!(
-            text.contains("warning: the flags recorded in out/.compose2k8s-files are not used (")
+            text.contains("warning[recorded-flags-unused]: the flags recorded in out/.compose2k8s-files are not used (")
                 && text.contains(why)
                 && text.contains("only the flags given count"),
             "{record}: {text}"

@@ -245,12 +245,14 @@ fn strict_counts_the_loader_warnings() {
     };
     let unset = find("\"NGINX_TAG\" variable is not set");
     assert_eq!(unset["level"], "warning");
+    assert_eq!(unset["code"], "unset-variable");
     assert_eq!(unset["file"], "$CASE/compose.yaml");
     assert_eq!(
         (unset["line"].as_u64(), unset["column"].as_u64()),
         (Some(6), Some(12))
     );
     let version = find("`version` is obsolete");
+    assert_eq!(version["code"], "obsolete-version");
     assert_eq!(version["key"], "version");
     assert_eq!(version["line"].as_u64(), Some(3));
     let warnings = entries.iter().filter(|e| e["level"] == "warning").count();
@@ -258,7 +260,67 @@ fn strict_counts_the_loader_warnings() {
         warnings, 3,
         "two from the loader, ulimits from the conversion"
     );
+    assert_eq!(find("ulimits")["code"], "resource-tuning-not-translated");
     let strict = find("--strict");
     assert_eq!(strict["level"], "error");
+    assert_eq!(strict["code"], "strict");
     assert_eq!(strict["message"], "--strict: the report has 3 warning(s)");
+}
+
+/// Every entry of a JSON report has a code, the one the README lists for it.
+#[test]
+fn every_json_entry_has_a_known_code() {
+    let known: Vec<&str> = compose2k8s::translate::Code::ALL
+        .iter()
+        .map(|code| code.as_str())
+        .collect();
+    for dir in json_report_cases() {
+        let outcome = run_case(&dir);
+        let report: serde_json::Value = serde_json::from_str(&outcome.stderr).unwrap();
+        for entry in report["entries"].as_array().unwrap() {
+            let code = entry["code"].as_str().unwrap_or_default();
+            assert!(known.contains(&code), "{}: {entry}", dir.display());
+        }
+    }
+}
+
+/// `--strict` passes when every warning left is allowed: the entries stay, marked, and
+/// are found by their codes.
+#[test]
+fn strict_passes_when_every_warning_is_allowed() {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/convert/report-strict-allow-flag");
+    let outcome = run_case(&dir);
+    assert_eq!(outcome.code, "0\n", "{}", outcome.stderr);
+    let report: serde_json::Value = serde_json::from_str(&outcome.stderr).unwrap();
+    let entries = report["entries"].as_array().unwrap();
+    let warnings: Vec<(&str, &str, bool)> = entries
+        .iter()
+        .filter(|e| e["level"] == "warning")
+        .map(|e| {
+            (
+                e["service"].as_str().unwrap_or_default(),
+                e["code"].as_str().unwrap(),
+                e["allowed"] == true,
+            )
+        })
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            ("", "obsolete-version", true),
+            ("web", "build-not-run", true),
+            ("web", "resource-tuning-not-translated", true),
+            ("worker", "build-not-run", true),
+        ]
+    );
+    // The same project without the flags fails, counting what x-kubernetes leaves.
+    let plain = run_case(&dir.with_file_name("report-strict-allowed-by-project"));
+    assert_eq!(plain.code, "1\n");
+    assert!(plain
+        .stderr
+        .contains("warning[build-not-run, allowed]: services.web.build:"));
+    assert!(plain
+        .stderr
+        .contains("--strict: the report has 3 warning(s)"));
 }

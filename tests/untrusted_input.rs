@@ -145,7 +145,7 @@ secrets:
 /// What the report says of a secret file that was not read.
 fn secret_not_read(written: &str, real: &str) -> String {
     format!(
-        "warning: secrets.token: the file {written} was not read ({real} is outside the \
+        "warning[file-not-read]: secrets.token: the file {written} was not read ({real} is outside the \
          project's tree ($ROOT/repo); --allow-path $ROOT/outside allows reading it): no Secret \
          is written; the services that use it mount the Secret `token`, and their pods wait \
          until it exists (kubectl create secret generic token --from-file=token={written})"
@@ -163,7 +163,7 @@ fn host_files_named_by_absolute_path_are_not_read() {
     assert_line(
         &stderr,
         &format!(
-            "warning: configs.settings: the file {file} was not read ({file} is outside the \
+            "warning[file-not-read]: configs.settings: the file {file} was not read ({file} is outside the \
              project's tree ($ROOT/repo); --allow-path $ROOT/outside allows reading it): no \
              ConfigMap is written; the services that use it mount the ConfigMap `settings`, \
              and their pods wait until it exists (kubectl create configmap settings \
@@ -183,7 +183,7 @@ fn host_files_named_by_absolute_path_are_not_read() {
     assert_line(
         &stderr,
         &format!(
-            "warning: services.web.volumes[0]: bind mount source {file} is a file that was \
+            "warning[bind-mount-left-out]: services.web.volumes[0]: bind mount source {file} is a file that was \
              not read ({file} is outside the project's tree ($ROOT/repo); --allow-path \
              $ROOT/outside allows reading it); nothing is mounted at /etc/mounted.txt (build \
              it into the image, or mount the node's file with x-kubernetes.hostPaths)"
@@ -298,7 +298,7 @@ fn kernel_files_are_never_read_even_when_allowed() {
         .unwrap_or_default();
     assert!(
         warning.starts_with(
-            "  warning: secrets.token: the file $ROOT/repo/app/environ cannot be read (/proc/"
+            "  warning[file-not-read]: secrets.token: the file $ROOT/repo/app/environ cannot be read (/proc/"
         ) && warning.ends_with(
             "/environ is under /proc, /sys or /dev, which is never read): no Secret is \
              created, and the services that use it do not get the file"
@@ -331,7 +331,7 @@ fn fifos_are_refused_without_waiting() {
     assert_eq!(code, 0, "{stderr}");
     assert_line(
         &stderr,
-        "warning: secrets.token: the file $ROOT/repo/app/fifo cannot be read (neither a \
+        "warning[file-not-read]: secrets.token: the file $ROOT/repo/app/fifo cannot be read (neither a \
          regular file nor a directory): no Secret is created, and the services that use it do \
          not get the file",
     );

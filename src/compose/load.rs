@@ -11,6 +11,7 @@ use indexmap::IndexMap;
 use crate::compose::{dotenv, extends, include, interpolate, merge, paths, unicity};
 use crate::diagnostic::Diagnostic;
 use crate::files::{ReadError, ReadScope};
+use crate::translate::Code;
 use crate::value::{KeyPath, Kind, Map, PathCrumb, Value};
 use crate::yaml;
 
@@ -489,6 +490,7 @@ impl Loader {
             {
                 self.warnings.push(
                     Diagnostic::warning(
+                        Code::ObsoleteVersion,
                         "the attribute `version` is obsolete, it will be ignored; remove it to avoid confusion",
                     )
                     .at_span(&version.span)
@@ -534,9 +536,10 @@ impl Loader {
         for (name, span) in unset {
             if self.warned_variables.insert(name.clone()) {
                 self.warnings.push(
-                    Diagnostic::warning(format!(
-                        "the {name:?} variable is not set, defaulting to a blank string"
-                    ))
+                    Diagnostic::warning(
+                        Code::UnsetVariable,
+                        format!("the {name:?} variable is not set, defaulting to a blank string"),
+                    )
                     .at_span(&span),
                 );
             }

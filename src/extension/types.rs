@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use crate::translate::Code;
+
 /// `x-kubernetes` at the top level of a compose file.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -29,6 +31,10 @@ pub struct ProjectExtension {
     /// Annotations added to every object.
     #[serde(default)]
     pub annotations: BTreeMap<String, String>,
+    /// Report codes the project accepts everywhere: their entries stay in the report, marked
+    /// allowed, and `--strict` does not count them.
+    #[serde(default)]
+    pub allow: Vec<Code>,
 }
 
 /// `x-kubernetes` on a top-level named volume.
@@ -101,6 +107,9 @@ pub struct ServiceExtension {
     /// SECRET, TOKEN, KEY, …) go into a Secret by default; `true` keeps them all as plain
     /// values, a list of names keeps those.
     pub literal_environment: Option<LiteralEnvironment>,
+    /// Report codes accepted in this service's entries (see the top-level `allow`).
+    #[serde(default)]
+    pub allow: Vec<Code>,
 }
 
 /// `literalEnvironment`: `true` (every variable), `false` (none), or the names to keep.

@@ -17,6 +17,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use super::names::labels;
 use super::network::service_name;
 use super::shared_pod::pod_owner;
+use super::Code;
 use super::Context;
 use crate::compose::model::{Project, Service};
 use crate::diagnostic::Diagnostic;
@@ -89,6 +90,7 @@ pub fn alias_services(
         let alias_name = service_name(alias.alias);
         if !resolves_as_written(alias.alias, &alias_name) {
             cx.report.warn_with_hint(
+                Code::ServiceRenamed,
                 name,
                 &alias.key(),
                 format!(
@@ -101,6 +103,7 @@ pub fn alias_services(
         }
         let Some(own) = own else {
             cx.report.warn_with_hint(
+                Code::NoService,
                 name,
                 &alias.key(),
                 format!(
@@ -116,6 +119,7 @@ pub fn alias_services(
             continue;
         }
         cx.report.info(
+            Code::AliasService,
             name,
             &alias.key(),
             format!(
@@ -167,6 +171,7 @@ fn group_member_services(
         }
         let Some(own) = own else {
             cx.report.warn_with_hint(
+                Code::NoService,
                 member,
                 GROUP_KEY,
                 format!(
@@ -178,6 +183,7 @@ fn group_member_services(
             continue;
         };
         cx.report.info(
+            Code::AliasService,
             member,
             GROUP_KEY,
             format!(
@@ -287,6 +293,7 @@ pub fn link_alias_services(
         let claimed_by = links.claimed.get(&alias_name).copied();
         if !resolves_as_written(alias, &alias_name) {
             cx.report.warn_with_hint(
+                Code::ServiceRenamed,
                 other,
                 &key,
                 format!(
@@ -302,6 +309,7 @@ pub fn link_alias_services(
             Some(owner) if owner == name => continue,
             Some(owner) => {
                 cx.report.warn(
+                    Code::LinkAliasConflict,
                     other,
                     &key,
                     format!(
@@ -316,6 +324,7 @@ pub fn link_alias_services(
         if claimed_by != Some(name) {
             let first = claimed_by.unwrap_or_default();
             cx.report.warn(
+                Code::LinkAliasConflict,
                 other,
                 &key,
                 format!(
@@ -327,6 +336,7 @@ pub fn link_alias_services(
         }
         let Some(own) = own else {
             cx.report.warn_with_hint(
+                Code::NoService,
                 other,
                 &key,
                 format!(
@@ -339,6 +349,7 @@ pub fn link_alias_services(
         };
         let newly = written.insert(alias_name.clone());
         cx.report.info(
+            Code::AliasService,
             other,
             &key,
             format!(

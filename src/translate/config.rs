@@ -20,7 +20,7 @@ use k8s_openapi::ByteString;
 use super::env_secrets;
 use super::names::{dns_label, joined, labels, project_labels};
 use super::storage::mount_volume;
-use super::{Context, Input, PodParts, ProvidedValues};
+use super::{Code, Context, Input, PodParts, ProvidedValues};
 use crate::compose::env_file::EnvFileVariables;
 use crate::compose::host_files::HostFile;
 use crate::compose::model::{Config, FileReference, MountKind, Secret, Service, ServiceVolume};
@@ -122,6 +122,7 @@ pub(super) fn attach_secret_bind(
     let volume = FileKind::Secret.volume(&object, None);
     if mount_volume(cx, service, path, parts, volume, volume_mount) {
         cx.report.info(
+            Code::BindMountSecret,
             service,
             path,
             format!(
@@ -437,6 +438,7 @@ fn project_object(
     let name = kind.object_name(key, source);
     if source.external {
         cx.report.info_project(
+            Code::ExternalObject,
             &path,
             format!(
                 "external: no {kind} is created; services mount the key `{}` of the existing \
@@ -454,6 +456,7 @@ fn project_object(
         Ok(bytes) => bytes,
         Err(why) => {
             cx.report.warn_project(
+                Code::FileNotRead,
                 &path,
                 format!(
                     "{why}: no {} is created, and the services that use it do not get the file",
@@ -481,7 +484,7 @@ fn project_object(
         ))),
         FileKind::Secret => {
             cx.report
-                .info_project(&path, secret_note(&name, by_reference));
+                .info_project(Code::SecretObject, &path, secret_note(&name, by_reference));
             Manifest::Secret(Box::new(KubeSecret {
                 metadata: ObjectMeta {
                     name: Some(name),
@@ -546,6 +549,7 @@ fn object_of_unread_file(
         .map(|namespace| format!(" --namespace {namespace}"))
         .unwrap_or_default();
     cx.report.warn_project(
+        Code::FileNotRead,
         path,
         format!(
             "the file {file} {why}: no {kind} is written; the services that use it \
@@ -598,6 +602,7 @@ fn report_ignored_settings(cx: &mut Context<'_>, path: &str, source: &FileSource
         return;
     }
     cx.report.warn_project(
+        Code::ObjectSettingNotTranslated,
         path,
         format!(
             "not carried over: {} (settings of the engine's own object, which has no \
@@ -628,6 +633,7 @@ fn attach_file(
     }
     if reference.uid.is_some() || reference.gid.is_some() {
         cx.report.warn_with_hint(
+            Code::FileOwnershipNotKept,
             service,
             key,
             format!(
@@ -641,6 +647,7 @@ fn attach_file(
         Ok(bits) if bits <= 0o777 => Some(bits),
         _ => {
             cx.report.warn(
+                Code::InvalidValue,
                 service,
                 key,
                 format!(
@@ -676,6 +683,7 @@ fn attach_env_file(
     if !invalid.is_empty() {
         let names: Vec<&str> = invalid.iter().map(|(name, _)| name.as_str()).collect();
         cx.report.warn(
+            Code::InvalidValue,
             service,
             "env_file",
             format!(
@@ -867,7 +875,7 @@ mod tests {
         assert_eq!(
             warning(&plain).as_deref(),
             Some(
-                "warning: secrets.token: the file /p/token.txt does not exist: no Secret is \
+                "warning[file-not-read]: secrets.token: the file /p/token.txt does not exist: no Secret is \
                  written; the services that use it mount the Secret `token`, and their pods \
                  wait until it exists (kubectl create secret generic token --namespace apps \
                  --from-file=token=/p/token.txt)"

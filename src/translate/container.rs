@@ -11,6 +11,7 @@ use k8s_openapi::api::core::v1::{
 };
 
 use super::names::dns_label;
+use super::Code;
 use super::{probe, resources, security, Context, PodParts};
 use crate::compose::model::{Command, Service, ServiceHook};
 use crate::validation::is_env_var_name;
@@ -61,9 +62,10 @@ fn image(cx: &mut Context<'_>, name: &str, service: &Service) -> String {
             build.context
         );
         if service.image.is_some() {
-            cx.report.info(name, "build", message);
+            cx.report.info(Code::BuildNotRun, name, "build", message);
         } else {
             cx.report.warn_with_hint(
+                Code::BuildNotRun,
                 name,
                 "build",
                 message,
@@ -94,6 +96,7 @@ fn pull_policy(cx: &mut Context<'_>, name: &str, service: &Service) -> Option<&'
         "missing" | "if_not_present" => Some("IfNotPresent"),
         "never" => {
             cx.report.warn_with_hint(
+                Code::PullPolicyChanged,
                 name,
                 "pull_policy",
                 "`never`: Compose runs only an image already on the host, but a node has none \
@@ -106,6 +109,7 @@ fn pull_policy(cx: &mut Context<'_>, name: &str, service: &Service) -> Option<&'
         }
         "build" => {
             cx.report.warn_with_hint(
+                Code::PullPolicyChanged,
                 name,
                 "pull_policy",
                 "`build`: Compose builds the image before every start, the cluster only pulls \
@@ -117,6 +121,7 @@ fn pull_policy(cx: &mut Context<'_>, name: &str, service: &Service) -> Option<&'
         }
         refresh => {
             cx.report.warn(
+                Code::PullPolicyChanged,
                 name,
                 "pull_policy",
                 format!(
@@ -165,6 +170,7 @@ fn command_and_args(
         (Some(_), Some(command)) => (Some(command), None),
         (Some(_), None) => {
             cx.report.warn_with_hint(
+                Code::CommandChanged,
                 name,
                 "entrypoint",
                 "the empty entrypoint is not translated: Kubernetes cannot clear the image's \
@@ -187,6 +193,7 @@ fn warn_ignored_command_end(
     ignored: &str,
 ) {
     cx.report.warn_with_hint(
+        Code::CommandChanged,
         name,
         key,
         format!(
@@ -238,6 +245,7 @@ fn env(
     for (variable, value) in service.environment.iter() {
         if !is_env_var_name(variable) {
             cx.report.warn(
+                Code::InvalidValue,
                 name,
                 &format!("environment.{variable}"),
                 "is left out: an environment variable name is printable ASCII other than `=`, \
@@ -265,6 +273,7 @@ fn env(
             }),
             None if set_by_env_file(cx, name, variable) => {}
             None => cx.report.warn_with_hint(
+                Code::UnsetVariable,
                 name,
                 &format!("environment.{variable}"),
                 "has no value and was not set when converting, so the container does not get it",
@@ -307,6 +316,7 @@ fn hook_handler(
         [hook] => hook,
         _ => {
             cx.report.warn_with_hint(
+                Code::HookNotTranslated,
                 name,
                 key,
                 format!(
@@ -340,8 +350,12 @@ fn hook_handler(
         } else {
             format!("Kubernetes cannot set its {}", settings.join(", "))
         };
-        cx.report
-            .warn(name, key, format!("the hook is not translated: {reason}"));
+        cx.report.warn(
+            Code::HookNotTranslated,
+            name,
+            key,
+            format!("the hook is not translated: {reason}"),
+        );
         return None;
     }
     if let Some(ignored) = hook.command.as_ref().and_then(Command::ignored) {

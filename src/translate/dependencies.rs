@@ -13,6 +13,7 @@ use k8s_openapi::api::core::v1::Container;
 use super::names::{dns_label, joined};
 use super::network::reachable_ports;
 use super::workload::declared_replicas;
+use super::Code;
 use super::Context;
 use crate::compose::model::{Condition, Dependency, Protocol, Service};
 use crate::extension::WorkloadKind;
@@ -39,6 +40,7 @@ fn wait_container(
     let key = format!("depends_on.{dependency}");
     if how.restart {
         cx.report.info(
+            Code::DependencyConditionChanged,
             name,
             &format!("{key}.restart"),
             format!(
@@ -52,6 +54,7 @@ fn wait_container(
         // An init container runs before any container of the pod: waiting for one of them
         // would wait forever.
         cx.report.info(
+            Code::DependencyNotWaited,
             name,
             &key,
             format!(
@@ -68,6 +71,7 @@ fn wait_container(
         );
     if runs_once {
         cx.report.warn_with_hint(
+            Code::DependencyNotWaited,
             name,
             &key,
             format!(
@@ -88,6 +92,7 @@ fn wait_container(
     if scaled_to_zero {
         // No pod ever answers for it: the wait would never end.
         cx.report.warn(
+            Code::DependencyNotWaited,
             name,
             &key,
             format!("{dependency} runs no replica (scale 0), so the pod does not wait for it"),
@@ -109,6 +114,7 @@ fn wait_container(
             .map(|(p, protocol)| format!("{p}/{protocol}"))
             .collect();
         cx.report.warn_with_hint(
+            Code::DependencyNotWaited,
             name,
             &key,
             format!(
@@ -122,6 +128,7 @@ fn wait_container(
     };
     if how.condition == Condition::ServiceCompletedSuccessfully {
         cx.report.warn(
+            Code::DependencyConditionChanged,
             name,
             &key,
             format!(
@@ -156,6 +163,7 @@ fn report_unreachable(
     };
     if !cx.input.project.services.contains_key(dependency) {
         cx.report.info(
+            Code::DependencyNotWaited,
             name,
             key,
             format!("{dependency}{optional} is not in the project, so nothing waits for it"),
@@ -163,6 +171,7 @@ fn report_unreachable(
         return;
     }
     cx.report.warn_with_hint(
+        Code::DependencyNotWaited,
         name,
         key,
         format!(

@@ -22,7 +22,7 @@ use k8s_openapi::ByteString;
 use super::config::is_config_key;
 use super::names::{joined, labels};
 use super::secret_variables::names_a_secret;
-use super::{Context, PodParts};
+use super::{Code, Context, PodParts};
 use crate::compose::model::Service;
 use crate::extension::LiteralEnvironment;
 use crate::manifest::Manifest;
@@ -59,6 +59,7 @@ pub fn attach_environment(
         }
         if !is_config_key(variable) {
             cx.report.warn_with_hint(
+                Code::SecretInWorkload,
                 name,
                 &format!("environment.{variable}"),
                 "its name says it is a secret, but a Secret key holds only letters, digits, \
@@ -116,6 +117,7 @@ fn report_needless_literal_names(cx: &mut Context<'_>, name: &str, service: &Ser
         .collect();
     if !needless.is_empty() {
         cx.report.warn(
+            Code::ExtensionSettingUnused,
             name,
             "x-kubernetes.literalEnvironment",
             format!(
@@ -157,6 +159,7 @@ pub fn secret_of_variables(
         ("their names say they are secrets", "them")
     };
     cx.report.info(
+        Code::EnvironmentSecret,
         service,
         key,
         format!(
@@ -320,7 +323,7 @@ mod tests {
             json!([{"name": "API_TOKEN", "value": "t"}, from_secret("web-env", "DB_PASSWORD")])
         );
         assert!(named.report.to_text().contains(
-            "warning: services.web.x-kubernetes.literalEnvironment: API_TOKNE, DB_HOST: no \
+            "warning[extension-setting-unused]: services.web.x-kubernetes.literalEnvironment: API_TOKNE, DB_HOST: no \
              variable of the service so named goes into a Secret"
         ));
         let none = convert(project(json!(false)), &Default::default(), false);

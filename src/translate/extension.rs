@@ -27,6 +27,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::kinds::{governing_service, kind_name};
 use super::names::{dns_label, labels, selector};
+use super::Code;
 use super::Context;
 use crate::compose::model::Service;
 use crate::extension::{
@@ -52,6 +53,7 @@ pub fn apply_to_pod(cx: &mut Context<'_>, name: &str, ext: &ServiceExtension, sp
         for (key, value) in &ext.node_selector {
             if selector.get(key).is_some_and(|v| v != value) {
                 cx.report.info(
+                    Code::ExtensionOverrides,
                     name,
                     "platform",
                     format!("the node label {key} is x-kubernetes.nodeSelector's {value:?}"),
@@ -93,6 +95,7 @@ pub fn apply_to_container(
     if let Some(probes) = &ext.probes {
         if container.readiness_probe.is_some() && probes.readiness.is_some() {
             cx.report.info(
+                Code::ExtensionOverrides,
                 name,
                 "healthcheck",
                 "x-kubernetes.probes.readiness replaces the health check's readiness probe",
@@ -167,14 +170,19 @@ pub fn report_kompose_labels(cx: &mut Context<'_>, name: &str) {
     };
     for (label, equivalent) in &kompose.honoured {
         cx.report.info(
+            Code::KomposeLabel,
             name,
             &format!("labels.{label}"),
             format!("honoured as {equivalent}, which says it without a label"),
         );
     }
     for (label, reason) in &kompose.ignored {
-        cx.report
-            .warn(name, &format!("labels.{label}"), reason.clone());
+        cx.report.warn(
+            Code::KomposeLabelIgnored,
+            name,
+            &format!("labels.{label}"),
+            reason.clone(),
+        );
     }
 }
 
@@ -207,7 +215,7 @@ pub fn finish_service(
             Some(kube_service) => set_service_type(settings, kube_service),
             None if kind == WorkloadKind::Statefulset
                 && settings.type_ == Some(ServiceType::Headless) => {}
-            None => cx.report.warn(
+            None => cx.report.warn(Code::ExtensionSettingUnused,
                 name,
                 "x-kubernetes.service",
                 "the service has no `ports` or `expose`, so no Service: the settings have no effect",
@@ -215,6 +223,7 @@ pub fn finish_service(
         }
         if let Some(port) = settings.node_port.filter(|p| !(30000..=32767).contains(p)) {
             cx.report.warn(
+                Code::ExtensionSettingMismatch,
                 name,
                 "x-kubernetes.service.nodePort",
                 format!(
@@ -247,6 +256,7 @@ pub fn finish_service(
         if let Some(port) = settings.port.map(i32::from) {
             if !service_ports.contains(&port) {
                 cx.report.warn(
+                    Code::ExtensionSettingMismatch,
                     name,
                     "x-kubernetes.ingress.port",
                     format!(
@@ -260,6 +270,7 @@ pub fn finish_service(
         match port {
             Some(port) => objects.push(ingress(cx, name, settings, port)),
             None => cx.report.warn(
+                Code::ExtensionSettingUnused,
                 name,
                 "x-kubernetes.ingress",
                 "the service has no Service port to route to: no Ingress is written",
@@ -312,7 +323,7 @@ pub fn finish_service(
                 || service.mem_limit.is_some()
                 || service.mem_reservation.is_some();
         if !has_requests {
-            cx.report.warn_with_hint(
+            cx.report.warn_with_hint(Code::ExtensionSettingMismatch,
                 name,
                 "x-kubernetes.autoscale",
                 "utilization is measured against the container's resource requests, and it has none",

@@ -7,6 +7,7 @@
 //! without a word.
 
 use super::report::Level;
+use super::Code;
 use super::Context;
 use crate::compose::model::{
     Deploy, ResourceLimits, ResourceReservations, Service, ServiceNetwork,
@@ -82,6 +83,8 @@ pub const APPLIED_BY_LOADER: &[&str] = &["extends", "label_file", "profiles"];
 /// A key no Kubernetes field expresses.
 struct Unmapped {
     key: &'static str,
+    /// The kind of finding: keys that mean the same to a user share a code.
+    code: Code,
     is_set: fn(&Service) -> bool,
     /// Warning for what changes how the container runs; info for what only concerns the
     /// Compose command line.
@@ -119,6 +122,7 @@ fn has_settings(network: &Option<ServiceNetwork>) -> bool {
 const UNMAPPED: &[Unmapped] = &[
     Unmapped {
         key: "attach",
+        code: Code::ComposeOnlyKey,
         is_set: |s| s.attach.is_some(),
         level: INFO,
         reason: "it only decides whether `docker compose up` shows the service's output",
@@ -126,6 +130,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "blkio_config",
+        code: Code::ResourceTuningNotTranslated,
         is_set: |s| s.blkio_config.is_some(),
         level: WARNING,
         reason: "Kubernetes has no block IO limits",
@@ -133,6 +138,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "cgroup",
+        code: Code::NamespaceModeNotTranslated,
         is_set: |s| s.cgroup.is_some(),
         level: WARNING,
         reason: "the container runtime chooses the cgroup namespace",
@@ -140,6 +146,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "cgroup_parent",
+        code: Code::EngineSettingNotTranslated,
         is_set: |s| s.cgroup_parent.is_some(),
         level: WARNING,
         reason: "the kubelet places pods in its own cgroups",
@@ -147,6 +154,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "container_name",
+        code: Code::ComposeOnlyKey,
         is_set: |s| s.container_name.is_some(),
         level: INFO,
         reason: "pods are named after their workload; the container is named after the service",
@@ -154,6 +162,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "cpu_count",
+        code: Code::ResourceTuningNotTranslated,
         is_set: |s| s.cpu_count != 0,
         level: WARNING,
         reason: "Windows CPU counts are not translated",
@@ -161,6 +170,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "cpu_percent",
+        code: Code::ResourceTuningNotTranslated,
         is_set: |s| s.cpu_percent != 0.0,
         level: WARNING,
         reason: "Windows CPU percentages are not translated",
@@ -168,6 +178,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "cpu_period",
+        code: Code::ResourceTuningNotTranslated,
         is_set: |s| s.cpu_period != 0,
         level: WARNING,
         reason: "Kubernetes sets the CFS period itself",
@@ -175,6 +186,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "cpu_quota",
+        code: Code::ResourceTuningNotTranslated,
         is_set: |s| s.cpu_quota != 0,
         level: WARNING,
         reason: "CFS quotas are not translated",
@@ -182,6 +194,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "cpu_rt_period",
+        code: Code::ResourceTuningNotTranslated,
         is_set: |s| s.cpu_rt_period != 0,
         level: WARNING,
         reason: "Kubernetes has no real-time CPU scheduling",
@@ -189,6 +202,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "cpu_rt_runtime",
+        code: Code::ResourceTuningNotTranslated,
         is_set: |s| s.cpu_rt_runtime != 0,
         level: WARNING,
         reason: "Kubernetes has no real-time CPU scheduling",
@@ -196,6 +210,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "cpu_shares",
+        code: Code::ResourceTuningNotTranslated,
         is_set: |s| s.cpu_shares != 0,
         level: WARNING,
         reason: "CPU shares are not translated; Kubernetes derives them from the CPU request",
@@ -203,6 +218,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "cpuset",
+        code: Code::ResourceTuningNotTranslated,
         is_set: |s| s.cpuset.is_some(),
         level: WARNING,
         reason: "Kubernetes pins CPUs only through the kubelet's static CPU manager policy",
@@ -210,6 +226,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "credential_spec",
+        code: Code::EngineSettingNotTranslated,
         is_set: |s| s.credential_spec.is_some(),
         level: WARNING,
         reason: "Windows credential specs are not translated",
@@ -217,6 +234,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "deploy.endpoint_mode",
+        code: Code::DeploySettingNotTranslated,
         is_set: |s| deploy(s).is_some_and(|d| d.endpoint_mode.is_some()),
         level: WARNING,
         reason: "Swarm endpoint modes are not translated",
@@ -226,6 +244,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "deploy.resources.limits.pids",
+        code: Code::ResourceTuningNotTranslated,
         is_set: |s| limits(s).is_some_and(|l| l.pids != 0),
         level: WARNING,
         reason: "Kubernetes limits process ids per pod on the node (the kubelet's podPidsLimit), \
@@ -234,6 +253,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "deploy.resources.reservations.generic_resources",
+        code: Code::DeviceRequestChanged,
         is_set: |s| reservations(s).is_some_and(|r| !r.generic_resources.is_empty()),
         level: WARNING,
         reason: "Swarm generic resources are not translated",
@@ -241,6 +261,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "deploy.restart_policy",
+        code: Code::RestartPolicyChanged,
         is_set: |s| deploy(s).is_some_and(|d| d.restart_policy.is_some()),
         level: WARNING,
         reason: "a Deployment always restarts its containers, with its own back-off",
@@ -248,6 +269,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "deploy.rollback_config",
+        code: Code::DeploySettingNotTranslated,
         is_set: |s| deploy(s).is_some_and(|d| d.rollback_config.is_some()),
         level: WARNING,
         reason: "Kubernetes does not roll back on its own",
@@ -255,6 +277,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "develop",
+        code: Code::ComposeOnlyKey,
         is_set: |s| s.develop.is_some(),
         level: INFO,
         reason: "watch rules are for `docker compose watch` during development",
@@ -262,6 +285,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "device_cgroup_rules",
+        code: Code::DeviceNotMapped,
         is_set: |s| !s.device_cgroup_rules.is_empty(),
         level: WARNING,
         reason: "Kubernetes has no device cgroup rules",
@@ -269,6 +293,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "devices",
+        code: Code::DeviceNotMapped,
         is_set: |s| !s.devices.is_empty(),
         level: WARNING,
         reason: "host devices are not mapped into containers",
@@ -276,6 +301,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "external_links",
+        code: Code::NetworkSettingNotTranslated,
         is_set: |s| !s.external_links.is_empty(),
         level: WARNING,
         reason: "containers outside the project are not reachable by these names",
@@ -283,6 +309,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "init",
+        code: Code::EngineSettingNotTranslated,
         is_set: |s| s.init.is_some(),
         level: WARNING,
         reason: "Kubernetes runs no init process in the container",
@@ -290,6 +317,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "ipc",
+        code: Code::NamespaceModeNotTranslated,
         is_set: |s| s.ipc.is_some(),
         level: WARNING,
         reason: "IPC namespace modes are not translated",
@@ -297,6 +325,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "isolation",
+        code: Code::EngineSettingNotTranslated,
         is_set: |s| s.isolation.is_some(),
         level: WARNING,
         reason: "the container runtime chooses the isolation technology",
@@ -304,6 +333,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "links",
+        code: Code::ComposeOnlyKey,
         is_set: |s| !s.links.is_empty(),
         level: INFO,
         reason: "services reach each other by Service name already; a link's alias \
@@ -312,6 +342,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "logging",
+        code: Code::EngineSettingNotTranslated,
         is_set: |s| s.logging.is_some(),
         level: WARNING,
         reason: "the node's container runtime keeps container logs",
@@ -319,6 +350,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "mac_address",
+        code: Code::NetworkSettingNotTranslated,
         is_set: |s| s.mac_address.is_some(),
         level: WARNING,
         reason: "the cluster network assigns addresses",
@@ -326,6 +358,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "mem_swappiness",
+        code: Code::ResourceTuningNotTranslated,
         is_set: |s| s.mem_swappiness.is_some(),
         level: WARNING,
         reason: "the kubelet configures swap for the whole node",
@@ -333,6 +366,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "memswap_limit",
+        code: Code::ResourceTuningNotTranslated,
         is_set: |s| s.memswap_limit.is_some(),
         level: WARNING,
         reason: "the kubelet configures swap for the whole node",
@@ -340,6 +374,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "models",
+        code: Code::ModelNotProvisioned,
         is_set: |s| !s.models.is_empty(),
         level: WARNING,
         reason: "Docker Model Runner models are not translated",
@@ -347,6 +382,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "network_mode",
+        code: Code::NetworkSettingNotTranslated,
         // `service:<name>` runs the container in that service's pod (`shared_pod`).
         is_set: |s| s.network_mode.is_some() && s.joined_service().is_none(),
         level: WARNING,
@@ -358,6 +394,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "networks",
+        code: Code::NetworkSettingNotTranslated,
         is_set: |s| s.networks.values().any(has_settings),
         level: WARNING,
         reason: "pods get their addresses from the cluster network; fixed addresses, \
@@ -366,6 +403,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "oom_kill_disable",
+        code: Code::ResourceTuningNotTranslated,
         is_set: |s| s.oom_kill_disable,
         level: WARNING,
         reason: "Kubernetes always lets the kernel kill a container above its memory limit",
@@ -373,6 +411,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "oom_score_adj",
+        code: Code::ResourceTuningNotTranslated,
         is_set: |s| s.oom_score_adj != 0,
         level: WARNING,
         reason: "the kubelet sets the OOM score from the pod's QoS class",
@@ -380,6 +419,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "pid",
+        code: Code::NamespaceModeNotTranslated,
         is_set: |s| s.pid.is_some(),
         level: WARNING,
         reason: "PID namespace modes are not translated",
@@ -387,6 +427,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "pids_limit",
+        code: Code::ResourceTuningNotTranslated,
         is_set: |s| s.pids_limit != 0,
         level: WARNING,
         reason: "Kubernetes limits process ids per pod on the node (the kubelet's podPidsLimit), \
@@ -395,6 +436,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "provider",
+        code: Code::ProviderNotRun,
         is_set: |s| s.provider.is_some(),
         level: WARNING,
         reason: "a provider service is run by a Compose plugin, not as a container",
@@ -404,6 +446,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "pull_refresh_after",
+        code: Code::ComposeOnlyKey,
         is_set: |s| s.pull_refresh_after.is_some(),
         level: INFO,
         reason: "Compose itself ignores it",
@@ -411,6 +454,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "runtime",
+        code: Code::EngineSettingNotTranslated,
         is_set: |s| s.runtime.is_some(),
         level: WARNING,
         reason: "runtimes are chosen per pod by a RuntimeClass",
@@ -418,6 +462,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "stop_signal",
+        code: Code::EngineSettingNotTranslated,
         is_set: |s| s.stop_signal.is_some(),
         level: WARNING,
         reason: "Kubernetes stops containers with SIGTERM",
@@ -425,6 +470,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "storage_opt",
+        code: Code::ResourceTuningNotTranslated,
         is_set: |s| !s.storage_opt.is_empty(),
         level: WARNING,
         reason: "storage driver options are not translated",
@@ -432,6 +478,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "ulimits",
+        code: Code::ResourceTuningNotTranslated,
         is_set: |s| !s.ulimits.is_empty(),
         level: WARNING,
         reason: "Kubernetes has no per-container ulimits",
@@ -439,6 +486,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "use_api_socket",
+        code: Code::EngineSettingNotTranslated,
         is_set: |s| s.use_api_socket,
         level: WARNING,
         reason: "a pod has no Docker engine to talk to",
@@ -446,6 +494,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "userns_mode",
+        code: Code::NamespaceModeNotTranslated,
         is_set: |s| s.userns_mode.is_some(),
         level: WARNING,
         reason: "user namespace modes are not translated",
@@ -453,6 +502,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "uts",
+        code: Code::NamespaceModeNotTranslated,
         is_set: |s| s.uts.is_some(),
         level: WARNING,
         reason: "the UTS namespace follows the pod's network: it is the host's only with \
@@ -461,6 +511,7 @@ const UNMAPPED: &[Unmapped] = &[
     },
     Unmapped {
         key: "volumes_from",
+        code: Code::VolumesFromNotShared,
         is_set: |s| !s.volumes_from.is_empty(),
         level: WARNING,
         reason: "pods do not share volumes with other pods' containers",
@@ -476,14 +527,17 @@ pub fn report_unmapped(cx: &mut Context<'_>, name: &str, service: &Service, mapp
         .filter(|row| (row.is_set)(service) && !mapped.contains(&row.key));
     for row in rows {
         match (row.level, row.hint) {
-            (Level::Info, _) => cx.report.info(name, row.key, row.reason),
-            (_, None) => cx.report.warn(name, row.key, row.reason),
-            (_, Some(hint)) => cx.report.warn_with_hint(name, row.key, row.reason, hint),
+            (Level::Info, _) => cx.report.info(row.code, name, row.key, row.reason),
+            (_, None) => cx.report.warn(row.code, name, row.key, row.reason),
+            (_, Some(hint)) => cx
+                .report
+                .warn_with_hint(row.code, name, row.key, row.reason, hint),
         }
     }
     for key in service.extensions.0.keys() {
         if key != "x-kubernetes" {
             cx.report.info(
+                Code::ExtensionKeyIgnored,
                 name,
                 key,
                 "extension keys are for other tools and are not interpreted",

@@ -13,6 +13,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::names::{dns_label, joined};
+use super::Code;
 use super::Context;
 use crate::compose::model::Service;
 use crate::extension::{ServiceExtension, ServiceType, WorkloadKind};
@@ -72,6 +73,7 @@ pub fn build(
     let update = rolling_update(cx, name, service, kind);
     if replicas.is_some() && !matches!(kind, WorkloadKind::Deployment | WorkloadKind::Statefulset) {
         cx.report.warn(
+            Code::DeploySettingNotTranslated,
             name,
             "deploy.replicas",
             format!(
@@ -149,7 +151,7 @@ fn job_spec(
         .as_ref()
         .and_then(|d| d.restart_policy.as_ref());
     if policy.is_some_and(|p| p.delay.is_some() || p.window.is_some()) {
-        cx.report.warn(
+        cx.report.warn(Code::RestartPolicyChanged,
             name,
             "deploy.restart_policy",
             "a Job retries with its own exponential back-off: delay and window are not carried over",
@@ -177,6 +179,7 @@ fn rolling_update(
     let update = service.deploy.as_ref()?.update_config.as_ref()?;
     if kind != WorkloadKind::Deployment {
         cx.report.warn(
+            Code::DeploySettingNotTranslated,
             name,
             "deploy.update_config",
             format!(
@@ -211,6 +214,7 @@ fn rolling_update(
     }
     if !unmapped.is_empty() {
         cx.report.warn_with_hint(
+            Code::DeploySettingNotTranslated,
             name,
             "deploy.update_config",
             format!(

@@ -12,6 +12,7 @@
 //! chooses). `extension` then adds what `x-kubernetes` asks for.
 
 pub(crate) mod alias;
+pub mod codes;
 pub(crate) mod config;
 pub(crate) mod container;
 pub(crate) mod dependencies;
@@ -46,7 +47,8 @@ use crate::compose::load::Environment;
 use crate::compose::model::{Project, Service};
 use crate::extension::{WorkloadKind, XKubernetes};
 use crate::manifest::{self, Identity, Manifest};
-pub use report::Report;
+pub use codes::Code;
+pub use report::{Allowed, Report};
 
 /// Everything translation reads.
 #[derive(Debug, Clone, Copy)]
@@ -100,6 +102,9 @@ pub struct Translation {
     /// object: outputs that read values at build time (kustomize generators) leave them to
     /// the user instead of copying them. Secrets written in the compose file are not listed.
     pub provided: BTreeMap<Identity, ProvidedValues>,
+    /// The report codes the project's `x-kubernetes` accepts. Applied by the command to the
+    /// whole report, which has the loader's warnings too.
+    pub allowed: Allowed,
 }
 
 /// The values of a Secret that an output may leave to the user: each key with where its
@@ -219,6 +224,7 @@ pub fn translate(input: Input<'_>, options: &Options) -> Translation {
         manifests,
         report,
         provided,
+        allowed: Allowed::from_extensions(input.extensions),
     }
 }
 
@@ -262,6 +268,7 @@ fn report_project_keys(cx: &mut Context<'_>) {
         .filter(|n| n.as_str() != "default")
     {
         cx.report.warn_project(
+            Code::NetworksNotIsolated,
             &format!("networks.{name}"),
             "networks are not translated: every pod can reach every Service of the namespace, \
              so services Compose kept apart can reach each other",
@@ -270,6 +277,7 @@ fn report_project_keys(cx: &mut Context<'_>) {
     }
     for name in project.models.keys() {
         cx.report.warn_project(
+            Code::ModelNotProvisioned,
             &format!("models.{name}"),
             "AI models have no Kubernetes equivalent here; the model is not provisioned",
             None,
@@ -282,8 +290,11 @@ fn report_project_keys(cx: &mut Context<'_>) {
         .keys()
         .filter(|k| k.as_str() != "x-kubernetes")
     {
-        cx.report
-            .info_project(key, "extension field kept by Compose, not interpreted");
+        cx.report.info_project(
+            Code::ExtensionKeyIgnored,
+            key,
+            "extension field kept by Compose, not interpreted",
+        );
     }
 }
 

@@ -21,6 +21,7 @@ use super::inferred_ports::{local_port_checked, well_known_port};
 use super::names::{dns_label, joined, labels, selector, unique};
 use super::referrers::{references, Referrers};
 use super::report::Report;
+use super::Code;
 use super::{Context, Input, PodParts};
 use crate::compose::model::{parse_short_port, Port, Protocol, Service};
 use crate::manifest::Manifest;
@@ -85,6 +86,7 @@ fn pod_ports(
                     conflicts.push((
                         guest.to_string(),
                         Note::warning(
+                            Code::PortConflict,
                             &port.key,
                             format!(
                                 "port {}/{} of the Service of {owner} already forwards to \
@@ -168,10 +170,12 @@ impl PlannedPort {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Note {
     Info {
+        code: Code,
         key: String,
         message: String,
     },
     Warning {
+        code: Code,
         key: String,
         message: String,
         hint: Option<String>,
@@ -179,15 +183,22 @@ enum Note {
 }
 
 impl Note {
-    fn info(key: impl Into<String>, message: impl Into<String>) -> Self {
+    fn info(code: Code, key: impl Into<String>, message: impl Into<String>) -> Self {
         Note::Info {
+            code,
             key: key.into(),
             message: message.into(),
         }
     }
 
-    fn warning(key: impl Into<String>, message: impl Into<String>, hint: Option<String>) -> Self {
+    fn warning(
+        code: Code,
+        key: impl Into<String>,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) -> Self {
         Note::Warning {
+            code,
             key: key.into(),
             message: message.into(),
             hint,
@@ -196,17 +207,19 @@ impl Note {
 
     fn report(&self, report: &mut Report, service: &str) {
         match self {
-            Note::Info { key, message } => report.info(service, key, message),
+            Note::Info { code, key, message } => report.info(*code, service, key, message),
             Note::Warning {
+                code,
                 key,
                 message,
                 hint: Some(hint),
-            } => report.warn_with_hint(service, key, message, hint),
+            } => report.warn_with_hint(*code, service, key, message, hint),
             Note::Warning {
+                code,
                 key,
                 message,
                 hint: None,
-            } => report.warn(service, key, message),
+            } => report.warn(*code, service, key, message),
         }
     }
 }
@@ -280,6 +293,7 @@ impl PortPlan {
         // The long syntax may leave `target` out, which Compose accepts and reads as 0.
         if port.target == 0 {
             self.notes.push(Note::warning(
+                Code::InvalidValue,
                 &key,
                 "it has no target port: a Service forwards to a container port (1-65535), \
                  so it is left out",
@@ -293,6 +307,7 @@ impl PortPlan {
             .is_some_and(|range| range.start == 0 && !range.is_range())
         {
             self.notes.push(Note::info(
+                Code::HostPortNotPublished,
                 &key,
                 format!(
                     "published port 0 lets Docker pick a host port; the Service listens on \
@@ -303,6 +318,7 @@ impl PortPlan {
         }
         if let Some(range) = port.published.filter(|range| range.is_range()) {
             self.notes.push(Note::info(
+                Code::HostPortNotPublished,
                 &key,
                 format!(
                     "Compose lets the engine pick a host port from {range}; the Service \
@@ -312,6 +328,7 @@ impl PortPlan {
         }
         if let Some(ip) = &port.host_ip {
             self.notes.push(Note::info(
+                Code::HostPortNotPublished,
                 &key,
                 format!(
                     "host_ip {ip}: Compose binds the port to that host address; a ClusterIP \
@@ -321,6 +338,7 @@ impl PortPlan {
         }
         if port.mode == "host" {
             self.notes.push(Note::warning(
+                Code::HostPortNotPublished,
                 &key,
                 "mode: host publishes the port on the node's own address in Compose; the \
                  Service reaches the pod through the cluster network instead",
@@ -381,6 +399,7 @@ impl PortPlan {
                 .to_string(),
         };
         self.notes.push(Note::info(
+            Code::HostPortNotPublished,
             "ports",
             format!(
                 "ports published on the host ({}) are reachable inside the cluster only, \
@@ -406,7 +425,7 @@ impl PortPlan {
                     });
                 }
             }
-            None => self.notes.push(Note::warning(
+            None => self.notes.push(Note::warning(Code::InvalidValue,
                 &key,
                 format!("{text:?} is not a port, a range of ports or either with /protocol; it is left out"),
                 Some("write it as 3000, 3000-3005 or 3000/udp".into()),
@@ -438,6 +457,7 @@ impl PortPlan {
         if let Some((port, known_as)) = well_known_port(image) {
             self.ports.push(PlannedPort::inferred(port));
             self.notes.push(Note::info(
+                Code::PortInferred,
                 "ports",
                 format!(
                     "no ports or expose: port {port} inferred from the image {image} \
@@ -478,7 +498,8 @@ impl PortPlan {
                     service_name(name)
                 )
             };
-            self.notes.push(Note::info("expose", message));
+            self.notes
+                .push(Note::info(Code::PortInferred, "expose", message));
         }
     }
 
@@ -499,6 +520,7 @@ impl PortPlan {
         if let (Some(port), false) = (checked_port, referrers.is_empty()) {
             self.ports.push(PlannedPort::inferred(port));
             self.notes.push(Note::info(
+                Code::PortInferred,
                 "expose",
                 format!(
                     "no ports or expose: port {port} inferred from its health check, which \
@@ -512,12 +534,14 @@ impl PortPlan {
         }
         if referrers.is_empty() {
             self.notes.push(Note::info(
+                Code::NoService,
                 "ports",
                 "no ports or expose: no Service is created, so other services cannot reach it \
                  by name",
             ));
         } else {
             self.notes.push(Note::warning(
+                Code::NoService,
                 "expose",
                 format!(
                     "no ports or expose, and the port of {} is not known, but other \
@@ -572,6 +596,7 @@ impl PortPlan {
                 ),
             };
             self.notes.push(Note::warning(
+                Code::PortConflict,
                 &left_out.key,
                 format!(
                     "port {}/{} already forwards to container port {} ({}); {outcome}",
@@ -590,6 +615,7 @@ impl PortPlan {
             return Some(name.to_string());
         }
         self.notes.push(Note::info(
+            Code::InvalidValue,
             key,
             format!(
                 "name {name:?} is not a Kubernetes port name (at most 15 lower-case letters, \
@@ -605,6 +631,7 @@ impl PortPlan {
             return Some(app_protocol.to_string());
         }
         self.notes.push(Note::warning(
+            Code::InvalidValue,
             key,
             format!(
                 "app_protocol {app_protocol:?} is not a name Kubernetes accepts as appProtocol; \
@@ -632,6 +659,7 @@ pub fn service_name(service: &str) -> String {
 fn renamed_host_note(name: &str) -> Note {
     let label = service_name(name);
     Note::warning(
+        Code::ServiceRenamed,
         "ports",
         format!(
             "other services reach it as `{name}` in Compose, but a Service name cannot hold \

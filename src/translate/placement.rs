@@ -9,6 +9,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use super::names::selector;
+use super::Code;
 use super::Context;
 use crate::compose::model::Service;
 use crate::validation::is_qualified_name;
@@ -29,6 +30,7 @@ pub fn placement(
         match requirement(constraint) {
             Ok(requirement) => requirements.push(requirement),
             Err(reason) => cx.report.warn(
+                Code::DeploySettingNotTranslated,
                 name,
                 &format!("{KEY}.constraints[{i}]"),
                 format!("{constraint:?}: {reason}; it is left out"),
@@ -66,6 +68,7 @@ pub fn placement(
                 ..Default::default()
             }),
             None => cx.report.warn(
+                Code::DeploySettingNotTranslated,
                 name,
                 &format!("{KEY}.preferences[{i}].spread"),
                 format!("{label:?} is not a node label; it is left out"),
@@ -89,6 +92,7 @@ pub fn placement(
             });
         }
         _ => cx.report.warn(
+            Code::DeploySettingNotTranslated,
             name,
             &format!("{KEY}.max_replicas_per_node"),
             "Kubernetes caps pods per node only at one (a pod anti-affinity); it is left out",

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use k8s_openapi::api::core::v1::{HostAlias, PodDNSConfig, PodDNSConfigOption};
 
 use super::names::dns_label;
+use super::Code;
 use super::Context;
 use crate::compose::model::Service;
 use crate::validation::{is_dns1123_subdomain, is_ip, is_label_value};
@@ -22,6 +23,7 @@ pub fn host_aliases(cx: &mut Context<'_>, name: &str, service: &Service) -> Opti
     for (host, addresses) in service.extra_hosts.iter() {
         if !is_dns1123_subdomain(host) {
             cx.report.warn(
+                Code::InvalidValue,
                 name,
                 "extra_hosts",
                 format!(
@@ -34,6 +36,7 @@ pub fn host_aliases(cx: &mut Context<'_>, name: &str, service: &Service) -> Opti
         for address in addresses {
             if !is_ip(address) {
                 cx.report.warn(
+                    Code::NetworkSettingNotTranslated,
                     name,
                     "extra_hosts",
                     format!(
@@ -71,6 +74,7 @@ pub fn dns_config(cx: &mut Context<'_>, name: &str, service: &Service) -> Option
             nameservers.push(server.clone());
         } else {
             cx.report.warn(
+                Code::InvalidValue,
                 name,
                 "dns",
                 format!(
@@ -94,7 +98,8 @@ pub fn dns_config(cx: &mut Context<'_>, name: &str, service: &Service) -> Option
             ));
             nameservers.truncate(kept);
         }
-        cx.report.warn(name, "dns", message);
+        cx.report
+            .warn(Code::DnsSettingChanged, name, "dns", message);
     }
     let searches: Vec<String> = service.dns_search.iter().cloned().collect();
     let options: Vec<PodDNSConfigOption> = service.dns_opt.iter().map(|o| dns_option(o)).collect();
@@ -138,6 +143,7 @@ pub fn hostname_and_subdomain(
         .map(|d| as_label(cx, name, "domainname", d));
     if let Some(subdomain) = &subdomain {
         cx.report.info(
+            Code::DnsSettingChanged,
             name,
             "domainname",
             format!(
@@ -154,6 +160,7 @@ fn as_label(cx: &mut Context<'_>, name: &str, key: &str, value: &str) -> String 
     let label = dns_label(value);
     if label != value {
         cx.report.warn(
+            Code::InvalidValue,
             name,
             key,
             format!("{value:?} is not a DNS label; the pod uses {label:?}"),
@@ -178,6 +185,7 @@ pub fn node_selector(
                 selector.insert(label.to_string(), value.to_string());
             }
             Some(value) => cx.report.warn(
+                Code::InvalidValue,
                 name,
                 "platform",
                 format!("{value:?} is not a valid value for the node label {label}"),
@@ -187,6 +195,7 @@ pub fn node_selector(
     }
     if let Some(variant) = parts.next() {
         cx.report.warn(
+            Code::PlatformVariantNotSelected,
             name,
             "platform",
             format!(
@@ -208,6 +217,7 @@ pub fn termination_grace_period(
     let period = service.stop_grace_period?;
     if period.as_nanos() < 0 {
         cx.report.warn(
+            Code::InvalidValue,
             name,
             "stop_grace_period",
             format!("{period} is negative; Kubernetes' default grace period applies"),

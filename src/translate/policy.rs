@@ -28,6 +28,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::names::{dns_label, joined, project_labels, selector, UniqueNames};
 use super::network::{kube_protocol, service_name};
+use super::Code;
 use super::Context;
 use crate::compose::model::{Project, Protocol, Service};
 use crate::diagnostic::Diagnostic;
@@ -166,6 +167,7 @@ fn network_policy(cx: &mut Context<'_>, names: &mut UniqueNames, network: &str) 
         .collect();
     let key = format!("networks.{network}");
     cx.report.info_project(
+        Code::NetworkPolicy,
         &key,
         format!(
             "becomes the NetworkPolicy `{name}`: the pods of {} (label {label}) accept \
@@ -230,6 +232,7 @@ fn internal_policy(
     }
     let policy_name = names.claim(&joined(&[cx.project_name(), name, "internal"]));
     cx.report.info(
+        Code::NetworkPolicy,
         name,
         "networks",
         format!(
@@ -278,6 +281,7 @@ fn report_network_options(cx: &mut Context<'_>, network: &str, key: &str) {
         .collect();
     if definition.internal && !with_route_out.is_empty() {
         cx.report.info_project(
+            Code::NetworkPolicy,
             &format!("{key}.internal"),
             format!(
                 "{} {} also on a network with a route out: {} pods reach outside the cluster, \
@@ -315,6 +319,7 @@ fn report_network_options(cx: &mut Context<'_>, network: &str, key: &str) {
     }
     if !ignored.is_empty() {
         cx.report.info_project(
+            Code::NetworkSettingNotTranslated,
             key,
             format!(
                 "{}: the cluster network assigns addresses; not carried over",
@@ -362,6 +367,7 @@ fn open_ports_policy(
         .map(|(p, proto)| format!("{p}/{proto}"))
         .collect();
     cx.report.info(
+        Code::NetworkPolicy,
         name,
         "ports",
         format!(
@@ -427,6 +433,7 @@ fn network_mode_policy(
     let mode = service.network_mode.as_deref()?;
     if mode != "none" {
         cx.report.info(
+            Code::NetworkPolicy,
             name,
             "network_mode",
             format!(
@@ -438,6 +445,7 @@ fn network_mode_policy(
     }
     let policy_name = names.claim(&joined(&[cx.project_name(), name, "isolated"]));
     cx.report.info(
+        Code::NetworkPolicy,
         name,
         "network_mode",
         format!(

@@ -25,6 +25,7 @@
 use k8s_openapi::api::core::v1::{Container, ExecAction, Probe};
 
 use super::network::service_name;
+use super::Code;
 use super::Context;
 use crate::compose::model::{Duration, Healthcheck, Service};
 use crate::extension::Liveness;
@@ -60,6 +61,7 @@ pub fn attach(cx: &mut Context<'_>, name: &str, service: &Service, container: &m
     let Some(healthcheck) = service.healthcheck.as_ref().filter(|h| !h.disable) else {
         if from_healthcheck {
             cx.report.warn(
+                Code::ExtensionSettingUnused,
                 name,
                 "x-kubernetes.probes.liveness",
                 "`true` asks for the health check as a liveness probe, but the service has \
@@ -76,6 +78,7 @@ pub fn attach(cx: &mut Context<'_>, name: &str, service: &Service, container: &m
         SelfCalls::None => healthcheck.test.clone(),
         SelfCalls::Rewritten(test, names) => {
             cx.report.info(
+                Code::HealthcheckSelfCall,
                 name,
                 "healthcheck.test",
                 format!(
@@ -89,6 +92,7 @@ pub fn attach(cx: &mut Context<'_>, name: &str, service: &Service, container: &m
         }
         SelfCalls::Unsafe(names) => {
             cx.report.warn_with_hint(
+                Code::HealthcheckSelfCall,
                 name,
                 "healthcheck.test",
                 format!(
@@ -112,7 +116,9 @@ pub fn attach(cx: &mut Context<'_>, name: &str, service: &Service, container: &m
             container.startup_probe = probes.startup;
         }
         Ok(None) => {}
-        Err(reason) => cx.report.warn(name, "healthcheck", reason),
+        Err(reason) => cx
+            .report
+            .warn(Code::HealthcheckNotTranslated, name, "healthcheck", reason),
     }
 }
 

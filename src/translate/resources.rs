@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::ResourceRequirements;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
+use super::Code;
 use super::Context;
 use crate::compose::model::{ByteSize, DeviceCount, DeviceRequest, Service};
 
@@ -131,6 +132,7 @@ fn cpu_amount(cx: &mut Context<'_>, name: &str, (key, cpus): (&str, f32)) -> Opt
     }
     if !(cpus > 0.0 && cpus.is_finite()) {
         cx.report.warn(
+            Code::InvalidValue,
             name,
             key,
             format!("{cpus} is not a positive number of CPUs; no amount is set"),
@@ -150,6 +152,7 @@ fn memory_amount(
         0 => None,
         bytes if bytes < 0 => {
             cx.report.warn(
+                Code::InvalidValue,
                 name,
                 key,
                 format!("{bytes} is not a positive size; no amount is set"),
@@ -174,6 +177,7 @@ fn cap_requests_at_limits(
         };
         if *request > limit {
             cx.report.warn(
+                Code::RequestAboveLimit,
                 name,
                 "deploy.resources.reservations",
                 format!(
@@ -206,6 +210,7 @@ fn gpu_count(cx: &mut Context<'_>, name: &str, service: &Service) -> u64 {
             total += gpus_requested(cx, name, key, request);
         } else {
             cx.report.warn_with_hint(
+                Code::DeviceRequestChanged,
                 name,
                 key,
                 format!(
@@ -224,6 +229,7 @@ fn gpu_count(cx: &mut Context<'_>, name: &str, service: &Service) -> u64 {
 fn gpus_requested(cx: &mut Context<'_>, name: &str, key: &str, request: &DeviceRequest) -> u64 {
     if request.driver.as_deref().is_some_and(|d| d != "nvidia") {
         cx.report.warn_with_hint(
+            Code::DeviceRequestChanged,
             name,
             key,
             format!(
@@ -235,6 +241,7 @@ fn gpus_requested(cx: &mut Context<'_>, name: &str, key: &str, request: &DeviceR
     }
     if !request.options.is_empty() {
         cx.report.warn(
+            Code::DeviceRequestChanged,
             name,
             key,
             "device request options are not translated: Kubernetes requests GPUs by count",
@@ -242,6 +249,7 @@ fn gpus_requested(cx: &mut Context<'_>, name: &str, key: &str, request: &DeviceR
     }
     if !request.device_ids.is_empty() {
         cx.report.warn(
+            Code::DeviceRequestChanged,
             name,
             key,
             format!(
@@ -257,6 +265,7 @@ fn gpus_requested(cx: &mut Context<'_>, name: &str, key: &str, request: &DeviceR
         Some(DeviceCount::Count(count)) => count,
         Some(DeviceCount::All) | None => {
             cx.report.warn_with_hint(
+                Code::DeviceRequestChanged,
                 name,
                 key,
                 "`all` GPUs has no Kubernetes equivalent: 1 GPU is requested",

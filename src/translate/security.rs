@@ -3,6 +3,7 @@
 
 use k8s_openapi::api::core::v1::{Capabilities, PodSecurityContext, SecurityContext, Sysctl};
 
+use super::Code;
 use super::Context;
 use crate::compose::model::Service;
 use crate::validation::is_sysctl_name;
@@ -71,6 +72,7 @@ pub fn container_context(
     let escalation_needed = service.privileged || add.iter().any(|c| c == "SYS_ADMIN");
     if no_new_privileges && escalation_needed {
         cx.report.warn(
+            Code::SecurityOptionNotTranslated,
             name,
             "security_opt",
             "no-new-privileges is not set: Kubernetes refuses it for a privileged container or \
@@ -99,6 +101,7 @@ fn run_as(cx: &mut Context<'_>, name: &str, user: Option<&str>) -> (Option<i64>,
         Id::Number(number) => Some(number),
         Id::Name(id_name) => {
             cx.report.warn_with_hint(
+                Code::UserNotNumeric,
                 name,
                 "user",
                 format!(
@@ -127,6 +130,7 @@ fn no_new_privileges(cx: &mut Context<'_>, name: &str, options: &[String]) -> bo
             continue;
         }
         cx.report.warn_with_hint(
+            Code::SecurityOptionNotTranslated,
             name,
             "security_opt",
             format!("{option:?} is not translated"),
@@ -149,6 +153,7 @@ pub fn pod_context(
         .partition(|(key, _)| is_sysctl_name(key));
     for (key, _) in invalid {
         cx.report.warn(
+            Code::InvalidValue,
             name,
             "sysctls",
             format!(
@@ -172,6 +177,7 @@ pub fn pod_context(
         .collect();
     if !unsafe_sysctls.is_empty() {
         cx.report.info(
+            Code::UnsafeSysctl,
             name,
             "sysctls",
             format!(
@@ -196,6 +202,7 @@ fn supplemental_groups(cx: &mut Context<'_>, name: &str, groups: &[String]) -> V
         match Id::parse(group) {
             Id::Number(number) => numbers.push(number),
             Id::Name(group) => cx.report.warn_with_hint(
+                Code::UserNotNumeric,
                 name,
                 "group_add",
                 format!("the group {group:?} is a name, which only the image can resolve"),

@@ -15,6 +15,7 @@ use serde_json::Value as Json;
 
 use super::container::main_container;
 use super::names::dns_label;
+use super::Code;
 use super::{extension, keys, network, storage, Context, PodParts};
 use crate::compose::model::{Project, Service};
 use crate::extension::{group_of, ServiceExtension, GROUP_LABEL};
@@ -185,6 +186,7 @@ pub fn guest_container(
     extension::apply_to_container(cx, name, cx.input.extensions.service(name), &mut container);
     if container.readiness_probe.is_some() {
         cx.report.info(
+            Code::SharedPod,
             name,
             "healthcheck",
             format!(
@@ -196,6 +198,7 @@ pub fn guest_container(
     pod.volumes = parts.volumes;
     pod.mounts_exclusive_claim |= parts.mounts_exclusive_claim;
     cx.report.info(
+        Code::SharedPod,
         name,
         &membership_key(service),
         format!(
@@ -246,6 +249,7 @@ fn drop_ports_the_pod_has(
             return true;
         };
         cx.report.info(
+            Code::SharedPod,
             name,
             "ports",
             format!(
@@ -368,13 +372,18 @@ fn report_pod_settings(cx: &mut Context<'_>, owner: &str, name: &str, service: &
             && own != Json::Object(Default::default())
             && own != Json::Array(Vec::new());
         if is_set && own != (setting.value)(owner_service) {
-            cx.report
-                .warn(name, setting.key, pod_is_owners(setting.key));
+            cx.report.warn(
+                Code::SharedPodSettingIgnored,
+                name,
+                setting.key,
+                pod_is_owners(setting.key),
+            );
         }
     }
     let (own_kind, owner_kind) = (cx.workload_kind(name), cx.workload_kind(owner));
     if own_kind != owner_kind {
         cx.report.warn(
+            Code::SharedPodSettingIgnored,
             name,
             "network_mode",
             format!(
@@ -388,10 +397,13 @@ fn report_pod_settings(cx: &mut Context<'_>, owner: &str, name: &str, service: &
         probes: None,
         host_paths: Vec::new(),
         literal_environment: None,
+        // About the guest's own report entries, not its pod.
+        allow: Vec::new(),
         ..cx.input.extensions.service(name).clone()
     };
     if pod_level != ServiceExtension::default() {
         cx.report.warn_with_hint(
+            Code::SharedPodSettingIgnored,
             name,
             "x-kubernetes",
             format!(
@@ -415,6 +427,7 @@ fn report_dependencies(cx: &mut Context<'_>, owner: &str, name: &str, service: &
             && cx.index.pods.owner(dependency) == owner
         {
             cx.report.info(
+                Code::DependencyNotWaited,
                 name,
                 &key,
                 format!(
@@ -424,6 +437,7 @@ fn report_dependencies(cx: &mut Context<'_>, owner: &str, name: &str, service: &
             );
         } else {
             cx.report.warn_with_hint(
+                Code::DependencyNotWaited,
                 name,
                 &key,
                 format!("not waited for: {name} runs in the pod of {owner}, which would wait too"),
@@ -569,9 +583,9 @@ mod tests {
         assert_eq!(parts.ports, vec![port(8080, "UDP"), port(9100, "TCP")]);
         assert_eq!(
             report.to_text(),
-            "service web:\n  info: services.web.ports: container port 8080/TCP is already \
+            "service web:\n  info[shared-pod]: services.web.ports: container port 8080/TCP is already \
              declared by the container vpn of the pod of vpn, which shares its network; it is \
-             not declared twice\n  info: services.web.ports: container port 9000/TCP is \
+             not declared twice\n  info[shared-pod]: services.web.ports: container port 9000/TCP is \
              already declared by the container app of the pod of vpn, which shares its \
              network; it is not declared twice\n0 warnings, 2 notes\n"
         );

@@ -17,6 +17,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::config::{attach_secret_bind, config_key, config_map, secret_of_bind_mount};
 use super::names::{dns_label, joined, labels, project_labels, unique, MAX_NAME};
+use super::Code;
 use super::{Context, PodParts};
 use crate::compose::host_files::{FileContent, HostFile};
 use crate::compose::model::{ByteSize, MountKind, Service, ServiceVolume, Volume};
@@ -38,6 +39,7 @@ pub fn claims(cx: &mut Context<'_>) -> Vec<Manifest> {
         report_volume_options(cx, key, volume);
         if volume.external.is_external {
             cx.report.info_project(
+                Code::ExternalObject,
                 &format!("volumes.{key}"),
                 format!(
                     "external: no claim is created; services mount the existing \
@@ -72,7 +74,8 @@ pub fn claims(cx: &mut Context<'_>) -> Vec<Manifest> {
             settings.describe(),
             settings.sharing_note(&users),
         );
-        cx.report.info_project(&format!("volumes.{key}"), note);
+        cx.report
+            .info_project(Code::VolumeClaim, &format!("volumes.{key}"), note);
         manifests.push(Manifest::PersistentVolumeClaim(Box::new(claim(
             cx.project_name(),
             &dns_label(key),
@@ -380,6 +383,7 @@ fn report_volume_options(cx: &mut Context<'_>, key: &str, volume: &Volume) {
             what.push(format!("driver_opts ({})", keys.join(", ")));
         }
         cx.report.warn_project(
+            Code::ObjectSettingNotTranslated,
             &path,
             format!(
                 "{} {} not carried over: the claim uses the cluster's storage class",
@@ -395,6 +399,7 @@ fn report_volume_options(cx: &mut Context<'_>, key: &str, volume: &Volume) {
     }
     if !volume.labels.is_empty() {
         cx.report.warn_project(
+            Code::ObjectSettingNotTranslated,
             &format!("{path}.labels"),
             "volume labels are not carried over to the claim",
             None,
@@ -412,6 +417,7 @@ fn attach_volume(
 ) {
     let Some(source) = mount.source.as_deref() else {
         cx.report.warn(
+            Code::AnonymousVolume,
             service,
             key,
             format!(
@@ -593,6 +599,7 @@ fn attach_bind(
     match bind_plan(source, found) {
         BindPlan::HostOnly(reason) => {
             cx.report.warn_with_hint(
+                Code::BindMountLeftOut,
                 service,
                 key,
                 format!(
@@ -608,6 +615,7 @@ fn attach_bind(
         }
         BindPlan::Unmountable { why, hint } => {
             cx.report.warn_with_hint(
+                Code::BindMountLeftOut,
                 service,
                 key,
                 format!(
@@ -656,6 +664,7 @@ fn attach_host_path(
         return;
     }
     cx.report.info(
+        Code::HostPath,
         service,
         key,
         format!(
@@ -706,6 +715,7 @@ fn attach_bind_claim(
     let shared = settings.sharing_note(&pods);
     if !held_data {
         cx.report.info(
+            Code::BindMountClaim,
             service,
             key,
             format!(
@@ -724,6 +734,7 @@ fn attach_bind_claim(
         format!("copy the data in once the pod runs: `kubectl cp {source} <pod>:{target}`")
     };
     cx.report.warn_with_hint(
+        Code::BindMountClaim,
         service,
         key,
         format!(
@@ -756,6 +767,7 @@ fn attach_bind_copy(
     let what = if is_file { "file" } else { "directory" };
     let executable = files.iter().any(|f| f.file.mode & 0o111 != 0);
     cx.report.info(
+        Code::BindMountConfigmap,
         service,
         key,
         format!(
@@ -858,6 +870,7 @@ fn keyed_files<'f>(
     for (name, file) in files {
         if name.starts_with("..") {
             cx.report.warn(
+                Code::InvalidValue,
                 service,
                 key,
                 format!(
@@ -979,6 +992,7 @@ fn report_ignored_mount_options(
         return;
     }
     cx.report.info(
+        Code::MountOptionIgnored,
         service,
         key,
         format!(
@@ -1009,8 +1023,13 @@ fn report_unsupported_mount(cx: &mut Context<'_>, service: &str, key: &str, moun
     };
     let message = format!("{why}; nothing is mounted at {}", mount.target);
     match hint {
-        Some(hint) => cx.report.warn_with_hint(service, key, message, hint),
-        None => cx.report.warn(service, key, message),
+        Some(hint) => {
+            cx.report
+                .warn_with_hint(Code::MountTypeNotTranslated, service, key, message, hint)
+        }
+        None => cx
+            .report
+            .warn(Code::MountTypeNotTranslated, service, key, message),
     }
 }
 
@@ -1037,6 +1056,7 @@ fn attach_tmpfs_entry(
     }
     if !ignored.is_empty() {
         cx.report.info(
+            Code::MountOptionIgnored,
             service,
             key,
             format!(
@@ -1111,6 +1131,7 @@ pub(super) fn mount_volume(
         .any(|m| m.mount_path == mount.mount_path)
     {
         cx.report.warn(
+            Code::MountPathConflict,
             service,
             key,
             format!(

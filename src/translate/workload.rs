@@ -14,6 +14,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use super::container::main_container;
 use super::dependencies::wait_containers;
 use super::names::{dns_label, labels, selector};
+use super::Code;
 use super::{extension, keys, kinds, placement, pod, policy, security, Context, PodParts};
 use crate::compose::model::{Mapping, Service};
 use crate::extension::{DependsOnMode, WorkloadKind};
@@ -109,6 +110,7 @@ fn pod_spec(cx: &mut Context<'_>, name: &str, service: &Service, parts: &mut Pod
     } else {
         if !service.depends_on.is_empty() {
             cx.report.info(
+                Code::DependencyNotWaited,
                 name,
                 "depends_on",
                 "not waited for: x-kubernetes.depends-on is `ignore`",
@@ -183,6 +185,7 @@ fn replicas(cx: &mut Context<'_>, name: &str, service: &Service) -> Option<i32> 
             "scale"
         };
         cx.report.info(
+            Code::ReplicasByAutoscaler,
             name,
             key,
             format!(
@@ -215,6 +218,7 @@ fn report_overridden_mode(cx: &mut Context<'_>, name: &str, service: &Service, k
     };
     if asked != kind {
         cx.report.warn(
+            Code::ExtensionOverrides,
             name,
             "deploy.mode",
             format!(
@@ -238,6 +242,7 @@ fn report_restart(cx: &mut Context<'_>, name: &str, service: &Service, kind: Wor
     if runs_once {
         if restart == "always" || restart == "unless-stopped" {
             cx.report.warn(
+                Code::RestartPolicyChanged,
                 name,
                 "restart",
                 format!("{restart:?}: a Job's pod is not restarted once it has succeeded"),
@@ -252,6 +257,7 @@ fn report_restart(cx: &mut Context<'_>, name: &str, service: &Service, kind: Wor
             "`x-kubernetes.workload: job` runs it to completion, with restartPolicy OnFailure"
         };
         cx.report.warn_with_hint(
+            Code::RestartPolicyChanged,
             name,
             "restart",
             format!(
@@ -277,6 +283,7 @@ fn annotations(
     for (key, (annotation, value)) in entries {
         if !is_qualified_name(annotation) {
             cx.report.warn(
+                Code::InvalidValue,
                 name,
                 key,
                 format!(
@@ -289,6 +296,7 @@ fn annotations(
         let earlier = annotations.insert(annotation.clone(), value.clone());
         if earlier.is_some_and(|earlier| earlier != *value) {
             cx.report.warn(
+                Code::LabelConflict,
                 name,
                 key,
                 format!("{annotation:?} is also a label, with another value: this one is kept"),
