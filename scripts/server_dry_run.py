@@ -66,10 +66,13 @@ def dry_run(project, binary: str, out_dir: Path):
     files = sorted(out_dir.glob("*.yaml"))
     if not files:
         return "skipped", "no objects"
+    # Objects that name their namespace go there; the others into one of the project's own.
+    named = named_namespaces(files)
     namespace = namespace_for(project.name)
-    for name in {namespace, *named_namespaces(files)}:
+    for name in {namespace, *named}:
         ensure_namespace(name)
-    applied = kubectl("apply", "--dry-run=server", "-n", namespace, "-f", str(out_dir))
+    target = [] if named else ["-n", namespace]
+    applied = kubectl("apply", "--dry-run=server", *target, "-f", str(out_dir))
     if applied.returncode != 0:
         return "rejected", applied.stderr.strip()
     return "applied", len(files)
@@ -137,7 +140,7 @@ def main():
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args()
     binary = str(Path(args.binary).resolve())
-    if kubectl("version", "--request-timeout=5s").returncode != 0:
+    if kubectl("get", "--raw", "/readyz", "--request-timeout=5s").returncode != 0:
         print("server_dry_run: no API server answers (scripts/test-cluster start)")
         return 1
     projects = [*golden_projects(here / "testdata" / "convert"),
