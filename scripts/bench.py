@@ -10,7 +10,8 @@ each project:
 
 - convert: `compose2k8s convert -f compose.yaml -o DIR` end to end, the fastest of --runs
   runs (noise on a shared machine only ever adds time; below 1,000 services up to 30 runs),
-  each into a new directory, in /dev/shm by default (see memory_dir);
+  each into a new directory, in /dev/shm by default (see memory_dir; the projects themselves
+  are in the temporary directory: compose2k8s never reads files under /dev);
 - peak memory: the largest resident set of one more run, from GNU time (/usr/bin/time);
 - reference: `docker-compose -f compose.yaml config` (compose-go, Docker Compose's own
   loader), fastest of its runs; it only loads, so the ratio flatters it. It is slow (about 2
@@ -177,7 +178,7 @@ def peak_memory(command, cwd):
         return int(report.read().split()[-1]) * 1024
 
 
-def measure_convert(binary, project, runs):
+def measure_convert(binary, project, runs, outputs):
     """Fastest time of RUNS conversions, the peak memory of one more, and an output dir.
     Each run's output is removed before the next run, so that every run starts from the
     same machine: left in memory, the earlier runs' files (30,000 at 10,000 services) made
@@ -187,15 +188,16 @@ def measure_convert(binary, project, runs):
     for run in range(runs):
         if out is not None:
             shutil.rmtree(out)
-        out = project / f"out-{run}"
+        out = outputs / f"{project.name}-out-{run}"
         seconds, code, message = timed(
             [binary, "convert", "-f", "compose.yaml", "-o", str(out)], cwd=project
         )
         if code != 0:
             raise Failure(f"convert failed on {project} (exit {code}):\n{message}")
         best = seconds if best is None else min(best, seconds)
-    memory = peak_memory([binary, "convert", "-f", "compose.yaml", "-o", "out-memory"], project)
-    shutil.rmtree(project / "out-memory")
+    memory_out = outputs / f"{project.name}-out-memory"
+    memory = peak_memory([binary, "convert", "-f", "compose.yaml", "-o", str(memory_out)], project)
+    shutil.rmtree(memory_out)
     return best, memory, out
 
 
@@ -261,8 +263,8 @@ def main():
                         help="run kompose, where it is on PATH, up to N services (0: never; it "
                              "takes about 100 s at 1,000)")
     parser.add_argument("--work-dir", type=Path,
-                        help="where the projects and outputs go (default: a new directory in "
-                             "/dev/shm, else the temporary directory; removed at the end)")
+                        help="where the projects go (default: a new temporary directory, "
+                             "removed at the end; outputs go to /dev/shm where there is one)")
     parser.add_argument("--no-targets", action="store_true",
                         help="report missed targets without failing (a smoke run: does the "
                              "benchmark run?)")
@@ -273,13 +275,15 @@ def main():
     if args.generate_only:
         generate(args.generate_only, sizes)
         return 0
-    work = args.work_dir or Path(tempfile.mkdtemp(prefix="compose2k8s-bench-", dir=memory_dir()))
+    work = args.work_dir or Path(tempfile.mkdtemp(prefix="compose2k8s-bench-"))
+    outputs = Path(tempfile.mkdtemp(prefix="compose2k8s-bench-out-", dir=memory_dir()))
     try:
-        return benchmark(args, sizes, work)
+        return benchmark(args, sizes, work, outputs)
     except Failure as failure:
         print(f"bench: {failure}", file=sys.stderr)
         return 2
     finally:
+        shutil.rmtree(outputs, ignore_errors=True)
         if args.work_dir is None:
             shutil.rmtree(work, ignore_errors=True)
 
@@ -290,21 +294,21 @@ def runs_for(services, runs):
     return min(MAX_SMALL_RUNS, runs * max(1, 1000 // services)) if services < 1000 else runs
 
 
-def benchmark(args, sizes, work):
+def benchmark(args, sizes, work, outputs):
     binary = build()
     generate(work, sizes)
     rows = []
     for services in sizes:
         project = work / str(services)
-        seconds, memory, _ = measure_convert(binary, project, runs_for(services, args.runs))
+        seconds, memory, out = measure_convert(binary, project, runs_for(services, args.runs),
+                                               outputs)
         reference = kompose = None
         if services <= args.reference_up_to:
             reference = measure_reference(project, min(args.runs, 3))
         if services <= args.kompose_up_to:
             kompose = measure_kompose(project, min(args.runs, 3))
         # The outputs of a size are not needed any more; in memory, they would add up.
-        for output in [*project.glob("out-*"), *project.glob("reference-*"),
-                       *project.glob("kompose-*")]:
+        for output in [out, *project.glob("reference-*"), *project.glob("kompose-*")]:
             shutil.rmtree(output) if output.is_dir() else output.unlink()
         rows.append({"services": services, "convert": seconds, "memory": memory,
                      "reference": reference, "kompose": kompose})
