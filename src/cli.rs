@@ -53,6 +53,10 @@ enum Command {
         /// summary of the changes.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         report: ReportFormat,
+        /// Write the report, in the --report format, to FILE (whole, when the command
+        /// ends); stderr then shows it as text.
+        #[arg(long, value_name = "FILE")]
+        report_file: Option<PathBuf>,
         /// With -o DIR: write nothing, print what would change in DIR (as `diff`).
         #[arg(long)]
         dry_run: bool,
@@ -75,6 +79,10 @@ enum Command {
         /// stdout one JSON summary of the changes.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         report: ReportFormat,
+        /// Write the report, in the --report format, to FILE (whole, when the command
+        /// ends); stderr then shows it as text.
+        #[arg(long, value_name = "FILE")]
+        report_file: Option<PathBuf>,
     },
     /// Print the resolved compose project, as `docker compose config` does.
     #[command(after_help = CONFIG_EXAMPLES)]
@@ -89,6 +97,10 @@ enum Command {
         /// Format of the loader's warnings and the errors, on stderr.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         report: ReportFormat,
+        /// Write the report, in the --report format, to FILE (whole, when the command
+        /// ends); stderr then shows it as text.
+        #[arg(long, value_name = "FILE")]
+        report_file: Option<PathBuf>,
     },
     /// Print a JSON Schema (the same files as in schemas/).
     #[command(after_help = SCHEMA_EXAMPLES)]
@@ -161,6 +173,16 @@ impl Command {
             Command::Schema { .. } | Command::Completions { .. } | Command::Man { .. } => {
                 ReportFormat::Text
             }
+        }
+    }
+
+    /// Where the report goes instead of stderr (`--report-file`).
+    fn report_file(&self) -> Option<PathBuf> {
+        match self {
+            Command::Convert { report_file, .. }
+            | Command::Diff { report_file, .. }
+            | Command::Config { report_file, .. } => report_file.clone(),
+            Command::Schema { .. } | Command::Completions { .. } | Command::Man { .. } => None,
         }
     }
 }
@@ -638,6 +660,7 @@ where
         }
     };
     let format = cli.command.report_format();
+    let report_file = cli.command.report_file();
     let given = given_layout_flags(&matches);
     let colour = cli.color;
     let mut report = Report::default();
@@ -658,8 +681,24 @@ where
             (1, vec![Diagnostic::error(message).with_code(Code::Strict)])
         }
     };
-    print_outcome(report, &errors, format, colour.paints_stderr());
-    code
+    let Some(file) = report_file else {
+        print_outcome(report, &errors, format, colour.paints_stderr());
+        return code;
+    };
+    // The file gets the report as asked; stderr, for the people reading a CI log, as text.
+    let mut text = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = write_outcome(&mut text, report.clone(), &errors, format, false);
+    print_outcome(report, &errors, ReportFormat::Text, colour.paints_stderr());
+    match output_dir::write_file(&file, &String::from_utf8_lossy(&text)) {
+        Ok(()) => code,
+        Err(error) => {
+            let message = format!("cannot write the report: {error:#}");
+            let diagnostic = Diagnostic::error(message).with_code(Code::Io);
+            print_outcome(Report::default(), &[diagnostic], ReportFormat::Text, false);
+            2
+        }
+    }
 }
 
 /// Whether a command line that clap refused asked for `--report json`, so that even a
@@ -714,6 +753,7 @@ fn execute(
             strict,
             allow,
             report: report_format,
+            report_file: _,
             dry_run,
         } => {
             let output = Output::of(output.as_deref(), layout.format)?;
@@ -797,6 +837,7 @@ fn execute(
             layout,
             allow,
             report: report_format,
+            report_file: _,
         } => {
             let as_diff_error = |f| match f {
                 Failure::Input(d) => Failure::InputOfDiff(d),
@@ -853,6 +894,7 @@ fn execute(
             format,
             allow,
             report: _,
+            report_file: _,
         } => {
             let loaded = compose::load_project(&load_options(&input)?).map_err(Failure::Input)?;
             add_loader_warnings(report, &loaded.warnings);
@@ -1137,24 +1179,35 @@ fn add_loader_warnings(report: &mut Report, warnings: &[Diagnostic]) {
 /// Writes everything a command has to say on stderr: the report and, if it failed, the
 /// errors. In JSON that is one document whatever happened, the errors being entries of
 /// level `error`; in text the errors follow the report, each with its source line.
-fn print_outcome(mut report: Report, errors: &[Diagnostic], format: ReportFormat, colour: bool) {
-    report.sort();
+fn print_outcome(report: Report, errors: &[Diagnostic], format: ReportFormat, colour: bool) {
     // Buffered: the text form is written a few words at a time, and stderr is unbuffered.
     let mut stderr = std::io::BufWriter::with_capacity(1 << 16, std::io::stderr().lock());
-    let written = match format {
+    // As with `eprint!`, a closed stderr does not stop the command.
+    let _ =
+        write_outcome(&mut stderr, report, errors, format, colour).and_then(|()| stderr.flush());
+}
+
+/// Writes the report and, if the command failed, the errors to `out`, in `format`.
+fn write_outcome(
+    out: &mut impl Write,
+    mut report: Report,
+    errors: &[Diagnostic],
+    format: ReportFormat,
+    colour: bool,
+) -> std::io::Result<()> {
+    report.sort();
+    match format {
         ReportFormat::Text => report
-            .write_text(&mut stderr, colour)
-            .and_then(|()| write_diagnostics(&mut stderr, errors, colour)),
+            .write_text(out, colour)
+            .and_then(|()| write_diagnostics(out, errors, colour)),
         ReportFormat::Json => {
             // In the order found: the first error is often the cause of the next.
             for error in errors {
                 report.push_diagnostic(error);
             }
-            report.write_json(&mut stderr)
+            report.write_json(out)
         }
-    };
-    // As with `eprint!`, a closed stderr does not stop the command.
-    let _ = written.and_then(|()| stderr.flush());
+    }
 }
 
 /// The index of `dir` (`None` when `dir` or its index is missing); a damaged or planted

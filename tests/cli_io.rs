@@ -286,6 +286,47 @@ fn output_file_is_left_as_it_was_when_the_run_fails() {
 }
 
 #[test]
+fn report_file_holds_the_report_and_stderr_shows_it_as_text() {
+    let scratch = Scratch::new("report-file");
+    fs::write(
+        scratch.path("compose.yaml"),
+        "version: '3'\nservices:\n  web:\n    image: nginx\n",
+    )
+    .unwrap();
+    let args = [
+        "convert",
+        "--strict",
+        "--report",
+        "json",
+        "--report-file",
+        "report.json",
+        "-o",
+        "out",
+    ];
+    let output = scratch.run(&args);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let report: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(scratch.path("report.json")).unwrap())
+            .expect("the report file is one JSON document");
+    let codes: Vec<&str> = report["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"obsolete-version"), "{codes:?}");
+    assert!(codes.contains(&"strict"), "{codes:?}");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("warning[obsolete-version]: "), "{stderr}");
+    assert!(
+        stderr.contains("error: --strict: the report has 1 warning(s)"),
+        "{stderr}"
+    );
+    // A --strict failure writes no manifests.
+    assert_eq!(scratch.listing(), ["compose.yaml", "report.json"]);
+}
+
+#[test]
 fn an_existing_directory_named_like_a_file_stays_a_directory() {
     let scratch = Scratch::expense("output-dir-yaml");
     fs::create_dir(scratch.path("k8s.yaml")).unwrap();
