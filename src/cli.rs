@@ -119,10 +119,10 @@ pub struct InputArgs {
 /// How the objects are made and laid out: what `convert` and `diff` share, so that `diff`
 /// given the same flags renders exactly what `convert` writes.
 #[derive(Debug, Args, Clone)]
-struct LayoutArgs {
+pub(crate) struct LayoutArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Yaml)]
-    format: Format,
+    pub(crate) format: Format,
     /// Namespace to set on every object.
     #[arg(long, value_name = "NS", value_parser = parse_namespace)]
     namespace: Option<String>,
@@ -135,13 +135,17 @@ struct LayoutArgs {
     /// A kustomize base (DIR/base) and overlays (DIR/overlays/NAME) instead of plain files.
     #[arg(long)]
     kustomize: bool,
-    /// An overlay from override files: NAME=FILE[,FILE…] (repeatable; with --kustomize).
+    /// A Helm chart (DIR/Chart.yaml, values.yaml, templates/) instead of plain files.
+    #[arg(long, conflicts_with = "kustomize")]
+    pub(crate) helm: bool,
+    /// An overlay from override files: NAME=FILE[,FILE…] (repeatable; with --kustomize,
+    /// or with --helm, which writes DIR/values-NAME.yaml).
     #[arg(long = "overlay", value_name = "NAME=FILES", value_parser = parse_overlay)]
-    overlays: Vec<OverlayArg>,
+    pub(crate) overlays: Vec<OverlayArg>,
 }
 
 impl LayoutArgs {
-    fn options(&self) -> translate::Options {
+    pub(crate) fn options(&self) -> translate::Options {
         translate::Options {
             namespace: self.namespace.clone(),
             wait_image: self.wait_image.clone(),
@@ -160,7 +164,9 @@ impl LayoutArgs {
             return Ok(None);
         }
         if !self.kustomize {
-            return Err(Failure::Io(anyhow::anyhow!("--overlay needs --kustomize")));
+            return Err(Failure::Io(anyhow::anyhow!(
+                "--overlay needs --kustomize or --helm"
+            )));
         }
         match dir {
             Some(dir) => Ok(Some(dir)),
@@ -170,7 +176,7 @@ impl LayoutArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
+pub(crate) enum Format {
     Yaml,
     Json,
 }
@@ -230,7 +236,7 @@ enum SchemaKind {
 }
 
 /// Why a command failed, which decides the exit code.
-enum Failure {
+pub(crate) enum Failure {
     /// The input has errors (exit 1); each diagnostic is printed.
     Input(Vec<Diagnostic>),
     /// Usage or I/O (exit 2).
@@ -309,6 +315,9 @@ fn execute(command: Command, report: &mut Report) -> Result<(), Failure> {
             dry_run,
         } => {
             let dir = output.as_deref().filter(|dir| dir.as_os_str() != "-");
+            if layout.helm {
+                return crate::helm_cli::convert(&input, &layout, dir, report, strict, dry_run);
+            }
             if let Some(dir) = layout.kustomize_dir(dir)? {
                 return convert_kustomize(&input, &layout, dir, report, strict, dry_run);
             }
@@ -353,7 +362,11 @@ fn execute(command: Command, report: &mut Report) -> Result<(), Failure> {
             };
             // The conversion's own report is `convert`'s to show; `diff` says only what
             // stops it or what the loader found.
-            let changed = if layout.kustomize_dir(Some(&dir))?.is_some() {
+            let changed = if layout.helm {
+                let chart =
+                    crate::helm_cli::render(&input, &layout, report).map_err(as_diff_error)?;
+                show_text_tree_diff(&dir, &chart.files)?
+            } else if layout.kustomize_dir(Some(&dir))?.is_some() {
                 let tree =
                     render_kustomize(&input, &layout, &dir, report).map_err(as_diff_error)?;
                 show_tree_diff(&dir, &tree.files)?
@@ -494,7 +507,7 @@ fn convert_kustomize(
 }
 
 /// `--strict` fails the run when the report has warnings.
-fn strict_check(strict: bool, report: &Report) -> Result<(), Failure> {
+pub(crate) fn strict_check(strict: bool, report: &Report) -> Result<(), Failure> {
     match report.warnings() {
         warnings if strict && warnings > 0 => Err(Failure::Strict(warnings)),
         _ => Ok(()),
@@ -552,12 +565,35 @@ fn translate_with_files(
     options: &translate::Options,
     report: &mut Report,
 ) -> Result<(Vec<PathBuf>, translate::Translation), Failure> {
+    translate_whole(input, options, report).map(|t| (t.files, t.translation))
+}
+
+/// A translation with what outputs other than plain files need of the project.
+pub(crate) struct Translated {
+    /// The compose files that made the project.
+    pub files: Vec<PathBuf>,
+    pub project_name: String,
+    /// The services' names as written in the compose files.
+    pub services: Vec<String>,
+    pub translation: translate::Translation,
+}
+
+/// Loads and translates a project (the loader's warnings go into `report`).
+pub(crate) fn translate_whole(
+    input: &InputArgs,
+    options: &translate::Options,
+    report: &mut Report,
+) -> Result<Translated, Failure> {
     let mut loaded = compose::load_project(&load_options(input)?).map_err(Failure::Input)?;
     add_loader_warnings(report, &loaded.warnings);
     let translation =
         crate::convert::translate_loaded(&mut loaded, options).map_err(Failure::Input)?;
-    let files = std::mem::take(&mut loaded.files);
-    Ok((files, translation))
+    Ok(Translated {
+        files: std::mem::take(&mut loaded.files),
+        project_name: loaded.project.name.clone().unwrap_or_default(),
+        services: loaded.project.services.keys().cloned().collect(),
+        translation,
+    })
 }
 
 fn emit_format(format: Format) -> emit::Format {
@@ -611,6 +647,14 @@ fn show_diff(dir: &std::path::Path, translation: &translate::Translation) -> Res
     Ok(!changes.is_empty())
 }
 
+/// Like [`show_diff`], for files compared as text (a Helm chart, whose templates are not
+/// YAML): the files compose2k8s wrote in `dir` (its index) against `files`.
+fn show_text_tree_diff(dir: &std::path::Path, files: &[(String, String)]) -> Result<bool, Failure> {
+    let text = crate::helm_cli::text_tree_diff(dir, files).map_err(Failure::Io)?;
+    write_stdout(&text)?;
+    Ok(!text.is_empty())
+}
+
 /// Like [`show_diff`], for a kustomize tree.
 fn show_tree_diff(dir: &std::path::Path, files: &[(String, String)]) -> Result<bool, Failure> {
     let existing = if dir.exists() {
@@ -646,7 +690,7 @@ fn load_options(input: &InputArgs) -> Result<LoadOptions, Failure> {
     })
 }
 
-fn write_stdout(text: &str) -> Result<(), Failure> {
+pub(crate) fn write_stdout(text: &str) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())

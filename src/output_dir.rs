@@ -447,10 +447,14 @@ fn refuse_foreign_files(
 fn is_safe_relative(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('/')
-        && name
-            .split('/')
-            .all(|part| !part.is_empty() && !part.starts_with('.'))
+        && name.split('/').all(|part| {
+            !part.is_empty() && (!part.starts_with('.') || ALLOWED_HIDDEN.contains(&part))
+        })
 }
+
+/// Hidden names an output may hold: a Helm chart's `.helmignore`. Other hidden names are
+/// refused, so no output can collide with this module's own files (`.compose2k8s-*`).
+const ALLOWED_HIDDEN: [&str; 1] = [".helmignore"];
 
 /// The text of a list file of ours (index, journal): `None` when there is none; an error
 /// when it is a link, not a regular file, or larger than any list of ours.

@@ -1,0 +1,339 @@
+//! The chart's values: their Rust types, from which `values.schema.json` is generated, so
+//! that a value of the wrong type (`--set web.replicas=two`) or a key that does not exist
+//! is refused before anything reaches a cluster.
+
+use std::collections::BTreeMap;
+
+use schemars::{JsonSchema, SchemaGenerator};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value as Json};
+
+/// Settings of the whole chart. Helm hands `global` to subcharts too.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Global {
+    /// Registry put before every image whose own `registry` is empty.
+    pub image_registry: String,
+    /// Secrets (of type `kubernetes.io/dockerconfigjson`) every pod pulls its images with.
+    pub image_pull_secrets: Vec<String>,
+    /// Labels added to every object (not to selectors, which cannot change).
+    pub labels: BTreeMap<String, String>,
+}
+
+/// One compose service.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceValues {
+    /// Whether the service's objects are rendered.
+    pub enabled: bool,
+    /// The image of the service's container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<Image>,
+    /// Pods of a Deployment or StatefulSet; null leaves it to Kubernetes (1) or, with
+    /// autoscaling, to the autoscaler.
+    #[serde(default, skip_serializing_if = "Unset::is_unset")]
+    #[schemars(with = "Option<u32>")]
+    pub replicas: Unset<u32>,
+    /// The container's `command` (Compose's `entrypoint`); null keeps the image's.
+    #[serde(default, skip_serializing_if = "Unset::is_unset")]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub command: Unset<Vec<String>>,
+    /// The container's `args` (Compose's `command`); null keeps the image's.
+    #[serde(default, skip_serializing_if = "Unset::is_unset")]
+    #[schemars(with = "Option<Vec<String>>")]
+    pub args: Unset<Vec<String>>,
+    /// Environment variables that are not secrets, by name (secret ones are read from
+    /// Secrets, see `secrets`). A null value removes the variable.
+    #[serde(default)]
+    pub env: BTreeMap<String, Option<Scalar>>,
+    /// The container's `resources` (`limits`, `requests`).
+    #[serde(default)]
+    pub resources: BTreeMap<String, BTreeMap<String, Scalar>>,
+    /// Annotations of the pods.
+    #[serde(default)]
+    pub pod_annotations: BTreeMap<String, String>,
+    #[serde(default)]
+    pub node_selector: BTreeMap<String, String>,
+    #[serde(default)]
+    pub tolerations: Vec<Map<String, Json>>,
+    #[serde(default)]
+    pub affinity: Map<String, Json>,
+    /// Secrets the pods pull images with, besides `global.imagePullSecrets`.
+    #[serde(default)]
+    pub image_pull_secrets: Vec<String>,
+    /// The Service that makes the service reachable by its name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<ServiceExposure>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ingress: Option<IngressValues>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub autoscaling: Option<Autoscaling>,
+    /// The claims of a StatefulSet's `volumeClaimTemplates`, by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub persistence: BTreeMap<String, Claim>,
+}
+
+/// A value that may be absent: serialized as null where the service has the field (so
+/// the user sees it), left out where it has none.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Unset<T> {
+    /// The service has no such field (a DaemonSet's replicas).
+    #[default]
+    NotApplicable,
+    Null,
+    Value(T),
+}
+
+impl<T> Unset<T> {
+    fn is_unset(&self) -> bool {
+        matches!(self, Unset::NotApplicable)
+    }
+
+    pub fn from_option(value: Option<T>) -> Self {
+        match value {
+            Some(value) => Unset::Value(value),
+            None => Unset::Null,
+        }
+    }
+}
+
+impl<T: Serialize> Serialize for Unset<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Unset::Value(value) => value.serialize(serializer),
+            _ => serializer.serialize_none(),
+        }
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Unset<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Unset::from_option(Option::<T>::deserialize(deserializer)?))
+    }
+}
+
+/// A scalar as YAML gives it: `cpu: 1` and `cpu: "1"` both mean one CPU.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Scalar {
+    Text(String),
+    Number(serde_json::Number),
+    Bool(bool),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Image {
+    /// The registry host (`ghcr.io`); empty for Docker Hub, or to use `global.imageRegistry`.
+    pub registry: String,
+    pub repository: String,
+    pub tag: String,
+    /// `sha256:…`, pinned after the tag.
+    pub digest: String,
+    pub pull_policy: PullPolicy,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub enum PullPolicy {
+    /// Kubernetes' default for the tag.
+    #[default]
+    #[serde(rename = "")]
+    Default,
+    Always,
+    IfNotPresent,
+    Never,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServiceExposure {
+    #[serde(rename = "type")]
+    pub type_: ServiceType,
+    pub ports: Vec<ServicePort>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub enum ServiceType {
+    #[default]
+    ClusterIP,
+    NodePort,
+    LoadBalancer,
+    ExternalName,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ServicePort {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub port: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_port: Option<PortOrName>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<Protocol>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_port: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_protocol: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum PortOrName {
+    Number(u16),
+    Name(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[allow(clippy::upper_case_acronyms)]
+pub enum Protocol {
+    TCP,
+    UDP,
+    SCTP,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IngressValues {
+    pub enabled: bool,
+    /// The IngressClass; empty for the cluster's default.
+    pub class_name: String,
+    pub annotations: BTreeMap<String, String>,
+    /// Host and path of the Ingress's one rule (absent when it has several).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// `hosts` and `secretName` of each TLS entry.
+    pub tls: Vec<Map<String, Json>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Autoscaling {
+    pub enabled: bool,
+    #[schemars(range(min = 1))]
+    pub min_replicas: Option<u32>,
+    #[schemars(range(min = 1))]
+    pub max_replicas: u32,
+    pub metrics: Vec<Map<String, Json>>,
+}
+
+/// A PersistentVolumeClaim's settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Claim {
+    /// The storage requested (`10Gi`).
+    pub size: Scalar,
+    /// The StorageClass; empty for the cluster's default.
+    pub storage_class: String,
+    pub access_modes: Vec<AccessMode>,
+}
+
+impl Default for Scalar {
+    fn default() -> Self {
+        Scalar::Text(String::new())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub enum AccessMode {
+    ReadWriteOnce,
+    ReadOnlyMany,
+    ReadWriteMany,
+    ReadWriteOncePod,
+}
+
+/// A Secret the chart leaves to the user unless `create` is true.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretValues {
+    /// Render the Secret from `stringData` and `data` (base64); otherwise it must exist.
+    pub create: bool,
+    /// The keys the workloads read (for reference: the chart does not check them).
+    pub keys: Vec<String>,
+    #[serde(default)]
+    pub string_data: BTreeMap<String, String>,
+    #[serde(default)]
+    pub data: BTreeMap<String, String>,
+}
+
+/// The whole values document. Service names are keys at the top level, beside `global`,
+/// `secrets` and `persistence`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Values {
+    pub global: Global,
+    /// Secrets the workloads read, by name.
+    pub secrets: BTreeMap<String, SecretValues>,
+    /// PersistentVolumeClaims, by name.
+    pub persistence: BTreeMap<String, Claim>,
+    #[serde(flatten)]
+    pub services: BTreeMap<String, ServiceValues>,
+}
+
+/// Keys of the values that are not services.
+pub const RESERVED_KEYS: [&str; 3] = ["global", "secrets", "persistence"];
+
+/// The JSON Schema of the values of a chart whose services are `services`: each is a
+/// property of its own and any other top-level key is refused, so a misspelt service name
+/// fails like a misspelt field.
+pub fn json_schema(services: &[String]) -> Json {
+    let generator = schemars::generate::SchemaSettings::draft07().into_generator();
+    let mut schema = root_schema(generator);
+    if let Some(root) = schema.as_object_mut() {
+        let service_ref = root
+            .get("additionalProperties")
+            .cloned()
+            .unwrap_or(Json::Bool(true));
+        if let Some(Json::Object(properties)) = root.get_mut("properties") {
+            for service in services {
+                properties.insert(service.clone(), service_ref.clone());
+            }
+        }
+        root.insert("additionalProperties".into(), Json::Bool(false));
+    }
+    schema
+}
+
+fn root_schema(generator: SchemaGenerator) -> Json {
+    generator.into_root_schema_for::<Values>().to_value()
+}
+
+/// The schema of the values of any chart, for the README's reference.
+pub fn generic_schema() -> Json {
+    json_schema(&[])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_service_is_a_property_and_nothing_else_is_accepted() {
+        let schema = json_schema(&["web".to_string(), "my-db".to_string()]);
+        assert_eq!(schema["additionalProperties"], Json::Bool(false));
+        assert_eq!(
+            schema["properties"]["my-db"], schema["properties"]["web"],
+            "{schema:#}"
+        );
+        assert!(
+            schema["properties"]["web"]["$ref"]
+                .as_str()
+                .is_some_and(|r| r.ends_with("ServiceValues")),
+            "{schema:#}"
+        );
+    }
+
+    #[test]
+    fn absent_fields_are_left_out_and_unset_ones_are_null() {
+        let values = ServiceValues {
+            enabled: true,
+            replicas: Unset::Null,
+            ..ServiceValues::default()
+        };
+        let json = serde_json::to_value(&values).unwrap();
+        assert_eq!(json["replicas"], Json::Null);
+        assert!(json.get("replicas").is_some() && json.get("command").is_none());
+    }
+}
