@@ -13,9 +13,11 @@ For each project (scripts/corpus.py: the golden cases that convert with exit 0, 
   `convert` itself also writes outside Secrets, and values under 4 characters, are not
   secrets to look for; they are counted).
 
-Then, for each case of testdata/helm (a compose.yaml, override files, an `overlays` file
-of NAME=FILE[,FILE…] lines): `helm template -f DIR/values-NAME.yaml` gives the objects of
-`convert -f compose.yaml -f FILE…`, and convert reports nothing the values leave out. For
+Then, for each case of testdata/helm and testdata/kustomize (a compose.yaml, override
+files, an `overlays` file of NAME=FILE[,FILE…] lines, optional `args` and `environment`):
+`helm template -f DIR/values-NAME.yaml` gives the objects of `convert -f compose.yaml -f
+FILE…`, unless convert reported what the overlay changes beyond the values (which a case
+of testdata/helm must not). For
 the expense example: `--set <service>.image.tag=X` changes only that container's image,
 and a value of the wrong type (`--set backend.replicas=two`) is refused by the schema.
 
@@ -147,7 +149,9 @@ def check_project(project, binary, helm, tmp: Path):
     chart = tmp / "chart"
     expected, err, code = project.run([binary, "convert"])
     if code != 0:
-        return "skipped", f"convert exits {code}", 0, 0, 0
+        # validate.py checks which refusals are right; a project Compose accepts must convert.
+        outcome = "failed" if project.accepted else "skipped"
+        return outcome, f"convert exits {code}: {err[-500:]}", 0, 0, 0
     _, err, code = project.run([binary, "convert", "--helm", "-o", str(chart)])
     if code != 0:
         return "failed", f"convert --helm exits {code}: {err[-1500:]}", 0, 0, 0
@@ -167,36 +171,59 @@ def check_project(project, binary, helm, tmp: Path):
     return "passed", None, count, len(values), skipped
 
 
-def helm_cases(binary, helm, verbose):
-    """The override cases of testdata/helm; returns the number of failures."""
-    failures = 0
-    root = HERE / "testdata" / "helm"
+def override_cases(binary, helm, verbose):
+    """The override cases of testdata/helm and testdata/kustomize: (cases, overlays that
+    render exactly, overlays convert reports changes of that the values cannot say,
+    failures). A case of testdata/helm must have none of the second kind."""
+    rendered = reported = failures = cases = 0
+    for root in [HERE / "testdata" / "helm", HERE / "testdata" / "kustomize"]:
+        for case in sorted(p for p in root.iterdir() if p.is_dir()):
+            cases += 1
+            r, p, f = override_case(case, binary, helm, verbose, strict=root.name == "helm")
+            rendered, reported, failures = rendered + r, reported + p, failures + f
+    return cases, rendered, reported, failures
+
+
+def override_case(case, binary, helm, verbose, strict):
+    overlays = [line.split("=", 1) for line in (case / "overlays").read_text().split()
+                if "=" in line]
     env = {"PATH": os.environ.get("PATH", ""), "HOME": "/home/user"}
-    for case in sorted(p for p in root.iterdir() if p.is_dir()):
-        overlays = [line.split("=", 1) for line in (case / "overlays").read_text().split()
-                    if "=" in line]
-        with tempfile.TemporaryDirectory() as tmp:
-            chart = Path(tmp) / "chart"
-            flags = [f"--overlay={name}={files}" for name, files in overlays]
-            _, err, code = run([binary, "convert", "--helm", "-o", str(chart), *flags],
-                               case, env)
-            if code != 0 or "overlay " in err:
-                print(f"FAILED helm case {case.name}: convert --helm exits {code}\n{err}")
-                failures += 1
-                continue
-            for name, files in overlays:
-                inputs = ["-f", "compose.yaml"] + [a for f in files.split(",") for a in ("-f", f)]
-                expected, err, code = run([binary, "convert", *inputs], case, env)
-                rendered, err2, code2 = run(
-                    [helm, "template", "release", str(chart), "-f", str(chart / f"values-{name}.yaml")])
-                problems = [f"exit {code}/{code2}: {err}{err2}"] if code or code2 else \
-                    compare(expected, rendered)[0]
-                if problems:
+    if (case / "environment").is_file():
+        env.update(line.split("=", 1) for line in (case / "environment").read_text().splitlines()
+                   if "=" in line)
+    args = (case / "args").read_text().split() if (case / "args").is_file() else []
+    rendered = reported = failures = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        chart = Path(tmp) / "chart"
+        flags = [f"--overlay={name}={files}" for name, files in overlays]
+        _, err, code = run([binary, "convert", "--helm", "-o", str(chart), *flags, *args],
+                           case, env)
+        if code != 0:
+            print(f"FAILED override case {case.name}: convert --helm exits {code}\n{err}")
+            return 0, 0, 1
+        for name, files in overlays:
+            if f"overlay {name}:" in err:
+                if strict:
+                    print(f"FAILED override case {case.name}: overlay {name} is not all in "
+                          f"values-{name}.yaml:\n{err}")
                     failures += 1
-                    print(f"FAILED helm case {case.name}, overlay {name}:\n" + "\n".join(problems))
-                elif verbose:
-                    print(f"passed: helm case {case.name}, overlay {name}")
-    return failures, len(list(root.iterdir()))
+                else:
+                    reported += 1
+                continue
+            inputs = ["-f", "compose.yaml"] + [a for f in files.split(",") for a in ("-f", f)]
+            expected, err1, code1 = run([binary, "convert", *inputs, *args], case, env)
+            out, err2, code2 = run([helm, "template", "release", str(chart),
+                                    "-f", str(chart / f"values-{name}.yaml")])
+            problems = [f"exit {code1}/{code2}: {err1}{err2}"] if code1 or code2 else \
+                compare(expected, out)[0]
+            if problems:
+                failures += 1
+                print(f"FAILED override case {case.name}, overlay {name}:\n" + "\n".join(problems))
+            else:
+                rendered += 1
+                if verbose:
+                    print(f"passed: override case {case.name}, overlay {name}")
+    return rendered, reported, failures
 
 
 def expense_checks(binary, helm):
@@ -260,7 +287,8 @@ def main():
             print(f"FAILED {project.name}\n{detail}\n")
         elif args.verbose:
             print(f"{outcome}: {project.name} {detail or ''}")
-    case_failures, cases = helm_cases(binary, args.helm, args.verbose)
+    cases, overlays_rendered, overlays_reported, case_failures = override_cases(
+        binary, args.helm, args.verbose)
     expense = expense_checks(binary, args.helm)
     for failure in expense:
         print(f"FAILED expense: {failure}")
@@ -268,8 +296,9 @@ def main():
         f"helm_check: {counts['passed']} charts pass lint --strict and render convert's "
         f"{compared} objects; {counts['failed']} failed; {counts['skipped']} projects convert "
         f"refuses; {looked_for} secret values absent from the charts ({skipped_values} too "
-        f"short or written by convert outside Secrets); {cases} override cases, "
-        f"{case_failures} failed; expense checks: {len(expense)} failed"
+        f"short or written by convert outside Secrets); {cases} override cases: "
+        f"{overlays_rendered} overlays render exactly, {overlays_reported} reported as "
+        f"beyond the values, {case_failures} failed; expense checks: {len(expense)} failed"
     )
     return 0 if counts["failed"] == 0 and case_failures == 0 and not expense else 1
 

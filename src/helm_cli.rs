@@ -60,8 +60,8 @@ pub(crate) fn render(
         .collect();
     let chart = helm::render_chart(&base.project_name, &base_source, &overlay_sources)
         .map_err(|message| Failure::Input(vec![Diagnostic::error(message)]))?;
-    for line in &chart.unexpressed {
-        report.warn_project("", line.clone(), None);
+    for (key, message) in &chart.unexpressed {
+        report.warn_project(key, message.clone(), None);
     }
     for secret in &chart.secrets_left_to_user {
         report.info_project(

@@ -304,6 +304,12 @@ impl Extractor {
                 }
             }
         }
+        let ports = Action::IfNotEmpty {
+            expr: values_expr(&[service, "containerPorts"]),
+            scalar: false,
+        };
+        self.service_values(service).container_ports =
+            object_list(put(container, "ports", ports).as_ref());
         self.service_values(service).env = literal;
         let env = Action::Env {
             values: values_expr(&[service, "env"]),

@@ -41,8 +41,9 @@ pub struct Source<'a> {
 #[derive(Debug, Clone, Default)]
 pub struct Chart {
     pub files: Vec<(String, String)>,
-    /// One line per change an overlay makes outside the values: `overlay prod: …`.
-    pub unexpressed: Vec<String>,
+    /// Each change an overlay makes outside the values: the compose key it concerns
+    /// (`services.web`, or empty for an object of no one service) and what it is.
+    pub unexpressed: Vec<(String, String)>,
     /// The Secrets the chart does not render with its default values.
     pub secrets_left_to_user: Vec<String>,
 }
@@ -78,7 +79,8 @@ pub fn render_chart(
     let mut overlay_values = Vec::new();
     for (overlay_name, overlay) in overlays {
         let extracted = extract(&overlay.services, overlay.translation);
-        let mut problems = Vec::new();
+        let mut problems: Vec<(&Skeleton, String)> = Vec::new();
+        let mut added = Vec::new();
         let by_identity: BTreeMap<&Identity, &Skeleton> =
             extracted.objects.iter().map(|o| (&o.identity, o)).collect();
         for object in &objects {
@@ -88,9 +90,12 @@ pub fn render_chart(
                     .iter()
                     .any(|o| o.identity == object.identity)
             {
-                problems.push(format!(
-                    "removes the {} `{}`",
-                    object.identity.kind, object.identity.name
+                problems.push((
+                    object,
+                    format!(
+                        "removes the {} `{}`",
+                        object.identity.kind, object.identity.name
+                    ),
                 ));
             }
         }
@@ -103,11 +108,14 @@ pub fn render_chart(
                                 .iter()
                                 .filter_map(|op| op["path"].as_str().map(str::to_string))
                                 .collect();
-                        problems.push(format!(
-                            "changes {} of the {} `{}`",
-                            paths.join(", "),
-                            object.identity.kind,
-                            object.identity.name
+                        problems.push((
+                            object,
+                            format!(
+                                "changes {} of the {} `{}`",
+                                paths.join(", "),
+                                object.identity.kind,
+                                object.identity.name
+                            ),
                         ));
                     }
                 }
@@ -115,14 +123,17 @@ pub fn render_chart(
                     let added_with_its_service = !object.owners.is_empty()
                         && object.owners.iter().all(|o| !base_services.contains(o));
                     if added_with_its_service {
-                        objects.push(object.clone());
+                        added.push(object.clone());
                         if let Some(source) = overlay.translation.sources.get(&object.identity) {
                             sources.insert(object.identity.clone(), source.clone());
                         }
                     } else {
-                        problems.push(format!(
-                            "adds the {} `{}` to services the base has",
-                            object.identity.kind, object.identity.name
+                        problems.push((
+                            object,
+                            format!(
+                                "adds the {} `{}` to services the base has",
+                                object.identity.kind, object.identity.name
+                            ),
                         ));
                     }
                 }
@@ -135,12 +146,20 @@ pub fn render_chart(
         }
         let overlay_json = to_json(&extracted.values);
         add_missing(&mut values, &overlay_json);
-        for problem in problems {
-            unexpressed.push(format!(
-                "overlay {overlay_name}: the override {problem}, which the chart's values \
-                 do not express; values-{overlay_name}.yaml leaves it out"
+        for (object, problem) in problems {
+            let key = match object.owners.as_slice() {
+                [owner] => format!("services.{owner}"),
+                _ => String::new(),
+            };
+            unexpressed.push((
+                key,
+                format!(
+                    "overlay {overlay_name}: the override {problem}, which the chart's values \
+                     do not express; values-{overlay_name}.yaml leaves it out"
+                ),
             ));
         }
+        objects.extend(added);
         overlay_values.push((overlay_name.clone(), overlay_json));
     }
     let service_names: Vec<String> = values

@@ -46,6 +46,9 @@ pub struct ServiceValues {
     /// Secrets, see `secrets`). A null value removes the variable.
     #[serde(default)]
     pub env: BTreeMap<String, Option<Scalar>>,
+    /// The container's `ports` (the Service's are under `service`).
+    #[serde(default)]
+    pub container_ports: Vec<Map<String, Json>>,
     /// The container's `resources` (`limits`, `requests`).
     #[serde(default)]
     pub resources: BTreeMap<String, BTreeMap<String, Scalar>>,
