@@ -363,3 +363,27 @@ fn helm_output_needs_a_directory_and_yaml() {
         assert!(stderr.contains(message), "{args:?}: {stderr}");
     }
 }
+
+/// The values reference in the README is generated from the values' schema; this fails
+/// when it is stale (`UPDATE_GOLDEN=1 cargo test --test helm` rewrites it).
+#[test]
+fn the_readme_values_reference_is_current() {
+    const START: &str = "<!-- helm-values-reference: generated from the schema -->\n";
+    const END: &str = "<!-- end of helm-values-reference -->";
+    let path = root().join("README.md");
+    let readme = fs::read_to_string(&path).expect("README.md");
+    let (Some(start), Some(end)) = (readme.find(START), readme.find(END)) else {
+        panic!("README.md has no values reference between `{START}` and `{END}`");
+    };
+    let generated = compose2k8s::helm::values::reference_markdown();
+    let current = &readme[start + START.len()..end];
+    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1") {
+        let updated = format!("{}{START}{generated}{}", &readme[..start], &readme[end..]);
+        fs::write(&path, updated).expect("write README.md");
+        return;
+    }
+    assert!(
+        current == generated,
+        "the README's values reference is stale: run `UPDATE_GOLDEN=1 cargo test --test helm`"
+    );
+}

@@ -55,10 +55,13 @@ pub struct ServiceValues {
     /// Annotations of the pods.
     #[serde(default)]
     pub pod_annotations: BTreeMap<String, String>,
+    /// The pods' `nodeSelector` (Compose's `platform` gives `kubernetes.io/arch`).
     #[serde(default)]
     pub node_selector: BTreeMap<String, String>,
+    /// The pods' `tolerations`.
     #[serde(default)]
     pub tolerations: Vec<Map<String, Json>>,
+    /// The pods' `affinity` (Compose's placement constraints give node affinity).
     #[serde(default)]
     pub affinity: Map<String, Json>,
     /// Secrets the pods pull images with, besides `global.imagePullSecrets`.
@@ -67,8 +70,10 @@ pub struct ServiceValues {
     /// The Service that makes the service reachable by its name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<ServiceExposure>,
+    /// The Ingress (present where `x-kubernetes.ingress` asked for one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ingress: Option<IngressValues>,
+    /// The HorizontalPodAutoscaler (present where `x-kubernetes.autoscale` asked for one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub autoscaling: Option<Autoscaling>,
     /// The claims of a StatefulSet's `volumeClaimTemplates`, by name.
@@ -129,10 +134,13 @@ pub enum Scalar {
 pub struct Image {
     /// The registry host (`ghcr.io`); empty for Docker Hub, or to use `global.imageRegistry`.
     pub registry: String,
+    /// The image's path (`library/nginx`, `org/app`).
     pub repository: String,
+    /// The tag; empty for none (`latest`).
     pub tag: String,
     /// `sha256:…`, pinned after the tag.
     pub digest: String,
+    /// The container's `imagePullPolicy`.
     pub pull_policy: PullPolicy,
 }
 
@@ -150,8 +158,10 @@ pub enum PullPolicy {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ServiceExposure {
+    /// The Service's type.
     #[serde(rename = "type")]
     pub type_: ServiceType,
+    /// The Service's ports.
     pub ports: Vec<ServicePort>,
 }
 
@@ -198,13 +208,16 @@ pub enum Protocol {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct IngressValues {
+    /// Whether the Ingress is rendered.
     pub enabled: bool,
     /// The IngressClass; empty for the cluster's default.
     pub class_name: String,
+    /// The Ingress's annotations.
     pub annotations: BTreeMap<String, String>,
-    /// Host and path of the Ingress's one rule (absent when it has several).
+    /// The host of the Ingress's one rule (absent when it has several rules or paths).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
+    /// The path of the Ingress's one rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// `hosts` and `secretName` of each TLS entry.
@@ -214,11 +227,15 @@ pub struct IngressValues {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Autoscaling {
+    /// Whether the HorizontalPodAutoscaler is rendered.
     pub enabled: bool,
+    /// Fewest pods; null for Kubernetes' default (1).
     #[schemars(range(min = 1))]
     pub min_replicas: Option<u32>,
+    /// Most pods.
     #[schemars(range(min = 1))]
     pub max_replicas: u32,
+    /// The autoscaler's `metrics`.
     pub metrics: Vec<Map<String, Json>>,
 }
 
@@ -230,6 +247,7 @@ pub struct Claim {
     pub size: Scalar,
     /// The StorageClass; empty for the cluster's default.
     pub storage_class: String,
+    /// The claim's access modes.
     pub access_modes: Vec<AccessMode>,
 }
 
@@ -255,8 +273,10 @@ pub struct SecretValues {
     pub create: bool,
     /// The keys the workloads read (for reference: the chart does not check them).
     pub keys: Vec<String>,
+    /// The values, as text (with `create`; keep them out of the chart's files).
     #[serde(default)]
     pub string_data: BTreeMap<String, String>,
+    /// The values, base64-encoded (with `create`).
     #[serde(default)]
     pub data: BTreeMap<String, String>,
 }
@@ -303,9 +323,134 @@ fn root_schema(generator: SchemaGenerator) -> Json {
     generator.into_root_schema_for::<Values>().to_value()
 }
 
-/// The schema of the values of any chart, for the README's reference.
-pub fn generic_schema() -> Json {
-    json_schema(&[])
+/// The values reference of the README: one row per key of the values (`<service>` for
+/// any service's, `<name>` for any entry of a collection), with its type and description,
+/// from the schema.
+pub fn reference_markdown() -> String {
+    let schema = json_schema(&[]);
+    let definitions = &schema["definitions"];
+    let mut rows = Vec::new();
+    let mut walker = Walker {
+        definitions,
+        rows: &mut rows,
+    };
+    for key in RESERVED_KEYS {
+        walker.walk(&schema["properties"][key], key, "");
+    }
+    walker.walk(&definitions["ServiceValues"], "<service>", "");
+    let mut out = String::from("| Key | Type | Description |\n|---|---|---|\n");
+    for (key, type_, description) in rows {
+        out.push_str(&format!("| `{key}` | {type_} | {description} |\n"));
+    }
+    out
+}
+
+struct Walker<'a> {
+    definitions: &'a Json,
+    rows: &'a mut Vec<(String, String, String)>,
+}
+
+/// The schema `node` points to (through `$ref`, `allOf: [$ref]`, `anyOf: [X, null]`), and
+/// whether null is allowed too.
+fn resolve<'n>(definitions: &'n Json, node: &'n Json) -> (&'n Json, bool) {
+    if let Some(reference) = node["$ref"].as_str() {
+        let name = reference.rsplit('/').next().unwrap_or_default();
+        return resolve(definitions, &definitions[name]);
+    }
+    if let Some([only]) = node["allOf"].as_array().map(Vec::as_slice) {
+        return resolve(definitions, only);
+    }
+    if let Some([first, second]) = node["anyOf"].as_array().map(Vec::as_slice) {
+        if second["type"] == "null" {
+            return (resolve(definitions, first).0, true);
+        }
+    }
+    (node, false)
+}
+
+impl<'a> Walker<'a> {
+    fn walk(&mut self, node: &'a Json, path: &str, inherited: &str) {
+        let description = node["description"]
+            .as_str()
+            .unwrap_or(inherited)
+            .replace('\n', " ");
+        let (target, nullable) = resolve(self.definitions, node);
+        let description = if description.is_empty() {
+            target["description"]
+                .as_str()
+                .unwrap_or_default()
+                .replace('\n', " ")
+        } else {
+            description
+        };
+        if let Some(Json::Object(properties)) = target.get("properties") {
+            for (key, property) in properties {
+                self.walk(property, &format!("{path}.{key}"), "");
+            }
+            return;
+        }
+        if let Some(entry) = target.get("additionalProperties") {
+            let (entry_target, _) = resolve(self.definitions, entry);
+            if entry_target.get("properties").is_some() {
+                let name = if path.ends_with("persistence") {
+                    "<claim>"
+                } else {
+                    "<name>"
+                };
+                self.walk(entry, &format!("{path}.{name}"), &description);
+                return;
+            }
+        }
+        let mut type_ = self.type_name(target);
+        if nullable {
+            type_.push_str(" or null");
+        }
+        self.rows.push((path.to_string(), type_, description));
+    }
+
+    fn type_name(&self, node: &'a Json) -> String {
+        let (node, _) = resolve(self.definitions, node);
+        if let Some(values) = node["enum"].as_array() {
+            let names: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+            return names.join(", ");
+        }
+        if let Some(options) = node["oneOf"].as_array().or(node["anyOf"].as_array()) {
+            let names: Vec<String> = options
+                .iter()
+                .map(|o| match o.get("const") {
+                    Some(value) => format!("`{value}`"),
+                    None => self.type_name(o),
+                })
+                .collect();
+            return names.join(" or ");
+        }
+        if let Some(Json::Object(properties)) = node.get("properties") {
+            let keys: Vec<&str> = properties.keys().map(String::as_str).collect();
+            return format!("object ({})", keys.join(", "));
+        }
+        match node["type"].as_str() {
+            Some("array") => format!("list of {}", self.type_name(&node["items"])),
+            Some("object") => match node.get("additionalProperties") {
+                Some(Json::Bool(true)) | None => "object".to_string(),
+                Some(entry) => format!("map of {}", self.type_name(entry)),
+            },
+            Some(name) => name.to_string(),
+            None => match node["type"].as_array() {
+                Some(names) => {
+                    let names: Vec<String> = names
+                        .iter()
+                        .filter_map(Json::as_str)
+                        .map(|name| match name {
+                            "array" => format!("list of {}", self.type_name(&node["items"])),
+                            other => other.to_string(),
+                        })
+                        .collect();
+                    names.join(" or ")
+                }
+                None => "any".to_string(),
+            },
+        }
+    }
 }
 
 #[cfg(test)]
