@@ -155,6 +155,20 @@ fn strip_helm_labels(value: &mut Json) {
     }
 }
 
+/// The Secrets of a YAML stream, without Helm's labels.
+fn secrets(yaml: &str) -> Vec<Json> {
+    compose2k8s::yaml::parse(yaml, None)
+        .expect("YAML")
+        .iter()
+        .map(|document| document.to_json())
+        .filter(|object| object["kind"] == "Secret")
+        .map(|mut object| {
+            strip_helm_labels(&mut object);
+            object
+        })
+        .collect()
+}
+
 fn assert_renders(expected: &str, rendered: &str, what: &str) {
     let (expected, _) = objects(expected);
     let (rendered, secrets) = objects(rendered);
@@ -213,6 +227,22 @@ fn the_expense_chart_renders_what_convert_writes() {
     expected.get_mut("Deployment backend").unwrap()["spec"]["template"]["spec"]["containers"][0]
         ["image"] = Json::from("joindevops/backend:2.0.0");
     assert_eq!(objects(&tagged).0, expected);
+
+    // A Secret the user asks the chart to create, with the data convert would write, is
+    // convert's Secret.
+    let with_secret = succeed(
+        "helm template --set secrets…",
+        helm(&[
+            "template",
+            "expense",
+            chart_arg,
+            "--set",
+            "secrets.mysql-env.create=true",
+            "--set",
+            "secrets.mysql-env.data.MYSQL_ROOT_PASSWORD=RXhwZW5zZUFwcEAx",
+        ]),
+    );
+    assert_eq!(secrets(&with_secret), secrets(&plain));
 
     // Values of the wrong type, and keys that do not exist, are refused by the schema.
     for wrong in [

@@ -68,6 +68,7 @@ pub fn extract(services: &[String], translation: &Translation) -> Extracted {
     }
     let users = claim_and_config_users(&extractor, &translation.manifests);
     let mut objects = Vec::new();
+    let mut origins: BTreeMap<String, Origin> = BTreeMap::new();
     for manifest in &translation.manifests {
         let mut body = manifest.to_json();
         let owner = manifest
@@ -91,8 +92,19 @@ pub fn extract(services: &[String], translation: &Translation) -> Extracted {
                 | Manifest::Job(_)
                 | Manifest::CronJob(_),
                 Some(owner),
-            ) => extractor.workload(manifest, owner, &mut body),
-            (Manifest::Service(_), Some(owner)) => extractor.service(owner, &mut body),
+            ) => {
+                extractor.workload(manifest, owner, &mut body);
+                if let Manifest::Deployment(_) | Manifest::StatefulSet(_) = manifest {
+                    let origin = origins.entry(owner.clone()).or_default();
+                    origin.workload = Some((manifest.kind(), body["metadata"].clone()));
+                }
+            }
+            (Manifest::Service(_), Some(owner)) => {
+                if let Some(port) = extractor.service(owner, &mut body) {
+                    let origin = origins.entry(owner.clone()).or_default();
+                    origin.service = Some((body["metadata"].clone(), port));
+                }
+            }
             (Manifest::Ingress(_), Some(owner)) => {
                 extractor.ingress(owner, &mut body);
                 conditions.push(values_expr(&[owner, "ingress", "enabled"]));
@@ -119,10 +131,38 @@ pub fn extract(services: &[String], translation: &Translation) -> Extracted {
             body,
         });
     }
+    for (service, origin) in &origins {
+        objects.extend(extractor.disabled_extras(service, origin));
+    }
     Extracted {
         values: extractor.values,
         objects,
         secrets: extractor.secrets,
+    }
+}
+
+/// What a service's Service and workload look like in the chart, for the objects the
+/// values can turn on (an Ingress, an autoscaler) where `convert` wrote none.
+#[derive(Default)]
+struct Origin {
+    /// The Service's metadata (labels as placeholders) and first port.
+    service: Option<(Json, i64)>,
+    /// A Deployment's or StatefulSet's kind and metadata.
+    workload: Option<(&'static str, Json)>,
+}
+
+/// Autoscaling values where `convert` wrote no autoscaler: off, and when turned on, one
+/// to three pods at 80% CPU.
+fn default_autoscaling() -> Autoscaling {
+    let metric = serde_json::json!({
+        "resource": {"name": "cpu", "target": {"averageUtilization": 80, "type": "Utilization"}},
+        "type": "Resource",
+    });
+    Autoscaling {
+        enabled: false,
+        min_replicas: Some(1),
+        max_replicas: 3,
+        metrics: metric.as_object().cloned().into_iter().collect(),
     }
 }
 
@@ -327,11 +367,12 @@ impl Extractor {
 
     /// The Service named after the service: its type and ports. Other Services of the
     /// service (network aliases) stay as they are.
-    fn service(&mut self, owner: &str, body: &mut Json) {
+    /// Returns the Service's first port when the values describe it.
+    fn service(&mut self, owner: &str, body: &mut Json) -> Option<i64> {
         if body["metadata"]["name"].as_str() != Some(dns_label(owner).as_str())
             || !self.exposed_services.insert(owner.to_string())
         {
-            return;
+            return None;
         }
         let spec = &mut body["spec"];
         let exposure = (|| {
@@ -340,9 +381,8 @@ impl Extractor {
                 ports: serde_json::from_value(spec.get("ports")?.clone()).ok()?,
             })
         })();
-        let Some(exposure) = exposure else {
-            return;
-        };
+        let exposure = exposure?;
+        let first_port = exposure.ports.first().map(|p| i64::from(p.port))?;
         self.service_values(owner).service = Some(exposure);
         put(
             spec,
@@ -354,6 +394,79 @@ impl Extractor {
             "ports",
             Action::Yaml(values_expr(&[owner, "service", "ports"])),
         );
+        Some(first_port)
+    }
+
+    /// An Ingress and an autoscaler for a service that has none, off in the values, as
+    /// `convert` would write them for `x-kubernetes.ingress` and `x-kubernetes.autoscale`.
+    fn disabled_extras(&mut self, service: &str, origin: &Origin) -> Vec<Skeleton> {
+        let mut extras = Vec::new();
+        let has = |values: &ServiceValues| (values.ingress.is_some(), values.autoscaling.is_some());
+        let (has_ingress, has_autoscaling) = has(self.service_values(service));
+        let name = dns_label(service);
+        let skeleton = |kind: &str, api_version: &str, origin: &Json, body: Json, condition| {
+            // The labels and namespace of the object it goes with; not its annotations.
+            let mut metadata = serde_json::json!({"labels": origin["labels"], "name": name});
+            let namespace = origin["namespace"].as_str().map(str::to_string);
+            if let Some(namespace) = &namespace {
+                metadata["namespace"] = Json::from(namespace.clone());
+            }
+            let mut object = serde_json::json!({"apiVersion": api_version, "kind": kind});
+            object["metadata"] = metadata;
+            object["spec"] = body;
+            Skeleton {
+                identity: Identity {
+                    api_version: api_version.to_string(),
+                    kind: kind.to_string(),
+                    namespace,
+                    name: name.clone(),
+                },
+                file: format!("templates/{name}-{}.yaml", kind.to_lowercase()),
+                owners: vec![service.to_string()],
+                conditions: vec![condition],
+                body: object,
+            }
+        };
+        if let (false, Some((metadata, port))) = (has_ingress, &origin.service) {
+            let mut body = serde_json::json!({
+                "rules": [{"http": {"paths": [{
+                    "backend": {"service": {"name": name, "port": {"number": port}}},
+                    "pathType": "Prefix",
+                }]}}],
+            });
+            let mut object = skeleton(
+                "Ingress",
+                "networking.k8s.io/v1",
+                metadata,
+                Json::Null,
+                values_expr(&[service, "ingress", "enabled"]),
+            );
+            object.body["spec"] = std::mem::take(&mut body);
+            // The same fields as an Ingress `convert` wrote, which fills the values.
+            self.ingress(service, &mut object.body);
+            if let Some(ingress) = &mut self.service_values(service).ingress {
+                ingress.enabled = false;
+                ingress.path = Some("/".to_string());
+            }
+            extras.push(object);
+        }
+        if let (false, Some((kind, metadata))) = (has_autoscaling, &origin.workload) {
+            let target = metadata["name"].as_str().unwrap_or(&name);
+            let body = serde_json::json!({
+                "scaleTargetRef": {"apiVersion": "apps/v1", "kind": kind, "name": target},
+            });
+            let mut object = skeleton(
+                "HorizontalPodAutoscaler",
+                "autoscaling/v2",
+                metadata,
+                body,
+                values_expr(&[service, "autoscaling", "enabled"]),
+            );
+            self.autoscaling(service, &mut object.body);
+            self.service_values(service).autoscaling = Some(default_autoscaling());
+            extras.push(object);
+        }
+        extras
     }
 
     fn ingress(&mut self, owner: &str, body: &mut Json) {
@@ -389,20 +502,19 @@ impl Extractor {
         let mut path = None;
         if let Some(Json::Array(rules)) = spec.get_mut("rules") {
             if let [rule] = rules.as_mut_slice() {
-                if let Some(Json::String(text)) = rule.get("host").cloned() {
-                    host = Some(text);
+                let single_path = rule
+                    .pointer("/http/paths")
+                    .and_then(Json::as_array)
+                    .is_some_and(|paths| paths.len() == 1);
+                if single_path {
                     let action = Action::IfNotEmpty {
                         expr: expr("host"),
                         scalar: true,
                     };
-                    put(rule, "host", action);
-                }
-                if let Some(Json::Array(paths)) = rule.pointer_mut("/http/paths") {
-                    if let [only] = paths.as_mut_slice() {
-                        if let Some(Json::String(text)) = only.get("path").cloned() {
-                            path = Some(text);
-                            put(only, "path", Action::Scalar(expr("path")));
-                        }
+                    host = put(rule, "host", action).and_then(|h| h.as_str().map(str::to_string));
+                    if let Some(only) = rule.pointer_mut("/http/paths/0") {
+                        path = put(only, "path", Action::Scalar(expr("path")))
+                            .and_then(|p| p.as_str().map(str::to_string));
                     }
                 }
             }
@@ -411,7 +523,7 @@ impl Extractor {
             enabled: true,
             class_name,
             annotations: string_map(annotations.as_ref()),
-            host,
+            host: host.unwrap_or_default(),
             path,
             tls: object_list(tls.as_ref()),
         });

@@ -114,7 +114,7 @@ fn number_placeholders(value: &Json, actions: &mut Vec<Action>) -> Json {
         Json::Array(items) => Json::Array(
             items
                 .iter()
-                .map(|item| number_placeholders(item, actions))
+                .map(|item| number_placeholders(&plain_key_first(item), actions))
                 .collect(),
         ),
         Json::Object(map) => Json::Object(
@@ -124,6 +124,27 @@ fn number_placeholders(value: &Json, actions: &mut Vec<Action>) -> Json {
         ),
         _ => value.clone(),
     }
+}
+
+/// A list item that is a mapping, with a field that is no placeholder first: the item's
+/// `- ` then goes on that field's line, and the blocks of placeholders below it, which
+/// reads better than a dash on a line of its own.
+fn plain_key_first(item: &Json) -> Json {
+    let Json::Object(map) = item else {
+        return item.clone();
+    };
+    let is_placeholder = |value: &Json| value.as_str().is_some_and(|text| text.starts_with(PREFIX));
+    let Some((key, value)) = map.iter().find(|(_, value)| !is_placeholder(value)) else {
+        return item.clone();
+    };
+    let mut reordered = serde_json::Map::new();
+    reordered.insert(key.clone(), value.clone());
+    for (other, item) in map {
+        if other != key {
+            reordered.insert(other.clone(), item.clone());
+        }
+    }
+    Json::Object(reordered)
 }
 
 /// The text before a placeholder that ends `line`, and the placeholder's number.
@@ -303,16 +324,29 @@ mod tests {
     }
 
     #[test]
-    fn a_block_first_in_a_list_item_gets_the_dash_a_line_of_its_own() {
+    fn a_list_item_starts_with_a_plain_field() {
         let command = Action::IfSet {
             expr: "$.Values.web.command".into(),
             scalar: false,
         };
         check(
             json!({"containers": [{"command": command.placeholder(), "name": "web"}]}),
-            "containers:\n-\n  {{- if not (kindIs \"invalid\" ($.Values.web.command)) }}\n  \
-             command: {{- toYaml ($.Values.web.command) | nindent 4 }}\n  {{- end }}\n  \
-             name: web\n",
+            "containers:\n- name: web\n  \
+             {{- if not (kindIs \"invalid\" ($.Values.web.command)) }}\n  \
+             command: {{- toYaml ($.Values.web.command) | nindent 4 }}\n  {{- end }}\n",
+        );
+    }
+
+    #[test]
+    fn a_block_first_in_a_list_item_gets_the_dash_a_line_of_its_own() {
+        let host = Action::IfNotEmpty {
+            expr: "$.Values.web.host".into(),
+            scalar: true,
+        };
+        check(
+            json!({"rules": [{"host": host.placeholder()}]}),
+            "rules:\n-\n  {{- with ($.Values.web.host) }}\n  host: {{ toJson . }}\n  \
+             {{- end }}\n",
         );
     }
 

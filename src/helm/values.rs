@@ -214,9 +214,10 @@ pub struct IngressValues {
     pub class_name: String,
     /// The Ingress's annotations.
     pub annotations: BTreeMap<String, String>,
-    /// The host of the Ingress's one rule (absent when it has several rules or paths).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub host: Option<String>,
+    /// The host of the Ingress's one rule; empty for any host. (Not used when the Ingress
+    /// has several rules or paths.)
+    #[serde(default)]
+    pub host: String,
     /// The path of the Ingress's one rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
