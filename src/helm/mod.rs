@@ -75,6 +75,13 @@ pub fn render_chart(
     let mut sources: BTreeMap<Identity, DataSource> = base.translation.sources.clone();
     let mut values = to_json(&base_extracted.values);
     let base_services: BTreeSet<&String> = base.services.iter().collect();
+    let base_identities: BTreeSet<Identity> = objects.iter().map(|o| o.identity.clone()).collect();
+    // Where each object of the chart is in `objects`: overlays look up every object.
+    let mut chart_index: BTreeMap<Identity, usize> = objects
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (o.identity.clone(), i))
+        .collect();
     let mut unexpressed = Vec::new();
     let mut overlay_values = Vec::new();
     for (overlay_name, overlay) in overlays {
@@ -85,10 +92,7 @@ pub fn render_chart(
             extracted.objects.iter().map(|o| (&o.identity, o)).collect();
         for object in &objects {
             if !by_identity.contains_key(&object.identity)
-                && base_extracted
-                    .objects
-                    .iter()
-                    .any(|o| o.identity == object.identity)
+                && base_identities.contains(&object.identity)
             {
                 problems.push((
                     object,
@@ -100,7 +104,7 @@ pub fn render_chart(
             }
         }
         for object in &extracted.objects {
-            match objects.iter().find(|o| o.identity == object.identity) {
+            match chart_index.get(&object.identity).map(|&i| &objects[i]) {
                 Some(existing) => {
                     if existing.body != object.body {
                         let paths: Vec<String> =
@@ -159,7 +163,10 @@ pub fn render_chart(
                 ),
             ));
         }
-        objects.extend(added);
+        for object in added {
+            chart_index.insert(object.identity.clone(), objects.len());
+            objects.push(object);
+        }
         overlay_values.push((overlay_name.clone(), overlay_json));
     }
     let service_names: Vec<String> = values
