@@ -353,6 +353,8 @@ fn diff_helm_compares_a_chart_with_what_convert_would_write() {
     let same = compose2k8s(&case, &["diff", "--helm", chart_arg]);
     assert_eq!(same.status.code(), Some(0), "{same:?}");
     assert!(same.stdout.is_empty());
+    let dry_run = compose2k8s(&case, &["convert", "--helm", "--dry-run", "-o", chart_arg]);
+    assert_eq!(dry_run.status.code(), Some(0), "{dry_run:?}");
     let values = chart.join("values.yaml");
     let text = fs::read_to_string(&values).unwrap();
     fs::write(&values, text.replace("tag: \"1.0.0\"", "tag: \"9\"")).unwrap();
@@ -363,6 +365,11 @@ fn diff_helm_compares_a_chart_with_what_convert_would_write() {
         shown.contains("--- a/values.yaml") && shown.contains("-    tag: \"9\""),
         "{shown}"
     );
+    // --dry-run shows the same and writes nothing.
+    let dry_run = compose2k8s(&case, &["convert", "--helm", "--dry-run", "-o", chart_arg]);
+    assert_eq!(dry_run.status.code(), Some(1));
+    assert_eq!(dry_run.stdout, changed.stdout);
+    assert!(fs::read_to_string(&values).unwrap().contains("tag: \"9\""));
     let _ = fs::remove_dir_all(&chart);
 }
 
