@@ -109,9 +109,10 @@ def run(command, cwd=None, env=None):
 
 
 def secret_values(stream: str):
-    """(values to look for, values skipped): the decoded data of convert's Secrets, less
-    those convert also writes elsewhere or too short to mean anything."""
-    values, skipped = set(), 0
+    """(values to look for, too short, written elsewhere): the decoded data of convert's
+    Secrets, less those too short to mean anything and those convert itself also writes
+    outside Secrets (in a variable whose name does not say it is a secret, a command)."""
+    values, short, elsewhere_count = set(), 0, 0
     rest = []
     for document in yaml.safe_load_all(stream):
         if not document:
@@ -128,11 +129,13 @@ def secret_values(stream: str):
     elsewhere = "\n".join(rest)
     kept = set()
     for value in values:
-        if len(value.strip()) < 4 or value in elsewhere:
-            skipped += 1
+        if len(value.strip()) < 4:
+            short += 1
+        elif value in elsewhere:
+            elsewhere_count += 1
         else:
             kept.add(value)
-    return kept, skipped
+    return kept, short, elsewhere_count
 
 
 def leaked(directory: Path, values):
@@ -145,24 +148,26 @@ def leaked(directory: Path, values):
 
 
 def check_project(project, binary, helm, tmp: Path):
-    """(outcome, detail, objects compared, secret values looked for, skipped)."""
+    """(outcome, detail, objects compared, secret values looked for, (too short, written
+    elsewhere by convert))."""
     chart = tmp / "chart"
     expected, err, code = project.run([binary, "convert"])
     if code != 0:
         # validate.py checks which refusals are right; a project Compose accepts must convert.
         outcome = "failed" if project.accepted else "skipped"
-        return outcome, f"convert exits {code}: {err[-500:]}", 0, 0, 0
+        return outcome, f"convert exits {code}: {err[-500:]}", 0, 0, (0, 0)
     _, err, code = project.run([binary, "convert", "--helm", "-o", str(chart)])
     if code != 0:
-        return "failed", f"convert --helm exits {code}: {err[-1500:]}", 0, 0, 0
+        return "failed", f"convert --helm exits {code}: {err[-1500:]}", 0, 0, (0, 0)
     out, err, code = run([helm, "lint", "--strict", str(chart)])
     if code != 0:
-        return "failed", f"helm lint --strict:\n{out[-1500:]}{err[-1500:]}", 0, 0, 0
+        return "failed", f"helm lint --strict:\n{out[-1500:]}{err[-1500:]}", 0, 0, (0, 0)
     rendered, err, code = run([helm, "template", "release", str(chart)])
     if code != 0:
-        return "failed", f"helm template: {err[-1500:]}", 0, 0, 0
+        return "failed", f"helm template: {err[-1500:]}", 0, 0, (0, 0)
     problems, count = compare(expected, rendered)
-    values, skipped = secret_values(expected)
+    values, short, elsewhere = secret_values(expected)
+    skipped = (short, elsewhere)
     leaks = leaked(chart, values)
     if leaks:
         problems.append(f"secret values found in {sorted(set(leaks))}")
@@ -277,12 +282,13 @@ def main():
 
     outcomes = each_in_parallel(one, projects)
     counts = {"passed": 0, "failed": 0, "skipped": 0}
-    compared = looked_for = skipped_values = 0
+    compared = looked_for = short_values = elsewhere_values = 0
     for project, (outcome, detail, count, values, skipped) in zip(projects, outcomes):
         counts[outcome] += 1
         compared += count
         looked_for += values
-        skipped_values += skipped
+        short_values += skipped[0]
+        elsewhere_values += skipped[1]
         if outcome == "failed":
             print(f"FAILED {project.name}\n{detail}\n")
         elif args.verbose:
@@ -295,8 +301,9 @@ def main():
     print(
         f"helm_check: {counts['passed']} charts pass lint --strict and render convert's "
         f"{compared} objects; {counts['failed']} failed; {counts['skipped']} projects convert "
-        f"refuses; {looked_for} secret values absent from the charts ({skipped_values} too "
-        f"short or written by convert outside Secrets); {cases} override cases: "
+        f"refuses; {looked_for} secret values absent from the charts (not looked for: "
+        f"{short_values} under 4 characters, {elsewhere_values} that convert also writes "
+        f"outside Secrets); {cases} override cases: "
         f"{overlays_rendered} overlays render exactly, {overlays_reported} reported as "
         f"beyond the values, {case_failures} failed; expense checks: {len(expense)} failed"
     )
