@@ -255,9 +255,12 @@ fn add_missing(base: &mut Json, overlay: &Json) {
 }
 
 /// What `overlay` changes in `base`: the keys whose values differ (lists whole), and null
-/// for keys it does not have, which Helm reads as "remove". In a `collection` (the top
-/// level, `secrets`, `persistence`) an entry only another overlay added is not this
-/// overlay's to remove, and is left alone.
+/// for scalar keys it does not have (an environment variable, `replicas`), which Helm
+/// reads as "remove". A whole section it does not have (a `service` when the override
+/// removed the ports) stays: the templates that read it are still in the chart, and the
+/// object's change is reported as beyond the values. In a `collection` (the top level,
+/// `secrets`, `persistence`) an entry only another overlay added is not this overlay's
+/// to remove, and is left alone.
 fn values_diff(base: &Json, overlay: &Json, collection: bool) -> Option<Json> {
     match (base, overlay) {
         (Json::Object(a), Json::Object(b)) => {
@@ -276,8 +279,10 @@ fn values_diff(base: &Json, overlay: &Json, collection: bool) -> Option<Json> {
                 }
             }
             if !collection {
-                for key in a.keys().filter(|k| !b.contains_key(*k)) {
-                    out.insert(key.clone(), Json::Null);
+                for (key, old) in a.iter().filter(|(k, _)| !b.contains_key(*k)) {
+                    if !old.is_object() && !old.is_array() {
+                        out.insert(key.clone(), Json::Null);
+                    }
                 }
             }
             (!out.is_empty()).then_some(Json::Object(out))
