@@ -236,10 +236,10 @@ pub struct InputArgs {
 /// How the objects are made and laid out: what `convert` and `diff` share, so that `diff`
 /// given the same flags renders exactly what `convert` writes.
 #[derive(Debug, Args, Clone)]
-struct LayoutArgs {
+pub(crate) struct LayoutArgs {
     /// Output format (default: yaml; with -o FILE, the file's extension).
     #[arg(long, value_enum)]
-    format: Option<Format>,
+    pub(crate) format: Option<Format>,
     /// Namespace to set on every object.
     #[arg(long, value_name = "NS", value_parser = parse_namespace)]
     namespace: Option<String>,
@@ -252,9 +252,13 @@ struct LayoutArgs {
     /// A kustomize base (DIR/base) and overlays (DIR/overlays/NAME) instead of plain files.
     #[arg(long)]
     kustomize: bool,
-    /// An overlay from override files: NAME=FILE[,FILE…] (repeatable; with --kustomize).
+    /// A Helm chart (DIR/Chart.yaml, values.yaml, templates/) instead of plain files.
+    #[arg(long, conflicts_with = "kustomize")]
+    pub(crate) helm: bool,
+    /// An overlay from override files: NAME=FILE[,FILE…] (repeatable; with --kustomize,
+    /// or with --helm, which writes DIR/values-NAME.yaml).
     #[arg(long = "overlay", value_name = "NAME=FILES", value_parser = parse_overlay)]
-    overlays: Vec<OverlayArg>,
+    pub(crate) overlays: Vec<OverlayArg>,
     /// The overlays come from an index, not the command line: their files are read only
     /// inside the project's tree.
     #[arg(skip)]
@@ -262,12 +266,13 @@ struct LayoutArgs {
 }
 
 /// The ids of [`LayoutArgs`]'s flags, as clap names them (the field names).
-const LAYOUT_FLAGS: [&str; 6] = [
+const LAYOUT_FLAGS: [&str; 7] = [
     "format",
     "namespace",
     "wait_image",
     "network_policies",
     "kustomize",
+    "helm",
     "overlays",
 ];
 
@@ -283,6 +288,9 @@ struct RecordedLayout {
     wait_image: String,
     network_policies: bool,
     kustomize: bool,
+    /// Absent from the records of versions without charts.
+    #[serde(default)]
+    helm: bool,
     overlays: Vec<RecordedOverlay>,
 }
 
@@ -294,7 +302,7 @@ struct RecordedOverlay {
 
 impl LayoutArgs {
     /// What the index of the output directory `dir` keeps of these flags.
-    fn record(&self, dir: &std::path::Path) -> serde_json::Value {
+    pub(crate) fn record(&self, dir: &std::path::Path) -> serde_json::Value {
         let absolute = |path: &std::path::Path| {
             crate::compose::paths::clean(&std::path::absolute(path).unwrap_or_default())
         };
@@ -306,6 +314,7 @@ impl LayoutArgs {
             wait_image: self.wait_image.clone(),
             network_policies: self.network_policies,
             kustomize: self.kustomize,
+            helm: self.helm,
             overlays: self
                 .overlays
                 .iter()
@@ -368,6 +377,7 @@ impl LayoutArgs {
             wait_image: recorded.wait_image,
             network_policies: recorded.network_policies,
             kustomize: recorded.kustomize,
+            helm: recorded.helm,
             recorded_overlays: !overlays.is_empty(),
             overlays,
         })
@@ -389,6 +399,7 @@ impl LayoutArgs {
             "wait_image" => format!("--wait-image {}", self.wait_image),
             "network_policies" => switch(self.network_policies, "--network-policies"),
             "kustomize" => switch(self.kustomize, "--kustomize"),
+            "helm" => switch(self.helm, "--helm"),
             _ if self.overlays.is_empty() => "no --overlay".to_string(),
             _ => self
                 .overlays
@@ -414,6 +425,7 @@ impl LayoutArgs {
             "wait_image" => self.wait_image.clone_from(&other.wait_image),
             "network_policies" => self.network_policies = other.network_policies,
             "kustomize" => self.kustomize = other.kustomize,
+            "helm" => self.helm = other.helm,
             _ => {
                 self.overlays.clone_from(&other.overlays);
                 self.recorded_overlays = other.recorded_overlays;
@@ -422,11 +434,11 @@ impl LayoutArgs {
     }
 
     /// The format `--format` asks for, else YAML.
-    fn format(&self) -> Format {
+    pub(crate) fn format(&self) -> Format {
         self.format.unwrap_or(Format::Yaml)
     }
 
-    fn options(&self) -> translate::Options {
+    pub(crate) fn options(&self) -> translate::Options {
         translate::Options {
             namespace: self.namespace.clone(),
             wait_image: self.wait_image.clone(),
@@ -441,11 +453,12 @@ impl LayoutArgs {
         &self,
         dir: Option<&'d std::path::Path>,
     ) -> Result<Option<&'d std::path::Path>, Failure> {
-        if !self.kustomize && self.overlays.is_empty() {
+        // A chart's overlays are values files: `helm_cli` writes them.
+        if !self.kustomize && (self.overlays.is_empty() || self.helm) {
             return Ok(None);
         }
         if !self.kustomize {
-            return Err(Failure::Usage("--overlay needs --kustomize"));
+            return Err(Failure::Usage("--overlay needs --kustomize or --helm"));
         }
         match dir {
             Some(dir) => Ok(Some(dir)),
@@ -455,7 +468,7 @@ impl LayoutArgs {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Format {
+pub(crate) enum Format {
     Yaml,
     Json,
 }
@@ -607,7 +620,7 @@ enum SchemaKind {
 }
 
 /// Why a command failed, which decides the exit code.
-enum Failure {
+pub(crate) enum Failure {
     /// The input has errors (exit 1); each diagnostic is printed.
     Input(Vec<Diagnostic>),
     /// I/O (exit 2).
@@ -757,6 +770,18 @@ fn execute(
             dry_run,
         } => {
             let output = Output::of(output.as_deref(), layout.format)?;
+            if layout.helm {
+                let dir = match output {
+                    Output::Directory(dir) => Some(dir),
+                    _ => None,
+                };
+                let flags = KustomizeFlags {
+                    strict,
+                    dry_run,
+                    allowed: allow.allowed(),
+                };
+                return crate::helm_cli::convert(&input, &layout, dir, report, &flags);
+            }
             let dir = match output {
                 Output::Directory(dir) => Some(dir),
                 Output::File(file, _) if layout.kustomize => {
@@ -865,7 +890,15 @@ fn execute(
                 ))
             };
             let mut allowed = allow.allowed();
-            let changed = if kustomize {
+            let changed = if layout.helm {
+                let (chart, chart_allowed) =
+                    crate::helm_cli::render(&input, &layout, report).map_err(as_diff_error)?;
+                allowed.extend(&chart_allowed);
+                if !dir.exists() {
+                    return Err(missing());
+                }
+                show_text_tree_diff(&dir, &chart.files)?
+            } else if kustomize {
                 let tree =
                     render_kustomize(&input, &layout, &dir, report).map_err(as_diff_error)?;
                 allowed.extend(&tree.allowed);
@@ -1066,11 +1099,11 @@ fn render_kustomize(
 }
 
 /// The flags of `convert` that decide what happens to a rendered kustomize tree.
-struct KustomizeFlags {
-    strict: bool,
-    dry_run: bool,
+pub(crate) struct KustomizeFlags {
+    pub(crate) strict: bool,
+    pub(crate) dry_run: bool,
     /// The command line's `--allow`.
-    allowed: Allowed,
+    pub(crate) allowed: Allowed,
 }
 
 /// `convert --kustomize`: writes the tree (or, with `--dry-run`, shows what would change).
@@ -1122,7 +1155,7 @@ fn convert_kustomize(
 }
 
 /// `--strict` fails the run when the report has warnings.
-fn strict_check(strict: bool, report: &Report) -> Result<(), Failure> {
+pub(crate) fn strict_check(strict: bool, report: &Report) -> Result<(), Failure> {
     match report.warnings() {
         warnings if strict && warnings > 0 => Err(Failure::Strict(warnings)),
         _ => Ok(()),
@@ -1153,12 +1186,38 @@ fn translate_with_files(
     ),
     Failure,
 > {
+    translate_whole(input, options, report).map(|t| (t.files, t.scope, t.translation))
+}
+
+/// A translation with what outputs other than plain files need of the project.
+pub(crate) struct Translated {
+    /// The compose files that made the project.
+    pub files: Vec<PathBuf>,
+    /// Where the project's files may be read from.
+    pub scope: crate::files::ReadScope,
+    pub project_name: String,
+    /// The services' names as written in the compose files.
+    pub services: Vec<String>,
+    pub translation: translate::Translation,
+}
+
+/// Loads and translates a project (the loader's warnings go into `report`).
+pub(crate) fn translate_whole(
+    input: &InputArgs,
+    options: &translate::Options,
+    report: &mut Report,
+) -> Result<Translated, Failure> {
     let mut loaded = compose::load_project(&load_options(input)?).map_err(Failure::Input)?;
     add_loader_warnings(report, &loaded.warnings);
     let translation =
         crate::convert::translate_loaded(&mut loaded, options).map_err(Failure::Input)?;
-    let files = std::mem::take(&mut loaded.files);
-    Ok((files, std::mem::take(&mut loaded.scope), translation))
+    Ok(Translated {
+        files: std::mem::take(&mut loaded.files),
+        scope: std::mem::take(&mut loaded.scope),
+        project_name: loaded.project.name.clone().unwrap_or_default(),
+        services: loaded.project.services.keys().cloned().collect(),
+        translation,
+    })
 }
 
 fn emit_format(format: Format) -> emit::Format {
@@ -1344,6 +1403,14 @@ fn show_diff(
     shown.show(dir, &changes, read_anything, report)
 }
 
+/// Like [`show_diff`], for files compared as text (a Helm chart, whose templates are not
+/// YAML): the files compose2k8s wrote in `dir` (its index) against `files`.
+fn show_text_tree_diff(dir: &std::path::Path, files: &[(String, String)]) -> Result<bool, Failure> {
+    let text = crate::helm_cli::text_tree_diff(dir, files).map_err(Failure::Io)?;
+    write_stdout(&text)?;
+    Ok(!text.is_empty())
+}
+
 /// Like [`show_diff`], for a kustomize tree.
 fn show_tree_diff(
     dir: &std::path::Path,
@@ -1406,7 +1473,7 @@ fn stdin_text() -> Result<String, Diagnostic> {
         .clone()
 }
 
-fn write_stdout(text: &str) -> Result<(), Failure> {
+pub(crate) fn write_stdout(text: &str) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())

@@ -17,6 +17,9 @@ pub(crate) mod files;
 /// Entry points for the fuzz targets in `fuzz/` (which enable the `fuzzing` feature).
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
+/// Helm chart output (`convert --helm`).
+pub mod helm;
+pub(crate) mod helm_cli;
 pub(crate) mod kustomize;
 pub mod manifest;
 pub mod output_dir;

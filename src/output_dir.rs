@@ -545,15 +545,20 @@ fn refuse_foreign_files(
     Ok(())
 }
 
-/// A name in the index is a relative path inside the directory: no `..`, no hidden part
-/// but a `.gitignore` (kustomize trees keep Secret values out of git with one).
+/// A name in the index is a relative path inside the directory: no `..`, no hidden part but
+/// those of [`ALLOWED_HIDDEN`].
 fn is_safe_relative(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('/')
-        && name
-            .split('/')
-            .all(|part| !part.is_empty() && (part == ".gitignore" || !part.starts_with('.')))
+        && name.split('/').all(|part| {
+            !part.is_empty() && (!part.starts_with('.') || ALLOWED_HIDDEN.contains(&part))
+        })
 }
+
+/// Hidden names an output may hold: a Helm chart's `.helmignore`, the `.gitignore` that keeps
+/// a kustomize tree's Secret values out of git. Other hidden names are refused, so no output
+/// can collide with this module's own files (`.compose2k8s-*`).
+const ALLOWED_HIDDEN: [&str; 2] = [".helmignore", ".gitignore"];
 
 /// The text of a list file of ours (index, journal): `None` when there is none; an error
 /// when it is a link, not a regular file, or larger than any list of ours.

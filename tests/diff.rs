@@ -290,7 +290,7 @@ fn kustomize_diff_needs_the_kustomize_flag_for_overlays() {
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&output.stderr),
-        "error: --overlay needs --kustomize\n"
+        "error: --overlay needs --kustomize or --helm\n"
     );
 }
 

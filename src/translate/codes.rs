@@ -261,6 +261,15 @@ codes! {
     FlagsDifferFromRecord = "flags-differ-from-record",
     /// The flags recorded in the directory's index are damaged or invalid and are not used.
     RecordedFlagsUnused = "recorded-flags-unused",
+
+    // Helm charts.
+
+    /// An override changes something the chart's values do not expose: `values-NAME.yaml`
+    /// does not carry it.
+    OverrideNotInValues = "override-not-in-values",
+    /// The chart does not render a Secret with its default values: the user creates it, or
+    /// sets `secrets.<name>.create`.
+    SecretLeftToUser = "secret-left-to-user",
 }
 
 impl Code {

@@ -524,7 +524,7 @@ fn object_of_unread_file(
     };
     // With generators the Secret's value is the user's to provide in any case.
     if cx.options.data_by_reference && kind == FileKind::Secret {
-        let origin = format!("the file {file} (which {why})");
+        let origin = format!("{FILE_ORIGIN}{file} (which {why})");
         cx.provided
             .push((name.to_string(), vec![(data_key, origin)]));
         return Some(Manifest::Secret(Box::new(KubeSecret {
@@ -578,6 +578,15 @@ fn secret_note(name: &str, by_reference: bool) -> String {
     }
 }
 
+/// The file a value is found in, when its origin (of [`ProvidedValues`]) is one.
+pub fn origin_file(origin: &str) -> Option<&str> {
+    let rest = origin.strip_prefix(FILE_ORIGIN)?;
+    Some(rest.split_once(" (which ").map_or(rest, |(path, _)| path))
+}
+
+/// How the origin of a value in a file begins.
+const FILE_ORIGIN: &str = "the file ";
+
 /// Where the value of a config or secret object is found, when not in the compose file.
 fn provided_values(data_key: &str, source: FileSource<'_>) -> Option<ProvidedValues> {
     if source.content.is_some() {
@@ -585,7 +594,7 @@ fn provided_values(data_key: &str, source: FileSource<'_>) -> Option<ProvidedVal
     }
     let origin = match (source.environment, source.file) {
         (Some(variable), _) => format!("the variable {variable}"),
-        (None, Some(path)) => format!("the file {path}"),
+        (None, Some(path)) => format!("{FILE_ORIGIN}{path}"),
         (None, None) => return None,
     };
     Some(vec![(data_key.to_string(), origin)])
