@@ -443,7 +443,13 @@ impl LayoutArgs {
             namespace: self.namespace.clone(),
             wait_image: self.wait_image.clone(),
             network_policies: self.network_policies,
-            data_by_reference: self.kustomize,
+            secret_values: if self.kustomize {
+                translate::SecretValues::Generated
+            } else if self.helm {
+                translate::SecretValues::LeftToUser
+            } else {
+                translate::SecretValues::Written
+            },
         }
     }
 

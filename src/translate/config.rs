@@ -20,7 +20,7 @@ use k8s_openapi::ByteString;
 use super::env_secrets;
 use super::names::{dns_label, joined, labels, project_labels};
 use super::storage::mount_volume;
-use super::{Code, Context, Input, PodParts, ProvidedValues};
+use super::{Code, Context, Input, PodParts, ProvidedValues, SecretValues};
 use crate::compose::env_file::EnvFileVariables;
 use crate::compose::host_files::HostFile;
 use crate::compose::model::{Config, FileReference, MountKind, Secret, Service, ServiceVolume};
@@ -469,12 +469,17 @@ fn project_object(
     };
     let project = cx.project_name().to_string();
     let data_key = config_key(key);
-    let by_reference = match (kind, provided_values(&data_key, source)) {
+    let provided = match (kind, provided_values(&data_key, source)) {
         (FileKind::Secret, Some(values)) => {
             cx.provided.push((name.clone(), values));
-            cx.options.data_by_reference
+            true
         }
         _ => false,
+    };
+    // A value written in the compose file is written into a kustomize tree too.
+    let values = match cx.options.secret_values {
+        SecretValues::Generated if !provided => SecretValues::Written,
+        values => values,
     };
     Some(match kind {
         FileKind::Config => Manifest::ConfigMap(Box::new(config_map(
@@ -484,7 +489,7 @@ fn project_object(
         ))),
         FileKind::Secret => {
             cx.report
-                .info_project(Code::SecretObject, &path, secret_note(&name, by_reference));
+                .info_project(Code::SecretObject, &path, secret_note(&name, values));
             Manifest::Secret(Box::new(KubeSecret {
                 metadata: ObjectMeta {
                     name: Some(name),
@@ -523,7 +528,7 @@ fn object_of_unread_file(
         Unread::Outside(reason) => format!("was not read ({reason})"),
     };
     // With generators the Secret's value is the user's to provide in any case.
-    if cx.options.data_by_reference && kind == FileKind::Secret {
+    if cx.options.secret_values == SecretValues::Generated && kind == FileKind::Secret {
         let origin = format!("{FILE_ORIGIN}{file} (which {why})");
         cx.provided
             .push((name.to_string(), vec![(data_key, origin)]));
@@ -564,17 +569,19 @@ fn object_of_unread_file(
 }
 
 /// Where a Secret's value ends up: in the manifests, or read by kustomize at build time.
-fn secret_note(name: &str, by_reference: bool) -> String {
-    if by_reference {
-        format!(
+fn secret_note(name: &str, values: SecretValues) -> String {
+    match values {
+        SecretValues::Generated => format!(
             "becomes the Secret `{name}`: a secretGenerator reads its value when the tree is \
              built, so the value is not copied into the output"
-        )
-    } else {
-        format!(
+        ),
+        SecretValues::Written => format!(
             "becomes the Secret `{name}`: its value is written into the output, \
              base64-encoded and not encrypted; keep the manifests private"
-        )
+        ),
+        SecretValues::LeftToUser => format!(
+            "becomes the Secret `{name}`, which the output does not hold: the user creates it"
+        ),
     }
 }
 
@@ -864,7 +871,7 @@ mod tests {
                 extensions: &Default::default(),
             };
             let options = Options {
-                data_by_reference,
+                secret_values: generated_or_written(data_by_reference),
                 namespace: Some("apps".to_string()),
                 ..Options::default()
             };
@@ -1011,7 +1018,7 @@ mod tests {
                 extensions: &Default::default(),
             };
             let options = Options {
-                data_by_reference,
+                secret_values: generated_or_written(data_by_reference),
                 ..Options::default()
             };
             let report = translate(input, &options).report.to_text();
@@ -1023,6 +1030,15 @@ mod tests {
         };
         assert!(note(false).contains("its value is written into the output"));
         assert!(note(true).contains("a secretGenerator reads its value when the tree is built"));
+    }
+
+    /// The kustomize output (`true`) or the plain one.
+    fn generated_or_written(generated: bool) -> SecretValues {
+        if generated {
+            SecretValues::Generated
+        } else {
+            SecretValues::Written
+        }
     }
 
     #[test]

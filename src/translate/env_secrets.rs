@@ -22,7 +22,7 @@ use k8s_openapi::ByteString;
 use super::config::is_config_key;
 use super::names::{joined, labels};
 use super::secret_variables::names_a_secret;
-use super::{Code, Context, PodParts};
+use super::{Code, Context, PodParts, SecretValues};
 use crate::compose::model::Service;
 use crate::extension::LiteralEnvironment;
 use crate::manifest::Manifest;
@@ -146,12 +146,18 @@ pub fn secret_of_variables(
         .map(|(variable, _, origin)| ((*variable).to_string(), origin.clone()))
         .collect();
     cx.provided.push((secret.to_string(), provided));
-    let values = if cx.options.data_by_reference {
-        "a secretGenerator reads the values from files the user writes, so none is \
-         copied into the output"
-    } else {
-        "the values are written into the output, base64-encoded and not encrypted; keep \
-         the manifests private"
+    let values = match cx.options.secret_values {
+        SecretValues::Generated => {
+            "a secretGenerator reads the values from files the user writes, so none is \
+             copied into the output"
+        }
+        SecretValues::Written => {
+            "the values are written into the output, base64-encoded and not encrypted; keep \
+             the manifests private"
+        }
+        SecretValues::LeftToUser => {
+            "the output does not hold the values: the user creates the Secret"
+        }
     };
     let (names_say, them) = if names.len() == 1 {
         ("its name says it is a secret", "it")
@@ -199,7 +205,7 @@ mod tests {
 
     use crate::compose::env_file::{EnvFileVariables, ServiceEnvFiles};
     use crate::compose::model::Project;
-    use crate::translate::{translate, Input, Options, ProvidedValues, Translation};
+    use crate::translate::{translate, Input, Options, ProvidedValues, SecretValues, Translation};
     use crate::value::Value;
 
     fn convert(project: Json, env_files: &ServiceEnvFiles, data_by_reference: bool) -> Translation {
@@ -213,7 +219,11 @@ mod tests {
             extensions: &extensions,
         };
         let options = Options {
-            data_by_reference,
+            secret_values: if data_by_reference {
+                SecretValues::Generated
+            } else {
+                SecretValues::Written
+            },
             ..Options::default()
         };
         translate(input, &options)

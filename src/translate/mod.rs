@@ -73,9 +73,20 @@ pub struct Options {
     pub wait_image: String,
     /// Compose networks as NetworkPolicies (`--network-policies`).
     pub network_policies: bool,
-    /// The output reads file and variable data of ConfigMaps and Secrets at build time
-    /// (kustomize generators) instead of holding it; only the report's wording depends on it.
-    pub data_by_reference: bool,
+    /// What the output does with the values of Secrets that come from outside the compose
+    /// file.
+    pub secret_values: SecretValues,
+}
+
+/// Where the values of Secrets from files and variables end up, by kind of output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretValues {
+    /// In the manifests (plain output).
+    Written,
+    /// Read at build time from files the user writes (kustomize generators).
+    Generated,
+    /// Not in the output: the user creates the Secrets (a Helm chart's default values).
+    LeftToUser,
 }
 
 /// A small, pinned image with `nc` to wait for dependencies.
@@ -87,7 +98,7 @@ impl Default for Options {
             namespace: None,
             wait_image: DEFAULT_WAIT_IMAGE.to_string(),
             network_policies: false,
-            data_by_reference: false,
+            secret_values: SecretValues::Written,
         }
     }
 }
