@@ -162,33 +162,10 @@ fn friendly_message(message: &str) -> String {
     };
     let expected = &message["unknown field `".len() + key.len() + 1..];
     let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
-    match closest(key, &candidates) {
+    match crate::diagnostic::nearest(key, candidates, 2) {
         Some(suggestion) => format!("unknown key `{key}`; did you mean `{suggestion}`?"),
         None => format!("unknown key `{key}`"),
     }
-}
-
-fn closest<'a>(key: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    candidates
-        .iter()
-        .map(|c| (edit_distance(key, c), *c))
-        .filter(|(d, c)| *d <= 2 && *d < c.len())
-        .min()
-        .map(|(_, c)| c)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 #[cfg(test)]

@@ -304,13 +304,10 @@ impl FromStr for Code {
             };
         }
         let allowable = Code::ALL.iter().filter(|code| code.is_allowable());
-        let nearest = allowable
-            .clone()
-            .map(|code| (edit_distance(text, code.as_str()), code))
-            .min()
-            .filter(|&(distance, _)| distance <= 3);
+        let nearest =
+            crate::diagnostic::nearest(text, allowable.clone().map(|code| code.as_str()), 3);
         Err(match nearest {
-            Some((_, code)) => format!("unknown report code {text:?}; did you mean \"{code}\"?"),
+            Some(code) => format!("unknown report code {text:?}; did you mean \"{code}\"?"),
             None => format!(
                 "unknown report code {text:?}; the codes are: {}",
                 allowable
@@ -320,21 +317,6 @@ impl FromStr for Code {
             ),
         })
     }
-}
-
-/// Levenshtein distance, to suggest the code meant by a misspelt one.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current.push(substitution.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 impl serde::Serialize for Code {
