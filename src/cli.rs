@@ -57,9 +57,10 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Show what `convert -o DIR` would change in DIR; exit 0 if nothing, 1 if something,
-    /// 2 on an error (DIR missing included). The flags that shaped DIR are taken from its
-    /// index unless given.
+    /// Show what `convert -o DIR` would change in DIR, or with --cluster what applying the
+    /// output would change in the cluster; exit 0 if nothing, 1 if something, 2 on an error
+    /// (DIR missing included). The flags that shaped DIR are taken from its index unless
+    /// given.
     #[command(after_help = DIFF_EXAMPLES)]
     Diff {
         #[command(flatten)]
@@ -1321,7 +1322,10 @@ fn diff_cluster(
     let mut allowed = allow.allowed();
     allowed.extend(&translation.allowed);
     report.allow(&allowed);
-    let kubectl = crate::cluster::Kubectl::new(context, layout.namespace.clone());
+    let kubectl = crate::cluster::Kubectl {
+        context,
+        namespace: layout.namespace.clone(),
+    };
     let changes = crate::cluster::changes(&kubectl, &diff::rendered(&translation.manifests))
         .map_err(Failure::Io)?;
     let text = match shown.json {

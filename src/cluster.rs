@@ -16,7 +16,6 @@
 //! [`crate::diff::compare`], after the fields the server manages are dropped.
 
 use std::collections::BTreeSet;
-use std::ffi::OsString;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
 
@@ -38,28 +37,19 @@ poddisruptionbudgets.policy,networkpolicies.networking.k8s.io";
 const PART_OF: &str = "app.kubernetes.io/part-of";
 const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 
-/// The user's `kubectl`, with the context and namespace the command line gave.
+/// The user's `kubectl` (the one on the PATH), with the context and namespace the command
+/// line gave.
 #[derive(Debug, Clone)]
 pub struct Kubectl {
-    /// The program: `kubectl` on the PATH unless `COMPOSE2K8S_KUBECTL` names another.
-    pub program: OsString,
     pub context: Option<String>,
     pub namespace: Option<String>,
 }
 
 impl Kubectl {
-    pub fn new(context: Option<String>, namespace: Option<String>) -> Kubectl {
-        Kubectl {
-            program: std::env::var_os("COMPOSE2K8S_KUBECTL").unwrap_or_else(|| "kubectl".into()),
-            context,
-            namespace,
-        }
-    }
-
     /// Runs `kubectl args…` with `stdin`, and reads its stdout as JSON (nothing: `null`).
     /// A failure is one line, from kubectl's stderr (see [`explain`]).
     fn json(&self, args: &[&str], stdin: &str) -> Result<Json> {
-        let mut command = Command::new(&self.program);
+        let mut command = Command::new("kubectl");
         if let Some(context) = &self.context {
             command.arg("--context").arg(context);
         }
@@ -71,11 +61,11 @@ impl Kubectl {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut child = command.spawn().map_err(|e| {
-            anyhow!(
-                "cannot run {} (diff --cluster asks the cluster through kubectl): {e}",
-                self.program.to_string_lossy()
-            )
+        let mut child = command.spawn().map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => {
+                anyhow!("kubectl is not on the PATH: diff --cluster asks the cluster through it")
+            }
+            _ => anyhow!("cannot run kubectl: {e}"),
         })?;
         if let Some(mut input) = child.stdin.take() {
             // kubectl may stop reading early (a bad context): its stderr says why.

@@ -113,7 +113,6 @@ fn compose2k8s(dir: &Path, kubeconfig: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(dir)
         .env("KUBECONFIG", kubeconfig)
-        .env_remove("COMPOSE2K8S_KUBECTL")
         .output()
         .expect("the binary runs")
 }
@@ -199,6 +198,66 @@ fn a_changed_secret_value_is_masked() {
             "{value} shown: {stdout}"
         );
     }
+}
+
+#[test]
+fn a_refused_request_is_one_line_naming_the_verb_and_resource() {
+    let Some(applied) = Applied::new("forbidden") else {
+        return;
+    };
+    let ns = &applied.namespace;
+    let reader = format!("{ns}-reader");
+    applied.kubectl(
+        &[
+            "create",
+            "role",
+            "reader",
+            "-n",
+            ns,
+            "--verb=get,list",
+            "--resource=*.*",
+        ],
+        "",
+    );
+    let user = format!("--user={reader}");
+    applied.kubectl(
+        &[
+            "create",
+            "rolebinding",
+            "reader",
+            "-n",
+            ns,
+            "--role=reader",
+            &user,
+        ],
+        "",
+    );
+    // The same credentials, acting as a user who may only read the namespace.
+    let kubeconfig = applied.dir.join("reader.kubeconfig");
+    let text = fs::read_to_string(&applied.kubeconfig).expect("kubeconfig");
+    assert!(text.contains("\n    token: "), "{text}");
+    let acting = text.replace("\n    token: ", &format!("\n    as: {reader}\n    token: "));
+    fs::write(&kubeconfig, acting).expect("kubeconfig");
+    let output = compose2k8s(
+        &applied.dir,
+        &kubeconfig,
+        &["diff", "--cluster", "--namespace", ns],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with(&format!(
+            "error: the cluster forbids it: User \"{reader}\" cannot patch resource \""
+        )) && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+    // A namespace that does not exist: the server's message, once.
+    let output = applied.run(&["diff", "--cluster", "--namespace", "c2k-no-such-namespace"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: the cluster refuses: namespaces \"c2k-no-such-namespace\" not found\n"
+    );
 }
 
 #[test]
