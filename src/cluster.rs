@@ -49,11 +49,16 @@ impl Kubectl {
     /// Runs `kubectl args…` with `stdin`, and reads its stdout as JSON (nothing: `null`).
     /// A failure is one line, from kubectl's stderr (see [`explain`]).
     fn json(&self, args: &[&str], stdin: &str) -> Result<Json> {
+        self.json_in(self.namespace.as_deref(), args, stdin)
+    }
+
+    /// Like [`Kubectl::json`], in `namespace` (`None`: the context's).
+    fn json_in(&self, namespace: Option<&str>, args: &[&str], stdin: &str) -> Result<Json> {
         let mut command = Command::new("kubectl");
         if let Some(context) = &self.context {
             command.arg("--context").arg(context);
         }
-        if let Some(namespace) = &self.namespace {
+        if let Some(namespace) = namespace {
             command.arg("--namespace").arg(namespace);
         }
         command
@@ -188,9 +193,19 @@ pub fn changes(kubectl: &Kubectl, rendered: &[Object]) -> Result<Changes> {
             (id.kind.clone(), id.namespace.clone(), id.name.clone())
         })
         .collect();
-    for project in projects(rendered) {
+    // Looked for in every namespace the output is in: `x-kubernetes.namespace` may put
+    // objects outside the context's.
+    let namespaces: BTreeSet<Option<&str>> = after
+        .iter()
+        .map(|o| o.identity.namespace.as_deref())
+        .collect();
+    for (project, namespace) in projects(rendered)
+        .iter()
+        .flat_map(|p| namespaces.iter().map(move |n| (p, *n)))
+    {
         let selector = format!("{PART_OF}={project},{MANAGED_BY}=compose2k8s");
-        let labelled = kubectl.json(&["get", RESOURCES, "-l", &selector, "-o", "json"], "")?;
+        let args = ["get", RESOURCES, "-l", &selector, "-o", "json"];
+        let labelled = kubectl.json_in(namespace.or(kubectl.namespace.as_deref()), &args, "")?;
         before.extend(
             diff::objects_of(labelled)
                 .into_iter()

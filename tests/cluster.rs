@@ -131,6 +131,15 @@ fn what_was_applied_is_unchanged() {
         summary.starts_with("0 created, 0 pruned, 0 changed, "),
         "{stdout}"
     );
+    // The kubeconfig's context, named.
+    let current = Command::new("kubectl")
+        .args(["config", "current-context"])
+        .env("KUBECONFIG", &applied.kubeconfig)
+        .output()
+        .expect("kubectl runs");
+    let context = String::from_utf8_lossy(&current.stdout).trim().to_string();
+    let (code, named, _) = applied.diff(&["--context", &context]);
+    assert_eq!((code, named), (Some(0), stdout));
 }
 
 #[test]
@@ -160,13 +169,13 @@ fn a_changed_image_names_the_field() {
 }
 
 #[test]
-fn a_removed_service_is_pruned() {
+fn a_removed_service_is_pruned_and_a_new_one_created() {
     let Some(applied) = Applied::new("prune") else {
         return;
     };
     applied.edit(
         "  worker:\n    image: busybox:1.36\n    command: [\"sleep\", \"infinity\"]\n",
-        "",
+        "  cache:\n    image: redis:7\n",
     );
     let (code, stdout, stderr) = applied.diff(&[]);
     assert_eq!(code, Some(1), "{stdout}{stderr}");
@@ -176,7 +185,11 @@ fn a_removed_service_is_pruned() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("0 created, 1 pruned, 0 changed, "),
+        stdout.contains(&format!("created: Deployment {ns}/cache (apps/v1)\n")),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(" created, 1 pruned, 0 changed, "),
         "{stdout}"
     );
 }
