@@ -72,13 +72,21 @@ impl Kubectl {
             }
             _ => anyhow!("cannot run kubectl: {e}"),
         })?;
-        if let Some(mut input) = child.stdin.take() {
-            // kubectl may stop reading early (a bad context): its stderr says why.
-            let _ = input.write_all(stdin.as_bytes());
-        }
+        // Written from another thread while stdout and stderr are read: a large project's
+        // objects fill the pipe long before kubectl has read them all. kubectl may stop
+        // reading early (a bad context); its stderr says why, so a failed write is no error.
+        let writer = child.stdin.take().map(|mut input| {
+            let text = stdin.to_string();
+            std::thread::spawn(move || {
+                let _ = input.write_all(text.as_bytes());
+            })
+        });
         let output = child
             .wait_with_output()
             .map_err(|e| anyhow!("kubectl did not finish: {e}"))?;
+        if let Some(writer) = writer {
+            let _ = writer.join();
+        }
         if !output.status.success() {
             return Err(anyhow!(explain(&String::from_utf8_lossy(&output.stderr))));
         }

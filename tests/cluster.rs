@@ -100,10 +100,26 @@ impl Applied {
 
 impl Drop for Applied {
     fn drop(&mut self) {
-        let _ = Command::new("kubectl")
-            .args(["delete", "namespace", &self.namespace, "--wait=false"])
-            .env("KUBECONFIG", &self.kubeconfig)
-            .output();
+        // The objects first: the test cluster has no controller manager, so a namespace
+        // deleted stays terminating with its objects, and their Services would keep their
+        // addresses (a /24) through every later run on the same cluster.
+        let everything = "deployments,services,secrets,configmaps,persistentvolumeclaims";
+        for args in [
+            vec![
+                "delete",
+                everything,
+                "--all",
+                "-n",
+                &self.namespace,
+                "--wait=false",
+            ],
+            vec!["delete", "namespace", &self.namespace, "--wait=false"],
+        ] {
+            let _ = Command::new("kubectl")
+                .args(args)
+                .env("KUBECONFIG", &self.kubeconfig)
+                .output();
+        }
         let _ = fs::remove_dir_all(&self.dir);
     }
 }
