@@ -709,6 +709,32 @@ mod tests {
     }
 
     #[test]
+    fn in_a_cluster_s_words_every_object_has_a_line_starting_with_what_happens() {
+        let before = vec![
+            object("Service", "a", json!({"spec": {"ports": [{"port": 80}]}})),
+            object("Service", "gone", json!({})),
+            object("ConfigMap", "same", json!({})),
+        ];
+        let after = vec![
+            object("Service", "a", json!({"spec": {"ports": [{"port": 8080}]}})),
+            object("Service", "new", json!({})),
+            object("ConfigMap", "same", json!({})),
+        ];
+        let text = render_in(&compare(before, after), false, &CLUSTER);
+        let heads: Vec<&str> = text.lines().filter(|l| !l.starts_with(' ')).collect();
+        assert_eq!(
+            heads,
+            [
+                "created: Service new (v1)",
+                "pruned: Service gone (v1)",
+                "changed: Service a (v1)",
+                "unchanged: ConfigMap same (v1)",
+                "1 created, 1 pruned, 1 changed, 1 unchanged",
+            ]
+        );
+    }
+
+    #[test]
     fn the_json_summary_names_objects_and_paths() {
         let before = vec![
             object("Service", "a", json!({"spec": {"ports": [{"port": 80}]}})),
