@@ -61,16 +61,29 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
-    /// Show what `convert -o DIR` would change in DIR; exit 0 if nothing, 1 if something,
-    /// 2 on an error (DIR missing included). The flags that shaped DIR are taken from its
-    /// index unless given.
+    /// Show what `convert -o DIR` would change in DIR, or with --cluster what applying the
+    /// output would change in the cluster; exit 0 if nothing, 1 if something, 2 on an error
+    /// (DIR missing included). The flags that shaped DIR are taken from its index unless
+    /// given.
     #[command(after_help = DIFF_EXAMPLES)]
     Diff {
         #[command(flatten)]
         input: InputArgs,
         /// The directory of manifests (or, with --kustomize, the tree) to compare with.
-        #[arg(value_name = "DIR")]
-        dir: PathBuf,
+        #[arg(
+            value_name = "DIR",
+            required_unless_present = "cluster",
+            conflicts_with = "cluster"
+        )]
+        dir: Option<PathBuf>,
+        /// Compare with the live cluster instead of DIR: what applying the output would
+        /// create, change and prune there, as the server answers a server-side dry run
+        /// through the user's kubectl and kubeconfig. Nothing is written to the cluster.
+        #[arg(long)]
+        cluster: bool,
+        /// The kubeconfig context to use with --cluster (default: the current one).
+        #[arg(long, value_name = "NAME", requires = "cluster")]
+        context: Option<String>,
         #[command(flatten)]
         layout: LayoutArgs,
         #[command(flatten)]
@@ -865,11 +878,21 @@ fn execute(
         Command::Diff {
             input,
             dir,
+            cluster,
+            context,
             layout,
             allow,
             report: report_format,
             report_file: _,
         } => {
+            let shown = ClusterOutput {
+                json: report_format == ReportFormat::Json,
+                colour: colour.paints_stdout(),
+            };
+            let dir = match dir {
+                Some(dir) if !cluster => dir,
+                _ => return diff_cluster(&input, &layout, &allow, context, shown, report),
+            };
             let as_diff_error = |f| match f {
                 Failure::Input(d) => Failure::InputOfDiff(d),
                 other => other,
@@ -1385,6 +1408,53 @@ impl DiffOutput<'_> {
 
     fn managed(&self) -> Option<&std::collections::BTreeSet<String>> {
         self.index.map(|index| &index.files)
+    }
+}
+
+/// How `diff --cluster` shows its changes.
+struct ClusterOutput {
+    /// Stdout is the JSON summary (`--report json`).
+    json: bool,
+    colour: bool,
+}
+
+/// `diff --cluster`: what applying the output would do to the cluster of the kubeconfig
+/// (see [`crate::cluster`]); `Failure::Changed` when it would do anything.
+fn diff_cluster(
+    input: &InputArgs,
+    layout: &LayoutArgs,
+    allow: &AllowArgs,
+    context: Option<String>,
+    shown: ClusterOutput,
+    report: &mut Report,
+) -> Result<(), Failure> {
+    if layout.kustomize || layout.helm || !layout.overlays.is_empty() {
+        return Err(Failure::Usage(
+            "--cluster compares the objects convert writes: not with --kustomize, --helm or \
+             --overlay",
+        ));
+    }
+    let translation = translate_project(input, &layout.options(), report).map_err(|f| match f {
+        Failure::Input(d) => Failure::InputOfDiff(d),
+        other => other,
+    })?;
+    let mut allowed = allow.allowed();
+    allowed.extend(&translation.allowed);
+    report.allow(&allowed);
+    let kubectl = crate::cluster::Kubectl {
+        context,
+        namespace: layout.namespace.clone(),
+    };
+    let changes = crate::cluster::changes(&kubectl, &diff::rendered(&translation.manifests))
+        .map_err(Failure::Io)?;
+    let text = match shown.json {
+        true => diff::render_json(&changes),
+        false => diff::render_in(&changes, shown.colour, &diff::CLUSTER),
+    };
+    write_stdout(&text)?;
+    match changes.is_empty() {
+        true => Ok(()),
+        false => Err(Failure::Changed),
     }
 }
 

@@ -75,7 +75,8 @@ pub struct Changes<K = Identity> {
     pub added: Vec<Object<K>>,
     pub removed: Vec<Object<K>>,
     pub changed: Vec<Changed<K>>,
-    pub unchanged: usize,
+    /// The objects that stay as they are.
+    pub unchanged: Vec<K>,
     /// Manifest files in the directory that compose2k8s did not write: listed, not compared.
     pub unmanaged: Vec<String>,
 }
@@ -172,6 +173,14 @@ fn read_manifest_file(path: &Path) -> Result<String> {
     let bytes = crate::files::read_regular(path, MAX_MANIFEST_BYTES)
         .with_context(|| format!("cannot read {}", path.display()))?;
     String::from_utf8(bytes).with_context(|| format!("{} is not UTF-8 text", path.display()))
+}
+
+/// The objects of a document: one object, or the items of a `List` (as `kubectl get -o
+/// json` prints several).
+pub fn objects_of(document: Json) -> Vec<Object> {
+    let mut objects = Vec::new();
+    collect_objects(document, &mut objects);
+    objects
 }
 
 /// A document may be one object or a `List` of them.
@@ -375,13 +384,13 @@ pub fn compare<K: Key>(before: Vec<Object<K>>, after: Vec<Object<K>>) -> Changes
         added: Vec::new(),
         removed: Vec::new(),
         changed: Vec::new(),
-        unchanged: 0,
+        unchanged: Vec::new(),
         unmanaged: Vec::new(),
     };
     for object in after {
         match old.remove(&object.identity) {
             None => changes.added.push(object),
-            Some(previous) if previous == object.body => changes.unchanged += 1,
+            Some(previous) if previous == object.body => changes.unchanged.push(object.identity),
             Some(previous) => {
                 let mut paths = Vec::new();
                 changed_paths(&previous, &object.body, String::new(), &mut paths);
@@ -400,6 +409,7 @@ pub fn compare<K: Key>(before: Vec<Object<K>>, after: Vec<Object<K>>) -> Changes
         .collect();
     changes.added.sort_by(|a, b| a.identity.cmp(&b.identity));
     changes.changed.sort_by(|a, b| a.identity.cmp(&b.identity));
+    changes.unchanged.sort();
     changes
 }
 
@@ -448,9 +458,43 @@ fn yaml_of(object: &Json) -> String {
     crate::yaml::to_string(&masked(object)).unwrap_or_default()
 }
 
+/// The words a diff is told in: what happens to the objects of each side.
+#[derive(Debug, Clone, Copy)]
+pub struct Words {
+    /// An object only the new output has.
+    pub added: &'static str,
+    /// An object only the old side has.
+    pub removed: &'static str,
+    /// Whether lines start with a mark (`+`, `-`, `~`) before the word.
+    pub marks: bool,
+    /// Whether each unchanged object has its line too, not only a count.
+    pub list_unchanged: bool,
+}
+
+/// For a directory: files to be added and removed, counted when unchanged.
+pub const DIRECTORY: Words = Words {
+    added: "added",
+    removed: "removed",
+    marks: true,
+    list_unchanged: false,
+};
+
+/// For a cluster: objects to be created and pruned, each line starting with the word.
+pub const CLUSTER: Words = Words {
+    added: "created",
+    removed: "pruned",
+    marks: false,
+    list_unchanged: true,
+};
+
 /// The report: one block per changed object, then a summary line. `colour` adds ANSI
 /// colours for a terminal.
 pub fn render<K: Key>(changes: &Changes<K>, colour: bool) -> String {
+    render_in(changes, colour, &DIRECTORY)
+}
+
+/// Like [`render`], in the given words.
+pub fn render_in<K: Key>(changes: &Changes<K>, colour: bool, words: &Words) -> String {
     let paint = |code: &str, text: &str| {
         if colour {
             format!("\x1b[{code}m{text}\x1b[0m")
@@ -458,26 +502,30 @@ pub fn render<K: Key>(changes: &Changes<K>, colour: bool) -> String {
             text.to_string()
         }
     };
+    let line = |mark: &str, word: &str, identity: &K| match words.marks {
+        true => format!("{mark} {word}: {}", identity.describe()),
+        false => format!("{word}: {}", identity.describe()),
+    };
     let mut out = String::new();
     for object in &changes.added {
         let _ = writeln!(
             out,
             "{}",
-            paint("32", &format!("+ added: {}", object.identity.describe()))
+            paint("32", &line("+", words.added, &object.identity))
         );
     }
     for object in &changes.removed {
         let _ = writeln!(
             out,
             "{}",
-            paint("31", &format!("- removed: {}", object.identity.describe()))
+            paint("31", &line("-", words.removed, &object.identity))
         );
     }
     for change in &changes.changed {
         let _ = writeln!(
             out,
             "{}",
-            paint("33", &format!("~ changed: {}", change.identity.describe()))
+            paint("33", &line("~", "changed", &change.identity))
         );
         for path in &change.paths {
             let _ = writeln!(out, "    {path}");
@@ -500,16 +548,23 @@ pub fn render<K: Key>(changes: &Changes<K>, colour: bool) -> String {
             let _ = writeln!(out, "  {painted}");
         }
     }
+    if words.list_unchanged {
+        for identity in &changes.unchanged {
+            let _ = writeln!(out, "{}", line("=", "unchanged", identity));
+        }
+    }
     for file in &changes.unmanaged {
         let _ = writeln!(out, "? not managed by compose2k8s: {file}");
     }
     let _ = write!(
         out,
-        "{} added, {} removed, {} changed, {} unchanged",
+        "{} {}, {} {}, {} changed, {} unchanged",
         changes.added.len(),
+        words.added,
         changes.removed.len(),
+        words.removed,
         changes.changed.len(),
-        changes.unchanged
+        changes.unchanged.len()
     );
     if !changes.unmanaged.is_empty() {
         let _ = write!(
@@ -563,7 +618,7 @@ pub fn render_json<K: Key>(changes: &Changes<K>) -> String {
             "added": changes.added.len(),
             "removed": changes.removed.len(),
             "changed": changes.changed.len(),
-            "unchanged": changes.unchanged,
+            "unchanged": changes.unchanged.len(),
             "unmanaged": changes.unmanaged.len(),
         },
         "added": objects(&changes.added),
@@ -639,7 +694,7 @@ mod tests {
         assert_eq!(changes.added.len(), 1);
         assert_eq!(changes.removed[0].identity.name, "gone");
         assert_eq!(changes.changed[0].paths, ["spec.ports[0].port"]);
-        assert_eq!(changes.unchanged, 1);
+        assert_eq!(changes.unchanged.len(), 1);
     }
 
     #[test]
@@ -651,6 +706,32 @@ mod tests {
             assert!(text.contains("data.password"));
             assert!(!text.contains("b2xk") && !text.contains("bmV3"), "{text}");
         }
+    }
+
+    #[test]
+    fn in_a_cluster_s_words_every_object_has_a_line_starting_with_what_happens() {
+        let before = vec![
+            object("Service", "a", json!({"spec": {"ports": [{"port": 80}]}})),
+            object("Service", "gone", json!({})),
+            object("ConfigMap", "same", json!({})),
+        ];
+        let after = vec![
+            object("Service", "a", json!({"spec": {"ports": [{"port": 8080}]}})),
+            object("Service", "new", json!({})),
+            object("ConfigMap", "same", json!({})),
+        ];
+        let text = render_in(&compare(before, after), false, &CLUSTER);
+        let heads: Vec<&str> = text.lines().filter(|l| !l.starts_with(' ')).collect();
+        assert_eq!(
+            heads,
+            [
+                "created: Service new (v1)",
+                "pruned: Service gone (v1)",
+                "changed: Service a (v1)",
+                "unchanged: ConfigMap same (v1)",
+                "1 created, 1 pruned, 1 changed, 1 unchanged",
+            ]
+        );
     }
 
     #[test]

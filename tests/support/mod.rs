@@ -27,3 +27,24 @@ pub fn tool_available(tool: &str, args: &[&str]) -> bool {
     );
     false
 }
+
+/// The kubeconfig of the test cluster (`scripts/test-cluster`), from
+/// `COMPOSE2K8S_TEST_KUBECONFIG`; when it is not set, as for a missing tool: skipped with
+/// one line locally, a failure in CI (`.ci/run` starts the cluster and sets it).
+// Each test file compiles this module and uses only some of it.
+#[allow(dead_code)]
+pub fn test_kubeconfig() -> Option<std::path::PathBuf> {
+    if let Some(path) = std::env::var_os("COMPOSE2K8S_TEST_KUBECONFIG") {
+        return Some(path.into());
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!(
+            "COMPOSE2K8S_TEST_KUBECONFIG is not set, and CI must run every test (.ci/run sets it)"
+        );
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped: COMPOSE2K8S_TEST_KUBECONFIG is not set (scripts/test-cluster start; CI runs this test)"
+    );
+    None
+}
