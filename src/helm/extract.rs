@@ -811,8 +811,8 @@ mod tests {
             ["", "joindevops/mysql", "1.0.0", ""],
         );
         check(
-            "ghcr.io/org/app:v2@sha256:ab",
-            ["ghcr.io", "org/app", "v2", "sha256:ab"],
+            "registry.example.com/org/app:v2@sha256:ab",
+            ["registry.example.com", "org/app", "v2", "sha256:ab"],
         );
         check("localhost:5000/app", ["localhost:5000", "app", "", ""]);
         check(

@@ -132,7 +132,7 @@ pub enum Scalar {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Image {
-    /// The registry host (`ghcr.io`); empty for Docker Hub, or to use `global.imageRegistry`.
+    /// The registry host (`registry.example.com`); empty for Docker Hub, or to use `global.imageRegistry`.
     pub registry: String,
     /// The image's path (`library/nginx`, `org/app`).
     pub repository: String,
