@@ -544,7 +544,7 @@ mod tests {
         for (image, expected) in [
             ("nginx", false),
             ("library/nginx:1.27", false),
-            ("ghcr.io/org/app", true),
+            ("registry.example.com/org/app", true),
             ("localhost/app", true),
             ("registry:5000/app", true),
         ] {
