@@ -221,7 +221,7 @@ fn a_changed_secret_value_is_masked() {
     assert!(stdout.contains("changed: Secret "), "{stdout}");
     assert!(stdout.contains("    data.DB_PASSWORD\n"), "{stdout}");
     for value in ["first-secret-value", "second-secret-value"] {
-        let encoded = base64(value);
+        let encoded = support::base64(value.as_bytes());
         assert!(
             !stdout.contains(value) && !stdout.contains(&encoded) && !stderr.contains(value),
             "{value} shown: {stdout}"
@@ -327,26 +327,4 @@ fn an_unreachable_server_is_one_line_and_exit_2() {
         "error: the context \"nope\" is not in the kubeconfig\n"
     );
     fs::remove_dir_all(&dir).unwrap();
-}
-
-/// Standard base64, as a Secret's `data` holds its values.
-fn base64(text: &str) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in text.as_bytes().chunks(3) {
-        let bytes = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = u32::from_be_bytes([0, bytes[0], bytes[1], bytes[2]]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
 }

@@ -192,26 +192,6 @@ fn assert_no_secret_copied(tree: &Path, plain: &str) {
     }
 }
 
-/// Standard base64 with padding, as a Secret's `data` holds values.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 struct Scratch(PathBuf);
 
 impl Scratch {
@@ -262,7 +242,7 @@ fn check_case(case: &Path) {
     compose2k8s(case, &args);
     for (name, value) in pairs(case, "environment") {
         assert_no_file_holds(&scratch.0, &value, &name);
-        assert_no_file_holds(&scratch.0, &base64(value.as_bytes()), &name);
+        assert_no_file_holds(&scratch.0, &support::base64(value.as_bytes()), &name);
     }
     let environment: BTreeMap<String, String> = pairs(case, "environment").into_iter().collect();
     for (path, source) in pairs(case, "secret-values") {
@@ -310,7 +290,7 @@ fn kustomize_overlays_build_what_convert_builds() {
 
 #[test]
 fn base64_encodes_as_secrets_do() {
-    assert_eq!(base64(b"pw"), "cHc=");
-    assert_eq!(base64(b"pwd"), "cHdk");
-    assert_eq!(base64(b"pass"), "cGFzcw==");
+    assert_eq!(support::base64(b"pw"), "cHc=");
+    assert_eq!(support::base64(b"pwd"), "cHdk");
+    assert_eq!(support::base64(b"pass"), "cGFzcw==");
 }
