@@ -533,14 +533,15 @@ impl Loader {
             &mut errors,
             &mut unset,
         );
-        for (name, span) in unset {
+        for (name, span, key_path) in unset {
             if self.warned_variables.insert(name.clone()) {
                 self.warnings.push(
                     Diagnostic::warning(
                         Code::UnsetVariable,
                         format!("the {name:?} variable is not set, defaulting to a blank string"),
                     )
-                    .at_span(&span),
+                    .at_span(&span)
+                    .at_path(key_path),
                 );
             }
         }
@@ -557,7 +558,7 @@ fn interpolate_node(
     path: &PathCrumb<'_>,
     lookup: &dyn Fn(&str) -> Option<String>,
     errors: &mut Vec<Diagnostic>,
-    unset: &mut Vec<(String, crate::value::Span)>,
+    unset: &mut Vec<(String, crate::value::Span, KeyPath)>,
 ) {
     match &mut node.kind {
         Kind::String(text) => {
@@ -567,7 +568,12 @@ fn interpolate_node(
             match interpolate::substitute(text, lookup) {
                 Ok(done) => {
                     *text = done.value;
-                    unset.extend(done.unset.into_iter().map(|n| (n, node.span.clone())));
+                    let key_path = path.to_path();
+                    unset.extend(
+                        done.unset
+                            .into_iter()
+                            .map(|n| (n, node.span.clone(), key_path.clone())),
+                    );
                 }
                 Err(e) => errors.push(
                     Diagnostic::error(e.to_string())
