@@ -141,6 +141,12 @@ pub fn explain(stderr: &str) -> String {
             .unwrap_or_default();
         return format!("the cluster forbids it: {detail}");
     }
+    if let Some(name) = missing_namespace(&all) {
+        return format!(
+            "the namespace {name:?} does not exist in the cluster, so applying would fail \
+             too: create it first (kubectl create namespace {name})"
+        );
+    }
     if all.contains("Unauthorized") || all.contains("You must be logged in") {
         return "the cluster does not accept the kubeconfig's credentials (Unauthorized)".into();
     }
@@ -161,6 +167,14 @@ pub fn explain(stderr: &str) -> String {
         [] => "kubectl failed without saying why".to_string(),
         messages => format!("the cluster refuses: {}", messages.join("; ")),
     }
+}
+
+/// The namespace of the server's `namespaces "NAME" not found`: compose2k8s writes no
+/// Namespace object, so the objects of a new namespace are refused until it is created.
+fn missing_namespace(stderr: &str) -> Option<&str> {
+    let (_, rest) = stderr.split_once("namespaces \"")?;
+    let (name, rest) = rest.split_once('"')?;
+    rest.starts_with(" not found").then_some(name)
 }
 
 /// What applying `rendered` (the objects `convert` writes) would change in the cluster.
@@ -295,6 +309,14 @@ mod tests {
                  metadata.name: Invalid value\n",
                 "the cluster refuses: The Service \"Bad_Name\" is invalid: metadata.name: \
                  Invalid value",
+            ),
+            (
+                "Error from server (NotFound): error when creating \"STDIN\": namespaces \
+                 \"prod\" not found\n\
+                 Error from server (NotFound): error when creating \"STDIN\": namespaces \
+                 \"prod\" not found\n",
+                "the namespace \"prod\" does not exist in the cluster, so applying would fail \
+                 too: create it first (kubectl create namespace prod)",
             ),
             ("", "kubectl failed without saying why"),
         ];

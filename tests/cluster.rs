@@ -285,7 +285,9 @@ fn a_refused_request_is_one_line_naming_the_verb_and_resource() {
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(
         String::from_utf8_lossy(&output.stderr),
-        "error: the cluster refuses: namespaces \"c2k-no-such-namespace\" not found\n"
+        "error: the namespace \"c2k-no-such-namespace\" does not exist in the cluster, so \
+         applying would fail too: create it first (kubectl create namespace \
+         c2k-no-such-namespace)\n"
     );
 }
 
