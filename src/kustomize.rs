@@ -74,7 +74,7 @@ pub fn secret_values_needed(
         for (key, origin) in values {
             needed.push((
                 format!("{dir}/{SECRET_VALUES_DIR}/{}/{key}", identity.name),
-                origin.clone(),
+                origin.to_string(),
             ));
         }
     };

@@ -453,7 +453,7 @@ fn notes(
                 .filter(|(identity, _)| identity.kind == "Secret" && &identity.name == name)
                 .flat_map(|(_, values)| values)
                 .filter_map(|(key, origin)| {
-                    let path = crate::translate::config::origin_file(origin)?;
+                    let path = origin.file()?;
                     let file = std::path::Path::new(path)
                         .file_name()
                         .map(|f| f.to_string_lossy().into_owned())

@@ -20,7 +20,7 @@ use k8s_openapi::ByteString;
 use super::env_secrets;
 use super::names::{dns_label, joined, labels, project_labels};
 use super::storage::mount_volume;
-use super::{Code, Context, Input, PodParts, ProvidedValues, SecretValues};
+use super::{Code, Context, Input, PodParts, ProvidedValues, SecretValues, ValueOrigin};
 use crate::compose::env_file::EnvFileVariables;
 use crate::compose::host_files::HostFile;
 use crate::compose::model::{Config, FileReference, MountKind, Secret, Service, ServiceVolume};
@@ -529,7 +529,10 @@ fn object_of_unread_file(
     };
     // With generators the Secret's value is the user's to provide in any case.
     if cx.options.secret_values == SecretValues::Generated && kind == FileKind::Secret {
-        let origin = format!("{FILE_ORIGIN}{file} (which {why})");
+        let origin = ValueOrigin::File {
+            path: file.to_string(),
+            unread: Some(why),
+        };
         cx.provided
             .push((name.to_string(), vec![(data_key, origin)]));
         return Some(Manifest::Secret(Box::new(KubeSecret {
@@ -585,23 +588,17 @@ fn secret_note(name: &str, values: SecretValues) -> String {
     }
 }
 
-/// The file a value is found in, when its origin (of [`ProvidedValues`]) is one.
-pub fn origin_file(origin: &str) -> Option<&str> {
-    let rest = origin.strip_prefix(FILE_ORIGIN)?;
-    Some(rest.split_once(" (which ").map_or(rest, |(path, _)| path))
-}
-
-/// How the origin of a value in a file begins.
-const FILE_ORIGIN: &str = "the file ";
-
 /// Where the value of a config or secret object is found, when not in the compose file.
 fn provided_values(data_key: &str, source: FileSource<'_>) -> Option<ProvidedValues> {
     if source.content.is_some() {
         return None;
     }
     let origin = match (source.environment, source.file) {
-        (Some(variable), _) => format!("the variable {variable}"),
-        (None, Some(path)) => format!("{FILE_ORIGIN}{path}"),
+        (Some(variable), _) => ValueOrigin::Variable(variable.to_string()),
+        (None, Some(path)) => ValueOrigin::File {
+            path: path.to_string(),
+            unread: None,
+        },
         (None, None) => return None,
     };
     Some(vec![(data_key.to_string(), origin)])
@@ -753,7 +750,10 @@ fn attach_env_file(
         let entries = secret
             .iter()
             .map(|(variable, value)| {
-                let origin = format!("{variable} of {}", file.path.display());
+                let origin = ValueOrigin::EnvFile {
+                    variable: (*variable).clone(),
+                    path: file.path.display().to_string(),
+                };
                 (variable.as_str(), value.as_str(), origin)
             })
             .collect();

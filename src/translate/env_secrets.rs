@@ -22,7 +22,7 @@ use k8s_openapi::ByteString;
 use super::config::is_config_key;
 use super::names::{joined, labels};
 use super::secret_variables::names_a_secret;
-use super::{Code, Context, PodParts, SecretValues};
+use super::{Code, Context, PodParts, SecretValues, ValueOrigin};
 use crate::compose::model::Service;
 use crate::extension::LiteralEnvironment;
 use crate::manifest::Manifest;
@@ -82,7 +82,10 @@ pub fn attach_environment(
     let entries = entries
         .into_iter()
         .map(|(variable, value)| {
-            let origin = format!("services.{name}.environment.{variable}");
+            let origin = ValueOrigin::Environment {
+                service: name.to_string(),
+                variable: variable.to_string(),
+            };
             (variable, value, origin)
         })
         .collect();
@@ -137,7 +140,7 @@ pub fn secret_of_variables(
     service: &str,
     key: &str,
     secret: &str,
-    mut entries: Vec<(&str, &str, String)>,
+    mut entries: Vec<(&str, &str, ValueOrigin)>,
 ) -> Manifest {
     entries.sort();
     let names: Vec<&str> = entries.iter().map(|(variable, _, _)| *variable).collect();
@@ -205,7 +208,7 @@ mod tests {
 
     use crate::compose::env_file::{EnvFileVariables, ServiceEnvFiles};
     use crate::compose::model::Project;
-    use crate::translate::{translate, Input, Options, ProvidedValues, SecretValues, Translation};
+    use crate::translate::{translate, Input, Options, SecretValues, Translation};
     use crate::value::Value;
 
     fn convert(project: Json, env_files: &ServiceEnvFiles, data_by_reference: bool) -> Translation {
@@ -397,24 +400,27 @@ mod tests {
         assert_eq!(secret["data"], json!({"DB_PASSWORD": base64("pw-1618")}));
         // The ConfigMap holds part of the file: a generator that reads the file would hold
         // it all, so the ConfigMap is written; the Secrets' values are the user's to give.
-        let provided: Vec<(&str, &ProvidedValues)> = translation
+        let provided: Vec<(&str, &str, String)> = translation
             .provided
             .iter()
-            .map(|(identity, values)| (identity.name.as_str(), values))
+            .flat_map(|(identity, values)| {
+                values
+                    .iter()
+                    .map(|(key, origin)| (identity.name.as_str(), key.as_str(), origin.to_string()))
+            })
             .collect();
         assert_eq!(
             provided,
             [
                 (
                     "web-env-app",
-                    &vec![(
-                        "DB_PASSWORD".to_string(),
-                        "DB_PASSWORD of /p/app.env".to_string()
-                    )]
+                    "DB_PASSWORD",
+                    "DB_PASSWORD of /p/app.env".to_string()
                 ),
                 (
                     "web-env-keys",
-                    &vec![("API_KEY".to_string(), "API_KEY of /p/keys.env".to_string())]
+                    "API_KEY",
+                    "API_KEY of /p/keys.env".to_string()
                 )
             ]
         );

@@ -119,9 +119,52 @@ pub struct Translation {
 }
 
 /// The values of a Secret that an output may leave to the user: each key with where its
-/// value is found (`the file /p/db_password.txt`, `the variable API_KEY`,
-/// `services.db.environment.DB_PASSWORD`).
-pub type ProvidedValues = Vec<(String, String)>;
+/// value is found.
+pub type ProvidedValues = Vec<(String, ValueOrigin)>;
+
+/// Where the value of a Secret's key is found, when not in the compose file itself; told to
+/// the user who provides it (kustomize's generator files, the chart's NOTES.txt).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ValueOrigin {
+    /// The `file:` of a config or secret, with why it was not read when it was not.
+    File {
+        path: String,
+        unread: Option<String>,
+    },
+    /// The `environment:` variable of a config or secret.
+    Variable(String),
+    /// A secret-named entry of a service's `environment`.
+    Environment { service: String, variable: String },
+    /// A secret-named variable of a service's env file.
+    EnvFile { variable: String, path: String },
+}
+
+impl ValueOrigin {
+    /// The file the value is in, when it is in a file of its own.
+    pub fn file(&self) -> Option<&str> {
+        match self {
+            ValueOrigin::File { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for ValueOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ValueOrigin::File { path, unread: None } => write!(f, "the file {path}"),
+            ValueOrigin::File {
+                path,
+                unread: Some(why),
+            } => write!(f, "the file {path} (which {why})"),
+            ValueOrigin::Variable(name) => write!(f, "the variable {name}"),
+            ValueOrigin::Environment { service, variable } => {
+                write!(f, "services.{service}.environment.{variable}")
+            }
+            ValueOrigin::EnvFile { variable, path } => write!(f, "{variable} of {path}"),
+        }
+    }
+}
 
 /// What the parts of a service contribute to its pod and main container.
 #[derive(Debug, Clone, Default, PartialEq)]
