@@ -4,6 +4,11 @@
 //! hang, or fill memory. And only where the user allowed: a compose file from a pull request
 //! that names `/etc/shadow`, `~/.ssh/id_rsa` or `/proc/self/environ` would otherwise copy
 //! them into manifests that CI publishes ([`ReadScope`]).
+//!
+//! A path is checked, links resolved, and then opened: the two steps are not one. Files
+//! that change between them need a process running beside compose2k8s, and whoever can run
+//! one can read the files without it; what this guards against is the content of the files
+//! (a pull request), which cannot change while they are read.
 
 use std::fs::{self, File};
 use std::io::{self, Read};
