@@ -18,7 +18,7 @@ use super::names::dns_label;
 use super::Code;
 use super::{extension, keys, network, storage, Context, PodParts};
 use crate::compose::model::{Project, Service};
-use crate::extension::{group_of, ServiceExtension, GROUP_LABEL};
+use crate::extension::{group_of, ServiceExtension, WorkloadKind, GROUP_LABEL};
 use crate::manifest::Manifest;
 
 /// The key that puts a guest in another's pod: its network_mode or its kompose group label.
@@ -203,7 +203,7 @@ pub fn guest_container(
         &membership_key(service),
         format!(
             "its container runs in the pod of {owner}, which shares one network: it has no \
-             workload {}{}",
+             workload {}{}{}",
             if group_of(service).is_some() {
                 "of its own"
             } else {
@@ -213,6 +213,12 @@ pub fn guest_container(
                 String::new()
             } else {
                 format!("; its ports are ports of the Service of {owner}")
+            },
+            if says_how_it_restarts(service) || runs_to_completion(cx.workload_kind(owner)) {
+                ""
+            } else {
+                "; it is restarted whenever it exits, as every container of the pod is, where \
+                 Compose would leave it stopped"
             }
         ),
     );
@@ -353,6 +359,88 @@ const POD_SETTINGS: &[PodSetting] = &[
     },
 ];
 
+/// The keys by which a service says whether it runs again after it exits.
+const RESTART_KEYS: [&str; 2] = ["restart", "deploy.restart_policy"];
+
+/// Whether the pods of `kind` run their containers to completion rather than restart them.
+fn runs_to_completion(kind: WorkloadKind) -> bool {
+    matches!(kind, WorkloadKind::Job | WorkloadKind::Cronjob)
+}
+
+/// Whether `service` sets `restart` or `deploy.restart_policy`.
+fn says_how_it_restarts(service: &Service) -> bool {
+    service.restart.is_some()
+        || service
+            .deploy
+            .as_ref()
+            .is_some_and(|d| d.restart_policy.is_some())
+}
+
+/// The key by which `service` says it runs once (Compose does not start it again when it
+/// exits), with its value; `None` when it says nothing of the kind. Without any of these
+/// keys Compose does not restart a container either, but then it cannot be told from a
+/// long-running one, which exits only on failure.
+fn runs_once(service: &Service) -> Option<(&'static str, String)> {
+    if let Some(restart) = &service.restart {
+        if restart == "no" || restart.starts_with("on-failure") {
+            return Some(("restart", restart.clone()));
+        }
+    }
+    let condition = service
+        .deploy
+        .as_ref()
+        .and_then(|d| d.restart_policy.as_ref())
+        .and_then(|p| p.condition.as_deref())?;
+    matches!(condition, "none" | "on-failure")
+        .then(|| ("deploy.restart_policy", format!("condition: {condition}")))
+}
+
+/// A guest that runs once under Compose (its restart settings say so, or it would be a Job
+/// of its own) in the pod of a long-running workload: Kubernetes restarts a container of
+/// such a pod whenever it exits, so the guest runs again and again, and the pod is not
+/// Ready while it is down. Says so; true when it did, in place of the general messages
+/// about its restart settings and kind.
+fn report_one_shot_guest(
+    cx: &mut Context<'_>,
+    owner: &str,
+    name: &str,
+    service: &Service,
+    own_kind: WorkloadKind,
+    owner_kind: WorkloadKind,
+) -> bool {
+    if runs_to_completion(owner_kind) {
+        return false;
+    }
+    let (key, why) = match runs_once(service) {
+        Some((key, value)) => (key.to_string(), format!("{key}: {value}")),
+        None if runs_to_completion(own_kind) => (
+            "network_mode".to_string(),
+            format!(
+                "it would be a {} of its own",
+                super::kinds::kind_name(own_kind)
+            ),
+        ),
+        None => return false,
+    };
+    cx.report.warn_with_hint(
+        Code::SharedPodSettingIgnored,
+        name,
+        &key,
+        format!(
+            "{name} runs once under Compose ({why}), but its container is in the pod of \
+             {owner}, a {}, whose containers are restarted whenever they exit: it runs again \
+             and again, and while it is down the pod is not Ready and the Service of {owner} \
+             sends it nothing",
+            super::kinds::kind_name(owner_kind)
+        ),
+        format!(
+            "give {name} a network of its own and have it reach {owner} by name instead of \
+             localhost, so that it becomes a workload of its own"
+        ),
+    );
+    true
+}
+
 /// Reports each pod or workload setting of the guest that differs from the owner's, its
 /// dependencies (the pod starts all its containers together) and `x-kubernetes` settings
 /// that belong to the pod, the workload or the Service.
@@ -366,7 +454,12 @@ fn report_pod_settings(cx: &mut Context<'_>, owner: &str, name: &str, service: &
              containers; {name}'s is not carried over"
         )
     };
+    let (own_kind, owner_kind) = (cx.workload_kind(name), cx.workload_kind(owner));
+    let restarted_for_ever = report_one_shot_guest(cx, owner, name, service, own_kind, owner_kind);
     for setting in POD_SETTINGS {
+        if restarted_for_ever && RESTART_KEYS.contains(&setting.key) {
+            continue;
+        }
         let own = (setting.value)(service);
         let is_set = !matches!(&own, Json::Null)
             && own != Json::Object(Default::default())
@@ -380,8 +473,7 @@ fn report_pod_settings(cx: &mut Context<'_>, owner: &str, name: &str, service: &
             );
         }
     }
-    let (own_kind, owner_kind) = (cx.workload_kind(name), cx.workload_kind(owner));
-    if own_kind != owner_kind {
+    if own_kind != owner_kind && !restarted_for_ever {
         cx.report.warn(
             Code::SharedPodSettingIgnored,
             name,
@@ -589,5 +681,68 @@ mod tests {
              already declared by the container app of the pod of vpn, which shares its \
              network; it is not declared twice\n0 warnings, 2 notes\n"
         );
+    }
+
+    fn pod_settings_report(project: serde_json::Value) -> String {
+        fn report(
+            cx: &mut Context<'_>,
+            name: &str,
+            service: &Service,
+            _: &mut PodParts,
+        ) -> Vec<Manifest> {
+            let owner = pod_owner(cx.input.project, name).to_string();
+            report_pod_settings(cx, &owner, name, service);
+            Vec::new()
+        }
+        let (_, _, report) = crate::translate::test_support::attach_one(
+            project,
+            &Default::default(),
+            "setup",
+            report,
+        );
+        report.to_text()
+    }
+
+    #[test]
+    fn a_guest_that_runs_once_is_told_it_would_run_again_and_again() {
+        for (setting, said) in [
+            (serde_json::json!({"restart": "no"}), "restart: no"),
+            (
+                serde_json::json!({"restart": "on-failure:3"}),
+                "restart: on-failure:3",
+            ),
+            (
+                serde_json::json!({"deploy": {"restart_policy": {"condition": "none"}}}),
+                "deploy.restart_policy: condition: none",
+            ),
+        ] {
+            let mut setup = serde_json::json!({"image": "curl", "network_mode": "service:es"});
+            setup
+                .as_object_mut()
+                .unwrap()
+                .extend(setting.as_object().unwrap().clone());
+            let text = pod_settings_report(serde_json::json!({"services": {
+                "es": {"image": "elasticsearch"},
+                "setup": setup,
+            }}));
+            let key = said.split(':').next().unwrap();
+            assert_eq!(
+                text,
+                format!(
+                    "service setup:\n  warning[shared-pod-setting-ignored]: services.setup.{key}: \
+                     setup runs once under Compose ({said}), but its container is in the pod of \
+                     es, a Deployment, whose containers are restarted whenever they exit: it \
+                     runs again and again, and while it is down the pod is not Ready and the \
+                     Service of es sends it nothing (give setup a network of its own and have \
+                     it reach es by name instead of localhost, so that it becomes a workload \
+                     of its own)\n1 warning, 0 notes\n"
+                )
+            );
+        }
+        let restarted = pod_settings_report(serde_json::json!({"services": {
+            "es": {"image": "elasticsearch"},
+            "setup": {"image": "curl", "network_mode": "service:es", "restart": "always"},
+        }}));
+        assert!(!restarted.contains("runs once"), "{restarted}");
     }
 }
