@@ -329,9 +329,10 @@ fn report_network_options(cx: &mut Context<'_>, network: &str, key: &str) {
     }
 }
 
-/// The ports anyone may connect to, as in Compose: those published on the host, and the
-/// Service ports that `x-kubernetes` opens to the outside (Ingress, NodePort,
-/// LoadBalancer).
+/// The ports anyone may connect to, as in Compose: those published on the host (but not
+/// those published on a loopback address, which only the host reaches, and which then
+/// admit the service's networks as its other ports do), and the Service ports that
+/// `x-kubernetes` opens to the outside (Ingress, NodePort, LoadBalancer).
 fn open_ports_policy(
     cx: &mut Context<'_>,
     names: &mut UniqueNames,
@@ -341,7 +342,12 @@ fn open_ports_policy(
 ) -> Option<Manifest> {
     let mut open: Vec<(u16, Protocol)> = std::iter::once(service)
         .chain(cx.index.pods.guests(name).iter().map(|&(_, s)| s))
-        .flat_map(|s| s.ports.iter().map(|p| (p.target, p.protocol)))
+        .flat_map(|s| {
+            s.ports
+                .iter()
+                .filter(|p| !p.published_on_loopback())
+                .map(|p| (p.target, p.protocol))
+        })
         .collect();
     let extension = cx.input.extensions.service(name);
     let exposed_type = extension

@@ -64,6 +64,18 @@ pub struct Port {
     pub extensions: Extensions,
 }
 
+impl Port {
+    /// Published only on a loopback address (`127.0.0.1:3000:3000`): only the host itself
+    /// reaches it there, not other machines.
+    pub fn published_on_loopback(&self) -> bool {
+        self.host_ip
+            .as_deref()
+            .map(|ip| ip.trim_start_matches('[').trim_end_matches(']'))
+            .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
+            .is_some_and(|ip| ip.is_loopback())
+    }
+}
+
 fn ingress() -> String {
     "ingress".to_string()
 }
@@ -483,5 +495,16 @@ mod tests {
             ports(json!([{"target": 80, "host_ip": "[::1]"}])),
             Err("invalid host_ip \"[::1]\": expected an IP address".to_string())
         );
+    }
+
+    #[test]
+    fn a_port_published_on_a_loopback_address_is_the_host_s_alone() {
+        let on_loopback = |spec: &str| parse_short_port(spec).unwrap()[0].published_on_loopback();
+        assert!(on_loopback("127.0.0.1:5432:5432"));
+        assert!(on_loopback("127.0.0.2:80:80"));
+        assert!(on_loopback("[::1]:80:80"));
+        assert!(!on_loopback("0.0.0.0:80:80"));
+        assert!(!on_loopback("192.168.1.5:80:80"));
+        assert!(!on_loopback("80:80"));
     }
 }
