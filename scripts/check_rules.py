@@ -11,7 +11,8 @@ Rules (the name is what the counts are printed under):
 - convert: the project converts (exit 0, JSON objects, a JSON report), and every service
   has a container named after it (which the other rules look at).
 - names: every name a container reached in Compose (depends_on, links, network aliases,
-  `scheme://host[:port]` and `host:port` in environment values naming a service or alias)
+  `scheme://host[:port]` and `host:port` in environment values naming a service, alias or
+  container_name)
   has a Service of that exact name exposing that port, or a report warning of the service
   names it.
 - dns-policy: no pod has `dnsPolicy: None`.
@@ -139,6 +140,10 @@ def rule_names(p):
     # own in Compose either.
     owner = {name: name for name, service in p.services.items() if not service.get("network_mode")}
     for name, service in p.services.items():
+        # A container's name resolves on its networks, as an alias does (not with a
+        # network_mode, which puts it on none).
+        if service.get("container_name") and not service.get("network_mode"):
+            owner.setdefault(service["container_name"], name)
         for network in (service.get("networks") or {}).values():
             for alias in (network or {}).get("aliases") or []:
                 owner.setdefault(alias, name)

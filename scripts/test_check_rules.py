@@ -59,6 +59,17 @@ class Rules(unittest.TestCase):
         joined = {"side": {"network_mode": "service:web", "depends_on": {"web": {}}}, "web": {}}
         self.assertEqual(list(rules.rule_names(project(joined, []))), [])
 
+    def test_names_of_container_names(self):
+        # A host equal to a container_name resolves only through a Service of that name.
+        services = {"app": {"environment": {"DB": "postgres://u:p@my-db:5432/app"}},
+                    "db": {"container_name": "my-db"}}
+        broken = project(services, [service("db", 5432)])
+        fixed = project(services, [service("db", 5432), service("my-db", 5432)])
+        self.assertCaught("names", broken, fixed)
+        # With a network_mode the container is on no network: its name never resolved.
+        services["db"]["network_mode"] = "host"
+        self.assertEqual(list(rules.rule_names(project(services, [service("db", 5432)]))), [])
+
     def test_dns_policy(self):
         self.assertCaught("dns-policy", project({}, [deployment("a", [], dnsPolicy="None")]),
                           project({}, [deployment("a", [], dnsPolicy="ClusterFirst")]))

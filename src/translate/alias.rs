@@ -1,6 +1,7 @@
-//! Network aliases (`networks: {front: {aliases: [api]}}`) as extra Services: a Service
-//! named after the alias, selecting the same pods on the same ports, so that other
-//! services reach it by the alias as they did in Compose.
+//! Network aliases (`networks: {front: {aliases: [api]}}`) and container names
+//! (`container_name: my-db`) as extra Services: a Service named after the alias, selecting
+//! the same pods on the same ports, so that other services reach it by the alias as they
+//! did in Compose, where a container's name resolves on its networks as an alias does.
 //!
 //! They are written always, not only with `--network-policies`: without them an address
 //! that uses the alias does not resolve. A Kubernetes Service name is known to the whole
@@ -27,31 +28,65 @@ use crate::value::KeyPath;
 
 /// One alias of a service, where it is written.
 struct Alias<'p> {
-    network: &'p str,
-    index: usize,
+    source: Source<'p>,
     alias: &'p str,
+}
+
+/// The key that gives a service an alias.
+enum Source<'p> {
+    /// `networks.<network>.aliases[<index>]`: known on that network.
+    Network { network: &'p str, index: usize },
+    /// `container_name`: known on every network of the service.
+    ContainerName,
 }
 
 impl Alias<'_> {
     fn key(&self) -> String {
-        format!("networks.{}.aliases[{}]", self.network, self.index)
+        match self.source {
+            Source::Network { network, index } => format!("networks.{network}.aliases[{index}]"),
+            Source::ContainerName => "container_name".to_string(),
+        }
     }
 
     fn path(&self, service: &str) -> KeyPath {
-        KeyPath::root()
-            .key("services")
-            .key(service)
-            .key("networks")
-            .key(self.network)
-            .key("aliases")
-            .index(self.index)
+        let service = KeyPath::root().key("services").key(service);
+        match self.source {
+            Source::Network { network, index } => service
+                .key("networks")
+                .key(network)
+                .key("aliases")
+                .index(index),
+            Source::ContainerName => service.key("container_name"),
+        }
+    }
+
+    /// What kind of name it is, for the report.
+    fn kind(&self) -> &'static str {
+        match self.source {
+            Source::Network { .. } => "alias",
+            Source::ContainerName => "container name",
+        }
+    }
+
+    /// What the alias is, for the report: `the alias "api"`.
+    fn described(&self) -> String {
+        format!("the {} {:?}", self.kind(), self.alias)
+    }
+
+    /// Which pods knew the name in Compose.
+    fn known_to(&self) -> String {
+        match self.source {
+            Source::Network { network, .. } => format!("those on the network {network}"),
+            Source::ContainerName => "those on the service's networks".to_string(),
+        }
     }
 }
 
-/// The aliases of a service that name something other than the service itself.
-fn aliases<'p>(name: &str, service: &'p Service) -> Vec<Alias<'p>> {
-    let own = service_name(name);
-    service
+/// The aliases of a service as written: its network aliases, then its container name. A
+/// container that uses another's network namespace (`network_mode`) is on no network of its
+/// own, so its container name resolves nowhere, in Compose too.
+fn written_aliases(service: &Service) -> impl Iterator<Item = Alias<'_>> {
+    let network_aliases = service
         .networks
         .0
         .iter()
@@ -62,13 +97,33 @@ fn aliases<'p>(name: &str, service: &'p Service) -> Vec<Alias<'p>> {
                 .iter()
                 .enumerate()
                 .map(move |(index, alias)| Alias {
-                    network,
-                    index,
+                    source: Source::Network { network, index },
                     alias,
                 })
-        })
+        });
+    let container_name = service
+        .container_name
+        .as_deref()
+        .filter(|alias| !alias.is_empty() && service.network_mode.is_none())
+        .map(|alias| Alias {
+            source: Source::ContainerName,
+            alias,
+        });
+    network_aliases.chain(container_name)
+}
+
+/// The aliases of a service that name something other than the service itself.
+fn aliases<'p>(name: &str, service: &'p Service) -> Vec<Alias<'p>> {
+    let own = service_name(name);
+    written_aliases(service)
         .filter(|alias| service_name(alias.alias) != own)
         .collect()
+}
+
+/// The names, as written, that reach a service besides its own: its network aliases and
+/// its container name.
+pub(super) fn alias_names(service: &Service) -> impl Iterator<Item = &str> {
+    written_aliases(service).map(|alias| alias.alias)
 }
 
 /// The Services of `name`'s aliases, copies of its own Service (`objects` holds it) under
@@ -94,11 +149,15 @@ pub fn alias_services(
                 name,
                 &alias.key(),
                 format!(
-                    "the alias {:?} cannot be a Service name as written; its Service is \
+                    "{} cannot be a Service name as written; its Service is \
                      `{alias_name}`, so an address that uses {:?} does not resolve",
-                    alias.alias, alias.alias
+                    alias.described(),
+                    alias.alias
                 ),
-                format!("write `{alias_name}` where other services use the alias, in Compose too"),
+                format!(
+                    "write `{alias_name}` where other services use the {}, in Compose too",
+                    alias.kind()
+                ),
             );
         }
         let Some(own) = own else {
@@ -107,9 +166,9 @@ pub fn alias_services(
                 name,
                 &alias.key(),
                 format!(
-                    "the service has no ports or expose, so no Service: the alias {:?} gets \
-                     none either, and does not resolve",
-                    alias.alias
+                    "the service has no ports or expose, so no Service: {} gets none \
+                     either, and does not resolve",
+                    alias.described()
                 ),
                 "`expose` the port it listens on",
             );
@@ -124,8 +183,8 @@ pub fn alias_services(
             &alias.key(),
             format!(
                 "becomes the Service `{alias_name}`, on the same pods and ports as `{own_name}`; \
-                 every pod of the namespace resolves it, not only those on the network {}",
-                alias.network
+                 every pod of the namespace resolves it, not only {}",
+                alias.known_to()
             ),
         );
         services.push(Manifest::Service(Box::new(alias_service(
@@ -401,8 +460,8 @@ fn alias_service(project: &str, name: &str, alias_name: &str, own: &KubeService)
     }
 }
 
-/// Aliases whose Service name is already taken: by another service's Service, or by an
-/// alias of another service. An alias may name a service that runs in its own pod
+/// Aliases (and container names) whose Service name is already taken: by another service's
+/// Service, or by an alias of another service. An alias may name a service that runs in its own pod
 /// (`network_mode: service:…`), which has no Service of its own.
 pub fn check_collisions(project: &Project) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
@@ -425,14 +484,18 @@ pub fn check_collisions(project: &Project) -> Vec<Diagnostic> {
                         && pod_owner(project, owner) == name => {}
                 Some((_, first)) => errors.push(
                     Diagnostic::error(format!(
-                        "the alias {:?} and {first} both become the Service `{alias_name}`; \
-                         rename the alias",
-                        alias.alias
+                        "{} and {first} both become the Service `{alias_name}`; rename the \
+                         {}",
+                        alias.described(),
+                        match alias.source {
+                            Source::Network { .. } => "alias",
+                            Source::ContainerName => "container",
+                        }
                     ))
                     .at_path(path.clone()),
                 ),
                 None => {
-                    let first = format!("the alias {:?} at `{path}`", alias.alias);
+                    let first = format!("{} at `{path}`", alias.described());
                     taken.insert(alias_name, (name.clone(), first));
                 }
             }
@@ -474,6 +537,37 @@ mod tests {
         );
         assert_eq!(links.claimed.get("store").copied(), Some("cache"));
         assert_eq!(links.taken.get("main-db").copied(), Some("db"));
+    }
+
+    #[test]
+    fn a_container_name_is_an_alias_unless_the_service_has_a_network_mode() {
+        let project = project(serde_json::json!({
+            "name": "p",
+            "services": {
+                "db": {
+                    "image": "d",
+                    "container_name": "my-db",
+                    "networks": {"default": {"aliases": ["main"]}},
+                },
+                "same": {"image": "s", "container_name": "SAME"},
+                "side": {"image": "s", "container_name": "side-car", "network_mode": "service:db"},
+            }
+        }));
+        let aliases_of = |name: &str| -> Vec<(String, &str)> {
+            aliases(name, &project.services[name])
+                .iter()
+                .map(|alias| (alias.key(), alias.alias))
+                .collect()
+        };
+        assert_eq!(
+            aliases_of("db"),
+            vec![
+                ("networks.default.aliases[0]".to_string(), "main"),
+                ("container_name".to_string(), "my-db"),
+            ]
+        );
+        assert_eq!(aliases_of("same"), vec![]);
+        assert_eq!(aliases_of("side"), vec![]);
     }
 
     #[test]

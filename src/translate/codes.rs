@@ -132,10 +132,12 @@ codes! {
     PortInferred = "port-inferred",
     /// The service gets no Service (no ports or expose), so nothing reaches it by name.
     NoService = "no-service",
-    /// A name other services use (the service's, an alias) is not a valid Service name: the
-    /// Service has another, and addresses that use the old name do not resolve.
+    /// A name other services use (the service's, an alias, a container name) is not a valid
+    /// Service name: the Service has another, and addresses that use the old name do not
+    /// resolve.
     ServiceRenamed = "service-renamed",
-    /// A network alias, link alias or pod member's name becomes a Service of its own.
+    /// A network alias, container name, link alias or pod member's name becomes a Service of
+    /// its own.
     AliasService = "alias-service",
     /// A link alias reaches another service than the link names.
     LinkAliasConflict = "link-alias-conflict",
@@ -229,8 +231,8 @@ codes! {
     ModelNotProvisioned = "model-not-provisioned",
     /// A provider service is run by a Compose plugin, not as a container.
     ProviderNotRun = "provider-not-run",
-    /// A key that concerns only the Compose command line (attach, container_name, develop,
-    /// links, pull_refresh_after).
+    /// A key that concerns only the Compose command line (attach, develop, links,
+    /// pull_refresh_after).
     ComposeOnlyKey = "compose-only-key",
     /// An `x-` extension key other than `x-kubernetes`, for other tools, is not interpreted.
     ExtensionKeyIgnored = "extension-key-ignored",

@@ -69,10 +69,19 @@ pub const MAPPED: &[&str] = &[
     "working_dir",
 ];
 
-/// Keys the network, storage and config parts translate.
+/// Keys the network, storage, config and alias parts translate (`container_name` is a name
+/// other containers reach the service by, as an alias is).
 #[cfg(test)]
 pub const MAPPED_ELSEWHERE: &[&str] = &[
-    "configs", "env_file", "expose", "ports", "secrets", "shm_size", "tmpfs", "volumes",
+    "configs",
+    "container_name",
+    "env_file",
+    "expose",
+    "ports",
+    "secrets",
+    "shm_size",
+    "tmpfs",
+    "volumes",
 ];
 
 /// Keys the loader has already applied: profiles chose the services, `extends` was merged
@@ -150,14 +159,6 @@ const UNMAPPED: &[Unmapped] = &[
         is_set: |s| s.cgroup_parent.is_some(),
         level: WARNING,
         reason: "the kubelet places pods in its own cgroups",
-        hint: None,
-    },
-    Unmapped {
-        key: "container_name",
-        code: Code::ComposeOnlyKey,
-        is_set: |s| s.container_name.is_some(),
-        level: INFO,
-        reason: "pods are named after their workload; the container is named after the service",
         hint: None,
     },
     Unmapped {

@@ -66,7 +66,7 @@ pub fn joined(parts: &[&str]) -> String {
 
 /// Reports compose names that become the same Kubernetes name: each pair is an error that
 /// names both sources. Services, volumes, configs and secrets are checked within their kind;
-/// network aliases against the Services of services and other aliases.
+/// network aliases and container names against the Services of services and other aliases.
 pub fn check_collisions(project: &Project) -> Vec<Diagnostic> {
     let mut errors = Vec::new();
     let sections: [(&str, Vec<&String>); 4] = [

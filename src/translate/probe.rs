@@ -24,6 +24,7 @@
 
 use k8s_openapi::api::core::v1::{Container, ExecAction, Probe};
 
+use super::alias::alias_names;
 use super::network::service_name;
 use super::Code;
 use super::Context;
@@ -185,16 +186,9 @@ pub fn health_probes(
 /// The names by which the service could call itself through a Service: its Compose name,
 /// its Service's name, its network aliases and its container name.
 fn own_names(name: &str, service: &Service) -> Vec<String> {
-    let aliases = service
-        .networks
-        .0
-        .values()
-        .flatten()
-        .flat_map(|attachment| attachment.aliases.iter().cloned());
     let mut names: Vec<String> = [name.to_string(), service_name(name)]
         .into_iter()
-        .chain(aliases)
-        .chain(service.container_name.clone())
+        .chain(alias_names(service).map(str::to_string))
         .filter(|n| !n.is_empty())
         .collect();
     names.sort();

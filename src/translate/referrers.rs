@@ -1,11 +1,12 @@
 //! Who reaches a service by name, and on which port: `depends_on`, `links`, and the host
-//! names in other services' environment values and env files (a URL's host, `host:port`,
-//! the value of a host variable such as `DB_HOST`). Ordinary words are never read as host
-//! names. Port planning (`network`) adds the ports others name to a Service, and the report
+//! names (the service's, an alias, its container name) in other services' environment
+//! values and env files (a URL's host, `host:port`, the value of a host variable such as
+//! `DB_HOST`). Ordinary words are never read as host names. Port planning (`network`) adds the ports others name to a Service, and the report
 //! says who cannot reach a service that has none.
 
 use std::collections::{HashMap, HashSet};
 
+use super::alias::alias_names;
 use super::{Context, Input};
 use crate::extension::WorkloadKind;
 
@@ -59,16 +60,11 @@ pub(super) struct NamedPort<'a> {
 impl<'a> Referrers<'a> {
     pub fn new(input: &Input<'a>) -> Self {
         let services = &input.project.services;
-        // Environment values name hosts in any case, by the service's name or an alias.
+        // Environment values name hosts in any case, by the service's name, an alias or its
+        // container name.
         let mut by_lowercase: HashMap<String, Vec<&'a str>> = HashMap::new();
         for (name, service) in services {
-            let aliases = service
-                .networks
-                .0
-                .values()
-                .flatten()
-                .flat_map(|attachment| attachment.aliases.iter());
-            for host in std::iter::once(name).chain(aliases) {
+            for host in std::iter::once(name.as_str()).chain(alias_names(service)) {
                 let entry = by_lowercase.entry(host.to_ascii_lowercase()).or_default();
                 if !entry.contains(&name.as_str()) {
                     entry.push(name);
