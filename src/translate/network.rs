@@ -17,7 +17,7 @@ use k8s_openapi::api::core::v1::{ContainerPort, Service as KubeService, ServiceP
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::inferred_ports::{local_port_checked, well_known_port};
+use super::inferred_ports::{local_port_checked, well_known_ports};
 use super::names::{dns_label, joined, labels, selector, unique};
 use super::referrers::{references, Referrers};
 use super::report::Report;
@@ -451,22 +451,32 @@ impl PortPlan {
         self.ports.extend(implied);
     }
 
-    /// No port declared: a well-known image tells it.
+    /// No port declared: a well-known image tells them.
     fn add_well_known(&mut self, name: &str, service: &Service) {
         let image = service.image.as_deref().unwrap_or_default();
-        if let Some((port, known_as)) = well_known_port(image) {
-            self.ports.push(PlannedPort::inferred(port));
-            self.notes.push(Note::info(
-                Code::PortInferred,
-                "ports",
-                format!(
-                    "no ports or expose: port {port} inferred from the image {image} \
-                     ({known_as}), so the Service `{}` listens on it; state it with \
-                     expose: [\"{port}\"]",
-                    service_name(name)
-                ),
-            ));
-        }
+        let Some((ports, known_as)) = well_known_ports(image) else {
+            return;
+        };
+        self.ports
+            .extend(ports.iter().map(|&port| PlannedPort::inferred(port)));
+        let list: Vec<String> = ports.iter().map(u16::to_string).collect();
+        let quoted: Vec<String> = list.iter().map(|port| format!("\"{port}\"")).collect();
+        let (noun, pronoun) = if ports.len() == 1 {
+            ("port", "it")
+        } else {
+            ("ports", "them")
+        };
+        self.notes.push(Note::info(
+            Code::PortInferred,
+            "ports",
+            format!(
+                "no ports or expose: {noun} {} inferred from the image {image} ({known_as}), \
+                 so the Service `{}` listens on {pronoun}; state {pronoun} with expose: [{}]",
+                list.join(", "),
+                service_name(name),
+                quoted.join(", ")
+            ),
+        ));
     }
 
     /// The TCP ports other services name with this service's host (`cache:6379` in an
