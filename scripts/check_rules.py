@@ -11,10 +11,11 @@ Rules (the name is what the counts are printed under):
 - convert: the project converts (exit 0, JSON objects, a JSON report), and every service
   has a container named after it (which the other rules look at).
 - names: every name a container reached in Compose (depends_on, links, network aliases,
-  `scheme://host[:port]` and `host:port` in environment values naming a service, alias or
-  container_name)
-  has a Service of that exact name exposing that port, or a report warning of the service
-  names it.
+  `scheme://host[:port]`, `host:port` and `nc host port` naming a service, alias or
+  container_name in environment values, commands, entrypoints, other services' health
+  checks and the data of the ConfigMaps of the service) has a Service of that exact name
+  exposing that port, or a report warning of the service names it. A service naming itself
+  counts: it tells its clients that address (kafka's advertised listeners).
 - dns-policy: no pod has `dnsPolicy: None`.
 - probe-budget: with a healthcheck, no startup (else liveness) probe can kill the container
   before `start_period + retries × interval`.
@@ -118,7 +119,8 @@ def label(o):
 
 
 def hosts_in(value):
-    """(host, port or None) of each `scheme://host[:port]` or `host:port` in a value."""
+    """(host, port or None) of each `scheme://host[:port]` or `host:port` in a value, and of
+    the host and port words after `nc` (`nc -z -w 1 app 8065`)."""
     for token in re.split(r"[\s,;]+", value):
         token = token.strip("'\"")
         url = re.match(r"[a-zA-Z][\w+.-]*://(?:[^@/]*@)?([\w.-]+)(?::(\d+))?", token)
@@ -126,6 +128,18 @@ def hosts_in(value):
         found = url or plain
         if found:
             yield found.group(1), int(found.group(2)) if found.group(2) else None
+    for command in re.split(r"[\n;&|()`]", value):
+        words = [w for w in re.split(r"[\s'\"]+", command) if w]
+        programs = [i for i, w in enumerate(words) if w.rsplit("/", 1)[-1] in NC_PROGRAMS]
+        if programs:
+            after = words[programs[0] + 1:]
+            for host, port in zip(after, after[1:]):
+                if not host.startswith("-") and port.isdigit() and 0 < int(port) < 65536:
+                    yield host, int(port)
+                    break
+
+
+NC_PROGRAMS = ("nc", "ncat", "netcat", "telnet")
 
 
 def environment(service):
@@ -133,6 +147,13 @@ def environment(service):
     if isinstance(env, list):
         env = dict(item.partition("=")[::2] for item in env)
     return {k: v for k, v in env.items() if isinstance(v, str)}
+
+
+def words(command):
+    """A command or entrypoint as one text (Compose's model has lists; a string stays)."""
+    if isinstance(command, list):
+        return " ".join(str(w) for w in command)
+    return command or ""
 
 
 def rule_names(p):
@@ -151,6 +172,13 @@ def rule_names(p):
             target, _, alias = link.partition(":")
             if alias and target in p.services:
                 owner.setdefault(alias, target)
+    by_label = {dns_label(name): name for name in p.services}
+    config_data = {}
+    for o in p.objects:
+        if o["kind"] == "ConfigMap":
+            service = by_label.get((o["metadata"].get("labels") or {}).get("app.kubernetes.io/name"))
+            for key, value in (o.get("data") or {}).items():
+                config_data.setdefault(service, []).append((f"ConfigMap {o['metadata']['name']} {key}", value))
     for name, service in p.services.items():
         # Joining another's namespace (`service:X`) implies a dependency, not a name.
         joined = (service.get("network_mode") or "").removeprefix("service:")
@@ -159,8 +187,18 @@ def rule_names(p):
             reached += [(host, None, "links") for host in link.split(":") if host]
         for network in (service.get("networks") or {}).values():
             reached += [(a, None, "network alias") for a in (network or {}).get("aliases") or []]
-        for key, value in environment(service).items():
-            reached += [(h, port, f"environment {key}") for h, port in hosts_in(value)]
+        texts = [(f"environment {key}", value) for key, value in environment(service).items()]
+        texts += [(key, words(service.get(key))) for key in ("command", "entrypoint")]
+        texts += config_data.get(name, [])
+        for how, text in texts:
+            reached += [(h, port, how) for h, port in hosts_in(text)]
+        check = service.get("healthcheck") or {}
+        if not check.get("disable"):
+            test = check.get("test") or []
+            test = " ".join(test[1:]) if isinstance(test, list) else test
+            # A health check naming its own service is rewritten to call localhost.
+            reached += [(h, port, "healthcheck") for h, port in hosts_in(test)
+                        if owner.get(h) != name]
         for host, port, how in reached:
             if host not in owner or p.serves(host, port):
                 continue

@@ -50,6 +50,33 @@ class Rules(unittest.TestCase):
         warning["message"] = "no Service: `api-v1` does not resolve"
         self.assertEqual(len(list(rules.rule_names(project(services, [], [warning])))), 1)
 
+    def test_names_in_commands_health_checks_and_config_maps(self):
+        services = {"web": {"command": ["sh", "-c", "until nc -z -w 1 app 8065; do sleep 1; done"],
+                            "entrypoint": "/gw --backend=http://relay:3000"},
+                    "app": {}, "relay": {}}
+        broken = project(services, [service("app", 80), service("relay", 3000)])
+        fixed = project(services, [service("app", 80, 8065), service("relay", 3000)])
+        self.assertCaught("names", broken, fixed)
+        checked = {"web": {"healthcheck": {"test": ["CMD-SHELL", "curl -f http://app:81/"]}},
+                   "app": {"healthcheck": {"test": ["CMD-SHELL", "curl -f http://app:82/"]}}}
+        self.assertCaught("names", project(checked, [service("app", 80)]),
+                          project(checked, [service("app", 80, 81)]))
+        nginx = {"kind": "ConfigMap", "metadata": {
+            "name": "web-conf", "labels": {"app.kubernetes.io/name": "web"}},
+            "data": {"default.conf": "upstream a {\n  server app:8065;\n}\n"
+                                     "location / { fastcgi_pass php:9000; }"}}
+        files = {"web": {}, "app": {}, "php": {}}
+        broken = project(files, [nginx, service("app", 8065), service("php", 80)])
+        fixed = project(files, [nginx, service("app", 8065), service("php", 9000)])
+        self.assertCaught("names", broken, fixed)
+
+    def test_names_of_a_service_itself(self):
+        # kafka tells its clients to connect to kafka:9093: the Service must listen there.
+        services = {"kafka": {"environment": {
+            "KAFKA_ADVERTISED_LISTENERS": "PLAINTEXT://kafka:9092,INTERNAL://kafka:9093"}}}
+        self.assertCaught("names", project(services, [service("kafka", 9092)]),
+                          project(services, [service("kafka", 9092, 9093)]))
+
     def test_names_of_depends_on_links_and_aliases(self):
         services = {"web": {"depends_on": {"db": {}}, "links": ["cache:memo"]},
                     "db": {"networks": {"back": {"aliases": ["database"]}}}, "cache": {}}

@@ -85,8 +85,11 @@ fn is_secret_file(secret: &Secret, mount: &ServiceVolume) -> bool {
 
 /// The key of the project's secret whose file `mount` bind-mounts, if any: the file is a
 /// secret, so it is mounted from the secret's Secret and not copied into a ConfigMap.
-pub(super) fn secret_of_bind_mount<'p>(cx: &Context<'p>, mount: &ServiceVolume) -> Option<&'p str> {
-    cx.input
+pub(super) fn secret_of_bind_mount<'p>(
+    input: &Input<'p>,
+    mount: &ServiceVolume,
+) -> Option<&'p str> {
+    input
         .project
         .secrets
         .iter()
@@ -340,6 +343,13 @@ impl<'a> FileSource<'a> {
             }
         }
     }
+}
+
+/// The bytes the ConfigMap of the project's config `key` holds, when it has some: its
+/// content, its variable's value or its file.
+pub(super) fn config_bytes<'a>(input: &Input<'a>, key: &str) -> Option<&'a [u8]> {
+    let config = input.project.configs.get(key)?;
+    FileSource::from(config).bytes(input).ok()
 }
 
 /// Why the file of a config or secret was not read.

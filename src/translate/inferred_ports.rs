@@ -1,58 +1,67 @@
-//! Ports a service listens on without declaring them: the well-known port of its image
-//! (mysql 3306), and the port its health check calls on the container itself. Port
+//! Ports a service listens on without declaring them: the well-known ports of its image
+//! (mysql 3306; PHP-FPM's 9000 for an `fpm` tag), and the port its health check calls on the container itself. Port
 //! planning (`network`) uses them when `ports` and `expose` say nothing.
 
-/// Server images whose port is known, by the end of their repository path. They are
+/// Server images whose ports are known, by the end of their repository path. They are
 /// matched on whole path components, so `joindevops/mysql` and `registry.local/base/postgres`
 /// count, and `mssql/server` needs both components.
-const WELL_KNOWN_PORTS: &[(&str, u16)] = &[
-    ("mysql", 3306),
-    ("mysql-server", 3306),
-    ("mariadb", 3306),
-    ("percona", 3306),
-    ("percona-server", 3306),
-    ("postgres", 5432),
-    ("postgresql", 5432),
-    ("postgis", 5432),
-    ("pgvector", 5432),
-    ("timescaledb", 5432),
-    ("redis", 6379),
-    ("redis-stack", 6379),
-    ("redis-stack-server", 6379),
-    ("valkey", 6379),
-    ("keydb", 6379),
-    ("dragonfly", 6379),
-    ("mongo", 27017),
-    ("mongodb", 27017),
-    ("mongodb-community-server", 27017),
-    ("rabbitmq", 5672),
-    ("memcached", 11211),
-    ("elasticsearch", 9200),
-    ("opensearch", 9200),
-    ("cassandra", 9042),
-    ("scylla", 9042),
-    ("zookeeper", 2181),
-    ("cp-zookeeper", 2181),
-    ("kafka", 9092),
-    ("cp-kafka", 9092),
-    ("nats", 4222),
-    ("eclipse-mosquitto", 1883),
-    ("influxdb", 8086),
-    ("couchdb", 5984),
-    ("minio", 9000),
-    ("mssql", 1433),
-    ("mssql/server", 1433),
-    ("azure-sql-edge", 1433),
-    ("etcd", 2379),
-    ("consul", 8500),
-    ("vault", 8200),
-    ("prometheus", 9090),
+const WELL_KNOWN_PORTS: &[(&str, &[u16])] = &[
+    ("mysql", &[3306]),
+    ("mysql-server", &[3306]),
+    ("mariadb", &[3306]),
+    ("percona", &[3306]),
+    ("percona-server", &[3306]),
+    ("postgres", &[5432]),
+    ("postgresql", &[5432]),
+    ("postgis", &[5432]),
+    ("pgvector", &[5432]),
+    ("timescaledb", &[5432]),
+    ("redis", &[6379]),
+    ("redis-stack", &[6379]),
+    ("redis-stack-server", &[6379]),
+    ("valkey", &[6379]),
+    ("keydb", &[6379]),
+    ("dragonfly", &[6379]),
+    ("mongo", &[27017]),
+    ("mongodb", &[27017]),
+    ("mongodb-community-server", &[27017]),
+    ("rabbitmq", &[5672]),
+    ("memcached", &[11211]),
+    ("elasticsearch", &[9200]),
+    ("opensearch", &[9200]),
+    ("cassandra", &[9042]),
+    ("scylla", &[9042]),
+    ("zookeeper", &[2181]),
+    ("cp-zookeeper", &[2181]),
+    ("kafka", &[9092]),
+    ("cp-kafka", &[9092]),
+    ("nats", &[4222]),
+    ("eclipse-mosquitto", &[1883]),
+    ("influxdb", &[8086]),
+    ("couchdb", &[5984]),
+    ("minio", &[9000]),
+    ("mssql", &[1433]),
+    ("mssql/server", &[1433]),
+    ("azure-sql-edge", &[1433]),
+    ("etcd", &[2379]),
+    ("consul", &[8500]),
+    ("vault", &[8200]),
+    ("prometheus", &[9090]),
+    // HTTP and the native protocol: clients use either.
+    ("clickhouse-server", &[8123, 9000]),
+    ("zulip-postgresql", &[5432]),
+    ("php-fpm", &[9000]),
 ];
 
-/// The port of a well-known server image, and the table entry that matched.
-pub(super) fn well_known_port(image: &str) -> Option<(u16, &'static str)> {
+/// PHP-FPM listens on 9000 (`php:8-fpm`, `nextcloud:fpm`, `matomo:fpm-alpine`): the images
+/// of PHP applications name their FPM variant by a word of the tag, not by the repository.
+const FPM_PORTS: &[u16] = &[9000];
+
+/// The ports of a well-known server image, and what matched: the table entry, or the
+/// `fpm` word of the tag.
+pub(super) fn well_known_ports(image: &str) -> Option<(&'static [u16], &'static str)> {
     let repository = image_repository(image);
-    WELL_KNOWN_PORTS
+    let known = WELL_KNOWN_PORTS
         .iter()
         .find(|(known, _)| {
             repository == *known
@@ -60,7 +69,21 @@ pub(super) fn well_known_port(image: &str) -> Option<(u16, &'static str)> {
                     .strip_suffix(known)
                     .is_some_and(|rest| rest.ends_with('/'))
         })
-        .map(|(known, port)| (*port, *known))
+        .map(|(known, ports)| (*ports, *known));
+    let fpm = || {
+        image_tag(image)
+            .split(['-', '.', '_'])
+            .any(|word| word.eq_ignore_ascii_case("fpm"))
+            .then_some((FPM_PORTS, "PHP-FPM, by its tag"))
+    };
+    known.or_else(fpm)
+}
+
+/// The tag of an image reference, empty without one: `php:8.2-fpm@sha256:…` → `8.2-fpm`.
+fn image_tag(image: &str) -> &str {
+    let without_digest = image.split('@').next().unwrap_or_default();
+    let last_component = &without_digest[without_digest.rfind('/').map_or(0, |i| i + 1)..];
+    last_component.split_once(':').map_or("", |(_, tag)| tag)
 }
 
 /// An image reference without its digest and tag, in lower case:
@@ -133,7 +156,34 @@ mod tests {
             ("localhost:5000/app", None),
             ("", None),
         ] {
-            assert_eq!(well_known_port(image).map(|(p, _)| p), port, "{image}");
+            assert_eq!(
+                well_known_ports(image).map(|(p, _)| p),
+                port.map(|p| vec![p]).as_deref(),
+                "{image}"
+            );
+        }
+    }
+
+    #[test]
+    fn some_images_have_several_ports_or_are_known_by_their_tag() {
+        for (image, ports) in [
+            ("clickhouse/clickhouse-server:24.3", &[8123, 9000][..]),
+            ("zulip/zulip-postgresql:14", &[5432]),
+            ("php:8-fpm", &[9000]),
+            ("nextcloud:fpm", &[9000]),
+            ("matomo:fpm-alpine", &[9000]),
+            ("php:8.2-FPM-bookworm@sha256:00", &[9000]),
+            ("bitnami/php-fpm:8.2", &[9000]),
+            ("php:8-apache", &[]),
+            ("nextcloud", &[]),
+            ("registry.local:5000/fpm", &[]),
+            ("fpm-exporter:latest", &[]),
+        ] {
+            assert_eq!(
+                well_known_ports(image).map_or(&[][..], |(p, _)| p),
+                ports,
+                "{image}"
+            );
         }
     }
 

@@ -5,8 +5,9 @@
 //! reaches it on the published one. The Service listens on the published port, as the
 //! mapping says, and also on the target port when that differs, so that addresses written
 //! for Compose (`http://backend:3000`) keep working inside the cluster. Every container
-//! port is reachable in Compose, declared or not: a port other services name with the
-//! service's host (`redis://cache:6379` in their environment) is added to the Service too.
+//! port is reachable in Compose, declared or not: a port services name with the service's
+//! host (`redis://cache:6379` in an environment, `nc -z cache 6379` in a command, a file
+//! copied into a ConfigMap, see `referrers`) is added to the Service too.
 //!
 //! Planning (which ports, which report lines) is kept apart from building the objects, so
 //! that [`reachable_port`] answers from the same plan without reporting twice.
@@ -17,7 +18,7 @@ use k8s_openapi::api::core::v1::{ContainerPort, Service as KubeService, ServiceP
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use super::inferred_ports::{local_port_checked, well_known_port};
+use super::inferred_ports::{local_port_checked, well_known_ports};
 use super::names::{dns_label, joined, labels, selector, unique};
 use super::referrers::{references, Referrers};
 use super::report::Report;
@@ -451,50 +452,74 @@ impl PortPlan {
         self.ports.extend(implied);
     }
 
-    /// No port declared: a well-known image tells it.
+    /// No port declared: a well-known image tells them.
     fn add_well_known(&mut self, name: &str, service: &Service) {
         let image = service.image.as_deref().unwrap_or_default();
-        if let Some((port, known_as)) = well_known_port(image) {
-            self.ports.push(PlannedPort::inferred(port));
-            self.notes.push(Note::info(
-                Code::PortInferred,
-                "ports",
-                format!(
-                    "no ports or expose: port {port} inferred from the image {image} \
-                     ({known_as}), so the Service `{}` listens on it; state it with \
-                     expose: [\"{port}\"]",
-                    service_name(name)
-                ),
-            ));
-        }
+        let Some((ports, known_as)) = well_known_ports(image) else {
+            return;
+        };
+        self.ports
+            .extend(ports.iter().map(|&port| PlannedPort::inferred(port)));
+        let list: Vec<String> = ports.iter().map(u16::to_string).collect();
+        let quoted: Vec<String> = list.iter().map(|port| format!("\"{port}\"")).collect();
+        let (noun, pronoun) = if ports.len() == 1 {
+            ("port", "it")
+        } else {
+            ("ports", "them")
+        };
+        self.notes.push(Note::info(
+            Code::PortInferred,
+            "ports",
+            format!(
+                "no ports or expose: {noun} {} inferred from the image {image} ({known_as}), \
+                 so the Service `{}` listens on {pronoun}; state {pronoun} with expose: [{}]",
+                list.join(", "),
+                service_name(name),
+                quoted.join(", ")
+            ),
+        ));
     }
 
-    /// The TCP ports other services name with this service's host (`cache:6379` in an
-    /// environment value) that its Service does not listen on yet: in Compose every
-    /// container port is reachable, declared or not.
+    /// The TCP ports services name with this service's host (`cache:6379` in an
+    /// environment value, `nc -z cache 6379` in a command, `server cache:6379;` in a file
+    /// copied into a ConfigMap) that its Service does not listen on yet: in Compose every
+    /// container port is reachable, declared or not. The name resolves to the Service for
+    /// every container, those of its own pod and the service itself included (kafka tells
+    /// its clients `INTERNAL://kafka:9093`): a Service port nothing listens on is harmless,
+    /// a missing one breaks whoever uses it.
     fn add_named_by_others(&mut self, cx: &Context<'_>, name: &str, declared: bool) {
-        let pod = cx.index.pods.owner(name);
         let referrers = cx.index.referrers.get_or_init(|| Referrers::new(&cx.input));
         for named in referrers.ports_of(name) {
             let served = self
                 .ports
                 .iter()
                 .any(|p| p.port == named.port && p.protocol == Protocol::Tcp);
-            if served || cx.index.pods.owner(named.by) == pod {
+            if served {
                 continue;
             }
             self.ports.push(PlannedPort::inferred(named.port));
             let port = named.port;
-            let by = format!("{} ({})", named.by, named.key);
+            let (who, how) = if named.by == name {
+                (
+                    format!("its own {}", named.key),
+                    format!("its own {} names it with port {port}", named.key),
+                )
+            } else {
+                let by = format!("{} ({})", named.by, named.key);
+                (
+                    format!("how {by} reaches it"),
+                    format!("{by} reaches it on port {port}"),
+                )
+            };
             let message = if declared {
                 format!(
-                    "{by} reaches it on port {port}, which ports and expose leave out; every \
-                     container port is reachable in Compose, so the Service listens on it too"
+                    "{how}, which ports and expose leave out; every container port is \
+                     reachable in Compose, so the Service listens on it too"
                 )
             } else {
                 format!(
-                    "no ports or expose: port {port} inferred from how {by} reaches it, so the \
-                     Service `{}` listens on it; state it with expose: [\"{port}\"]",
+                    "no ports or expose: port {port} inferred from {who}, so the Service `{}` \
+                     listens on it; state it with expose: [\"{port}\"]",
                     service_name(name)
                 )
             };

@@ -1,13 +1,20 @@
 //! Who reaches a service by name, and on which port: `depends_on`, `links`, and the host
-//! names (the service's, an alias, its container name) in other services' environment
-//! values and env files (a URL's host, `host:port`, the value of a host variable such as
-//! `DB_HOST`). Ordinary words are never read as host names. Port planning (`network`) adds the ports others name to a Service, and the report
-//! says who cannot reach a service that has none.
+//! names (the service's, an alias, its container name) in what services are given:
+//! environment values and env files, `command`, `entrypoint` and health checks, and the
+//! text of the files copied into their ConfigMaps (bind-mounted configuration, `configs`).
+//! One scanner reads them all: a URL's host, `host:port`, `nc host port`, and in the
+//! environment the value of a host variable such as `DB_HOST`. Only names of the project's
+//! services count, and ordinary words are never read as host names. Port planning
+//! (`network`) adds the ports named to a Service, and the report says who cannot reach a
+//! service that has none.
 
 use std::collections::{HashMap, HashSet};
 
 use super::alias::alias_names;
+use super::config::config_bytes;
+use super::storage::copied_files;
 use super::{Context, Input};
+use crate::compose::model::Service;
 use crate::extension::WorkloadKind;
 
 /// The other services that reach `name` by name, each with the first key that shows it:
@@ -37,23 +44,25 @@ pub(super) fn references(cx: &Context<'_>, name: &str) -> Vec<String> {
 /// For each service, the others that reach it by name, in the project's order, each with
 /// the first key that shows it: links first (Compose also lists a linked service under
 /// `depends_on`), then `depends_on` (and after it the first other key, see `references`),
-/// then the environment, then env files. Computed once per translation; asking every
-/// service about every other made a large project quadratic.
+/// then the environment, env files, commands, the health check and copied files. Computed
+/// once per translation; asking every service about every other made a large project
+/// quadratic.
 #[derive(Debug, Clone, Default)]
 pub struct Referrers<'a> {
     by_target: HashMap<&'a str, Vec<(&'a str, String)>>,
-    /// The ports others name with the host (`cache:6379`, `http://api:8080`), each with the
-    /// first service and key that names it, in the project's order.
+    /// The ports services name with the host (`cache:6379`, `http://api:8080`), each with
+    /// the first service and key that names it, in the project's order. A service naming
+    /// its own host counts: it tells others that address (kafka's advertised listeners).
     ports_by_target: HashMap<&'a str, Vec<NamedPort<'a>>>,
 }
 
-/// A port another service reaches a service on, by name: `web`'s `environment CACHE`.
+/// A port a service is reached on, by name: `web`'s `environment CACHE`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct NamedPort<'a> {
     pub port: u16,
-    /// The service that names it.
+    /// The service that names it (itself, possibly).
     pub by: &'a str,
-    /// Where: `environment CACHE`.
+    /// Where: `environment CACHE`, `command`, `volumes[0] default.conf`.
     pub key: String,
 }
 
@@ -84,8 +93,8 @@ impl<'a> Referrers<'a> {
                 }
             }
         }
-        let named_as_host = |key: &str, value: &str| -> Vec<(&'a str, Option<u16>)> {
-            hosts_named(key, value)
+        let named_as_host = |hosts: Vec<HostPort>| -> Vec<(&'a str, Option<u16>)> {
+            hosts
                 .into_iter()
                 .filter_map(|(host, port)| {
                     let targets = by_lowercase.get(&host.to_ascii_lowercase())?;
@@ -97,7 +106,7 @@ impl<'a> Referrers<'a> {
         let mut referrers = Referrers::default();
         let mut add_port =
             |target: &'a str, port: Option<u16>, by: &'a str, key: &dyn Fn() -> String| {
-                let Some(port) = port.filter(|_| target != by) else {
+                let Some(port) = port else {
                     return;
                 };
                 let ports = referrers.ports_by_target.entry(target).or_default();
@@ -142,22 +151,15 @@ impl<'a> Referrers<'a> {
                     add(target, &|| "depends_on".to_string());
                 }
             }
-            let own = service
-                .environment
-                .0
-                .iter()
-                .filter_map(|(key, value)| Some((key, value.as_deref()?)));
-            for (key, value) in own {
-                for (target, port) in named_as_host(key, value) {
-                    add(target, &|| format!("environment {key}"));
-                    add_port(target, port, other, &|| format!("environment {key}"));
-                }
-            }
-            let files = input.env_files.get(other).into_iter().flatten();
-            for (key, value) in files.flat_map(|file| file.variables.iter()) {
-                for (target, port) in named_as_host(key, value) {
-                    add(target, &|| format!("env_file {key}"));
-                    add_port(target, port, other, &|| format!("env_file {key}"));
+            for (key, hosts) in texts_given(input, other, service) {
+                for (target, port) in named_as_host(hosts) {
+                    // A health check naming its own service calls localhost in the pod
+                    // (see `probe`), not the Service.
+                    if target == other.as_str() && key == "healthcheck" {
+                        continue;
+                    }
+                    add(target, &|| key.clone());
+                    add_port(target, port, other, &|| key.clone());
                 }
             }
         }
@@ -174,6 +176,60 @@ impl<'a> Referrers<'a> {
     }
 }
 
+/// A host named in a text, with its port when one is given.
+type HostPort = (String, Option<u16>);
+
+/// The hosts named in what `name` is given, by key (`environment DB_HOST`, `command`,
+/// `volumes[0] default.conf`), in the order of [`Referrers`].
+fn texts_given<'a>(
+    input: &Input<'a>,
+    name: &str,
+    service: &'a Service,
+) -> Vec<(String, Vec<HostPort>)> {
+    let mut found = Vec::new();
+    let own = service
+        .environment
+        .0
+        .iter()
+        .filter_map(|(key, value)| Some((key, value.as_deref()?)));
+    for (key, value) in own {
+        found.push((format!("environment {key}"), hosts_named(key, value)));
+    }
+    let files = input.env_files.get(name).into_iter().flatten();
+    for (key, value) in files.flat_map(|file| file.variables.iter()) {
+        found.push((format!("env_file {key}"), hosts_named(key, value)));
+    }
+    let commands = [
+        ("command", &service.command),
+        ("entrypoint", &service.entrypoint),
+    ];
+    for (key, command) in commands {
+        if let Some(command) = command {
+            found.push((key.to_string(), hosts_in(&command.words().join(" ")).0));
+        }
+    }
+    if let Some(check) = service.healthcheck.as_ref().filter(|check| !check.disable) {
+        // The first word says how to run the rest (`CMD`, `CMD-SHELL`).
+        let test = check.test.iter().skip(1).cloned().collect::<Vec<_>>();
+        found.push(("healthcheck".to_string(), hosts_in(&test.join(" ")).0));
+    }
+    for (index, mount) in service.volumes.iter().enumerate() {
+        for (file, content) in copied_files(input, name, mount) {
+            if let Ok(text) = std::str::from_utf8(&content.bytes) {
+                found.push((format!("volumes[{index}] {file}"), hosts_in(text).0));
+            }
+        }
+    }
+    for (index, reference) in service.configs.iter().enumerate() {
+        let text = config_bytes(input, &reference.source).map(std::str::from_utf8);
+        if let Some(Ok(text)) = text {
+            let key = format!("configs[{index}] {}", reference.source);
+            found.push((key, hosts_in(text).0));
+        }
+    }
+    found
+}
+
 /// Whether the variable `key` set to `value` names `host` as a host (see [`hosts_named`]).
 #[cfg(test)]
 fn mentions_host(key: &str, value: &str, host: &str) -> bool {
@@ -188,41 +244,11 @@ const HOST_VARIABLE_WORDS: &[&str] = &[
     "HOST", "HOSTS", "HOSTNAME", "SERVER", "SERVERS", "ADDR", "ADDRESS", "ENDPOINT", "URL", "URI",
 ];
 
-/// The host names an environment variable gives: a URL's hosts
-/// (`mysql://user:pw@db:5432/app`, `mongodb://a:1,b:2/x`), a `host:port` anywhere
-/// (`kafka:9092,kafka2:9092`, a Go DSN's `tcp(db:3306)`), and, when the variable's name
-/// says it holds hosts (`DB_HOST`), its bare items (`mysql`). Ordinary words are never read
-/// as host names: `MYSQL_USER=ghost` names no host.
-fn hosts_named(key: &str, value: &str) -> Vec<(String, Option<u16>)> {
-    let mut hosts = Vec::new();
-    let mut rest = String::with_capacity(value.len());
-    let mut remaining = value;
-    while let Some(at) = remaining.find("://") {
-        let before = &remaining[..at];
-        // The scheme (`postgres`, `jdbc:mysql`) is not a host.
-        let scheme_start = before
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-' | ':')))
-            .map_or(0, |i| i + 1);
-        rest.push_str(&before[..scheme_start]);
-        rest.push(' ');
-        let after = &remaining[at + 3..];
-        let end = after
-            .find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'' | ')') || c.is_whitespace())
-            .unwrap_or(after.len());
-        let authority = &after[..end];
-        let hosts_part = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-        hosts.extend(hosts_part.split(',').map(host_and_port));
-        remaining = &after[end..];
-    }
-    rest.push_str(remaining);
-    let tokens =
-        rest.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':')));
-    for token in tokens {
-        let (host, port) = host_and_port(token);
-        if port.is_some() && !host.is_empty() && !host.contains(':') {
-            hosts.push((host, port));
-        }
-    }
+/// The host names an environment variable gives: those of [`hosts_in`] and, when the
+/// variable's name says it holds hosts (`DB_HOST`), its bare items (`mysql`). Ordinary
+/// words are never read as host names: `MYSQL_USER=ghost` names no host.
+fn hosts_named(key: &str, value: &str) -> Vec<HostPort> {
+    let (mut hosts, rest) = hosts_in(value);
     let host_variable = key.rsplit('_').next().is_some_and(|word| {
         HOST_VARIABLE_WORDS
             .iter()
@@ -240,8 +266,68 @@ fn hosts_named(key: &str, value: &str) -> Vec<(String, Option<u16>)> {
     hosts
 }
 
+/// Programs that take a host and then a port as two words: `nc -z db 5432`.
+const HOST_PORT_PROGRAMS: &[&str] = &["nc", "ncat", "netcat", "telnet"];
+
+/// The hosts a text names, with their ports, and the text without its URLs: a URL's hosts
+/// (`mysql://user:pw@db:5432/app`, `mongodb://a:1,b:2/x`), a `host:port` anywhere
+/// (`kafka:9092,kafka2:9092`, a Go DSN's `tcp(db:3306)`, nginx's `server app:8065;`), and
+/// the host and port words after `nc` (`nc -z -w 1 app 8065`).
+fn hosts_in(text: &str) -> (Vec<HostPort>, String) {
+    let mut hosts = Vec::new();
+    let mut rest = String::with_capacity(text.len());
+    let mut remaining = text;
+    while let Some(at) = remaining.find("://") {
+        let before = &remaining[..at];
+        // The scheme (`postgres`, `jdbc:mysql`) is not a host.
+        let scheme_start = before
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '.' | '-' | ':')))
+            .map_or(0, |i| i + 1);
+        rest.push_str(&before[..scheme_start]);
+        rest.push(' ');
+        let after = &remaining[at + 3..];
+        let end = after
+            .find(|c: char| {
+                matches!(c, '/' | '?' | '#' | '"' | '\'' | ')' | ';') || c.is_whitespace()
+            })
+            .unwrap_or(after.len());
+        let authority = &after[..end];
+        let hosts_part = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        hosts.extend(hosts_part.split(',').map(host_and_port));
+        remaining = &after[end..];
+    }
+    rest.push_str(remaining);
+    let tokens =
+        rest.split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | ':')));
+    for token in tokens {
+        let (host, port) = host_and_port(token);
+        if port.is_some() && !host.is_empty() && !host.contains(':') {
+            hosts.push((host, port));
+        }
+    }
+    for command in rest.split(['\n', ';', '&', '|', '(', ')', '`']) {
+        let words: Vec<&str> = command
+            .split(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+            .filter(|word| !word.is_empty())
+            .collect();
+        let program = words.iter().position(|word| {
+            let base = word.rsplit('/').next().unwrap_or_default();
+            HOST_PORT_PROGRAMS.contains(&base)
+        });
+        let Some(program) = program else {
+            continue;
+        };
+        let pair = words[program + 1..].windows(2).find_map(|pair| {
+            let port = pair[1].parse::<u16>().ok().filter(|&port| port > 0)?;
+            (!pair[0].starts_with('-')).then(|| (pair[0].to_string(), Some(port)))
+        });
+        hosts.extend(pair);
+    }
+    (hosts, rest)
+}
+
 /// `db:5432` → (`db`, 5432); anything else as it is, without a port.
-fn host_and_port(token: &str) -> (String, Option<u16>) {
+fn host_and_port(token: &str) -> HostPort {
     let host = without_port(token);
     let port = token
         .get(host.len() + 1..)
@@ -296,5 +382,44 @@ mod tests {
                 "{key}={value} / {host}"
             );
         }
+    }
+
+    #[test]
+    fn commands_and_files_name_hosts_with_ports() {
+        let ports = |text: &str| -> Vec<(String, u16)> {
+            hosts_in(text)
+                .0
+                .into_iter()
+                .filter_map(|(host, port)| Some((host, port?)))
+                .collect()
+        };
+        let pair = |host: &str, port: u16| vec![(host.to_string(), port)];
+        assert_eq!(
+            ports("sh -c until nc -z app 8065; do sleep 1; done"),
+            pair("app", 8065)
+        );
+        assert_eq!(ports("nc -w 1 -z 'app' 8065"), pair("app", 8065));
+        assert_eq!(ports("/usr/bin/ncat db 5432 && echo 1 2"), pair("db", 5432));
+        assert_eq!(ports("nc -l -p 8080"), vec![]);
+        assert_eq!(ports("sleep 5 app 80"), vec![]);
+        assert_eq!(
+            ports("relay --backend=http://relay:3000"),
+            pair("relay", 3000)
+        );
+        assert_eq!(
+            ports("upstream m {\n  server mattermost:8065;\n}"),
+            pair("mattermost", 8065)
+        );
+        assert_eq!(ports("fastcgi_pass app:9000;"), pair("app", 9000));
+        assert_eq!(
+            ports("location / { proxy_pass http://relay:3000; }"),
+            pair("relay", 3000)
+        );
+        assert_eq!(
+            ports("symbolicator:\n  url: symbolicator:3021\n"),
+            pair("symbolicator", 3021)
+        );
+        assert_eq!(ports("listen 80;\nserver_name _;"), vec![]);
+        assert_eq!(ports("app:99999 app:0"), vec![]);
     }
 }

@@ -18,7 +18,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use super::config::{attach_secret_bind, config_key, config_map, secret_of_bind_mount};
 use super::names::{dns_label, joined, labels, project_labels, unique, MAX_NAME};
 use super::Code;
-use super::{Context, PodParts};
+use super::{Context, Input, PodParts};
 use crate::compose::host_files::{FileContent, HostFile};
 use crate::compose::model::{ByteSize, MountKind, Service, ServiceVolume, Volume};
 use crate::extension::{VolumeExtension, WorkloadKind};
@@ -108,8 +108,8 @@ fn bind_claims(cx: &mut Context<'_>) -> Vec<Manifest> {
             let found = cx.input.host_files.get(Path::new(source));
             let is_claim = matches!(bind_plan(source, found), BindPlan::Claim { .. });
             if !is_claim
-                || from_node(cx, service, mount)
-                || secret_of_bind_mount(cx, mount).is_some()
+                || from_node(&cx.input, service, mount)
+                || secret_of_bind_mount(&cx.input, mount).is_some()
             {
                 continue;
             }
@@ -587,11 +587,11 @@ fn attach_bind(
     parts: &mut PodParts,
 ) -> Option<Manifest> {
     let source = mount.source.as_deref().unwrap_or_default();
-    if from_node(cx, service, mount) {
+    if from_node(&cx.input, service, mount) {
         attach_host_path(cx, service, key, mount, parts);
         return None;
     }
-    if let Some(secret) = secret_of_bind_mount(cx, mount) {
+    if let Some(secret) = secret_of_bind_mount(&cx.input, mount) {
         attach_secret_bind(cx, service, key, secret, mount, parts);
         return None;
     }
@@ -636,9 +636,30 @@ fn attach_bind(
     }
 }
 
+/// The files a bind mount of `service` copies into a ConfigMap, by name (a file's own
+/// name, or each file of a directory); none when it becomes anything else. Other steps
+/// read what the service is given (`referrers` looks for the hosts it names).
+pub(super) fn copied_files<'f>(
+    input: &Input<'f>,
+    service: &str,
+    mount: &ServiceVolume,
+) -> Vec<(String, &'f FileContent)> {
+    let source = mount.source.as_deref().unwrap_or_default();
+    if mount.kind != MountKind::Bind
+        || from_node(input, service, mount)
+        || secret_of_bind_mount(input, mount).is_some()
+    {
+        return Vec::new();
+    }
+    match bind_plan(source, input.host_files.get(Path::new(source))) {
+        BindPlan::ConfigMap { files, .. } => files,
+        _ => Vec::new(),
+    }
+}
+
 /// The bind mount is one `x-kubernetes.hostPaths` asks to mount from the node.
-fn from_node(cx: &Context<'_>, service: &str, mount: &ServiceVolume) -> bool {
-    let extension = cx.input.extensions.service(service);
+fn from_node(input: &Input<'_>, service: &str, mount: &ServiceVolume) -> bool {
+    let extension = input.extensions.service(service);
     extension.host_paths.contains(&mount.target)
 }
 
