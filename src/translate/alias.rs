@@ -161,6 +161,11 @@ pub fn alias_services(
             );
         }
         let Some(own) = own else {
+            // A container name is often set out of habit, on services nobody reaches; the
+            // services that do reach it are reported with the service's missing Service.
+            if matches!(alias.source, Source::ContainerName) {
+                continue;
+            }
             cx.report.warn_with_hint(
                 Code::NoService,
                 name,
