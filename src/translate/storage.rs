@@ -16,6 +16,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::config::{attach_secret_bind, config_key, config_map, secret_of_bind_mount};
+use super::inferred_ports::declared_volumes;
 use super::names::{dns_label, joined, labels, project_labels, unique, MAX_NAME};
 use super::Code;
 use super::{Context, PodParts};
@@ -182,6 +183,7 @@ pub fn attach(
     if let Some(size) = service.shm_size.filter(|s| !s.is_zero()) {
         attach_memory(cx, name, "shm_size", "/dev/shm", Some(size.bytes()), parts);
     }
+    attach_declared_volumes(cx, name, service, parts);
     objects
 }
 
@@ -426,12 +428,7 @@ fn attach_volume(
                 mount.target
             ),
         );
-        let volume = PodVolume {
-            name: joined(&["anonymous", path_part(&mount.target)]),
-            empty_dir: Some(EmptyDirVolumeSource::default()),
-            ..Default::default()
-        };
-        mount_volume(cx, service, key, parts, volume, volume_mount(mount));
+        attach_anonymous(cx, service, key, volume_mount(mount), parts);
         return;
     };
     let project = cx.input.project;
@@ -455,6 +452,68 @@ fn attach_volume(
     container_mount.sub_path = mount.volume.as_ref().and_then(|v| v.subpath.clone());
     if mount_volume(cx, service, key, parts, volume, container_mount) && exclusive {
         parts.mounts_exclusive_claim = true;
+    }
+}
+
+/// An anonymous volume: an emptyDir, which outlives the container's restarts (as the
+/// Docker volume outlives the container's) but not the pod. Whether it was mounted.
+fn attach_anonymous(
+    cx: &mut Context<'_>,
+    service: &str,
+    key: &str,
+    mount: VolumeMount,
+    parts: &mut PodParts,
+) -> bool {
+    let volume = PodVolume {
+        name: joined(&["anonymous", path_part(&mount.mount_path)]),
+        empty_dir: Some(EmptyDirVolumeSource::default()),
+        ..Default::default()
+    };
+    mount_volume(cx, service, key, parts, volume, mount)
+}
+
+/// The volumes the service's image declares (`VOLUME` in a well-known image's Dockerfile)
+/// where the service mounts nothing: Compose gives the container an anonymous volume
+/// there, so they are mounted as anonymous volumes are. Without one the data would sit in
+/// the container's writable layer and be lost at every container restart. A built image
+/// is the Dockerfile's, whose volumes are not known.
+fn attach_declared_volumes(
+    cx: &mut Context<'_>,
+    name: &str,
+    service: &Service,
+    parts: &mut PodParts,
+) {
+    let Some(image) = service.image.as_deref().filter(|_| service.build.is_none()) else {
+        return;
+    };
+    let file_targets: Vec<&str> = service
+        .configs
+        .iter()
+        .chain(&service.secrets)
+        .filter_map(|r| r.target.as_deref())
+        .collect();
+    for path in declared_volumes(image) {
+        let mounted =
+            parts.mounts.iter().any(|m| m.mount_path == *path) || file_targets.contains(path);
+        if mounted {
+            continue;
+        }
+        let mount = VolumeMount {
+            mount_path: path.to_string(),
+            ..Default::default()
+        };
+        if attach_anonymous(cx, name, "image", mount, parts) {
+            cx.report.info(
+                Code::AnonymousVolume,
+                name,
+                "image",
+                format!(
+                    "the image {image} declares the volume {path}, where Compose keeps an \
+                     anonymous volume: an emptyDir is mounted there, whose data survives \
+                     container restarts but not the pod; mount a named volume there to keep it"
+                ),
+            );
+        }
     }
 }
 
