@@ -547,7 +547,8 @@ enum BindPlan<'f> {
 /// What the bind mount of `source` becomes, given what is there.
 ///
 /// A ConfigMap holds configuration: a file of at most 1 MiB, or a directory of at most 32
-/// text files and 1 MiB, without subdirectories, with at least one file that is not hidden.
+/// entries (its subdirectories' included, nested at most 4 deep) and 1 MiB of text files,
+/// with at least one file that is not hidden.
 /// Anything else at a mountable path is data, which must outlive the pod: a claim. A path
 /// that does not exist is a data directory too (Compose creates an empty directory there,
 /// which the container fills). Host paths (sockets, devices, the kernel's and the engine's
@@ -563,7 +564,7 @@ fn bind_plan<'f>(source: &str, found: Option<&'f HostFile>) -> BindPlan<'f> {
         },
         Some(HostFile::Directory(entries)) => match data_directory_reason(entries) {
             Some(reason) => BindPlan::Claim {
-                held_data: entries.iter().any(|(name, _)| !name.starts_with('.')),
+                held_data: entries.iter().any(|(name, _)| !is_hidden(name)),
                 reason,
             },
             None => BindPlan::ConfigMap {
@@ -613,10 +614,10 @@ fn bind_plan<'f>(source: &str, found: Option<&'f HostFile>) -> BindPlan<'f> {
     }
 }
 
-/// Why a flat, small directory is data rather than configuration, if it is: it is empty
+/// Why a small directory is data rather than configuration, if it is: it is empty
 /// or holds only hidden files (a `.gitkeep`), or it holds binary files.
 fn data_directory_reason(entries: &[(String, FileContent)]) -> Option<String> {
-    if entries.iter().all(|(name, _)| name.starts_with('.')) {
+    if entries.iter().all(|(name, _)| is_hidden(name)) {
         return Some(if entries.is_empty() {
             "is an empty directory".to_string()
         } else {
@@ -634,6 +635,11 @@ fn data_directory_reason(entries: &[(String, FileContent)]) -> Option<String> {
             binary.join(", ")
         )
     })
+}
+
+/// A file of a directory that is hidden, or in a hidden subdirectory (`.git/config`).
+fn is_hidden(path: &str) -> bool {
+    path.split('/').any(|part| part.starts_with('.'))
 }
 
 /// A bind mount: a ConfigMap with a copy of a small file or directory, the claim of a data
@@ -927,7 +933,7 @@ fn keyed_files<'f>(
 ) -> Vec<KeyedFile<'f>> {
     let mut keyed: Vec<KeyedFile<'f>> = Vec::new();
     for (name, file) in files {
-        if name.starts_with("..") {
+        if name.split('/').any(|part| part.starts_with("..")) {
             cx.report.warn(
                 Code::InvalidValue,
                 service,
@@ -939,9 +945,15 @@ fn keyed_files<'f>(
             );
             continue;
         }
-        let data_key = unique(&config_key(name), MAX_CONFIG_KEY, |candidate| {
-            keyed.iter().any(|f| f.key == candidate)
-        });
+        // A file in a subdirectory (`ldap/ldap_config.py`) is stored under its path with
+        // `..` for each `/` (`ldap..ldap_config.py`): a key cannot hold `/`, and `..` is
+        // rarer in names than `_`. Keys that still meet are told apart by `unique`, and
+        // `items` puts each file back at its path.
+        let data_key = unique(
+            &config_key(&name.replace('/', "..")),
+            MAX_CONFIG_KEY,
+            |candidate| keyed.iter().any(|f| f.key == candidate),
+        );
         keyed.push(KeyedFile {
             key: data_key,
             path: name.clone(),
@@ -1373,6 +1385,29 @@ mod tests {
                 ],
                 "exclusive": true
             })
+        );
+    }
+
+    #[test]
+    fn a_nested_directory_keeps_each_file_at_its_path_under_a_key_of_its_own() {
+        let project =
+            json!({"services": {"web": {"image": "x", "volumes": ["/p/conf:/etc/conf"]}}});
+        let host_files = HostFiles::from([(
+            PathBuf::from("/p/conf"),
+            HostFile::Directory(vec![
+                ("ldap..a.py".into(), FileContent::new("flat")),
+                ("ldap/a.py".into(), FileContent::new("nested")),
+                ("ldap/sub dir/b.py".into(), FileContent::new("deeper")),
+                ("x/..y".into(), FileContent::new("not a path")),
+            ]),
+        )]);
+        assert_eq!(
+            pod_side(project, host_files)["volumes"],
+            json!([{"name": "web-etc-conf", "configMap": {"name": "web-etc-conf", "items": [
+                {"key": "ldap..a.py", "path": "ldap..a.py"},
+                {"key": "ldap..a.py-2", "path": "ldap/a.py"},
+                {"key": "ldap..sub_dir..b.py", "path": "ldap/sub dir/b.py"}
+            ]}}])
         );
     }
 
