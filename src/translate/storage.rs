@@ -493,8 +493,10 @@ fn attach_declared_volumes(
         .filter_map(|r| r.target.as_deref())
         .collect();
     for path in declared_volumes(image) {
-        let mounted =
-            parts.mounts.iter().any(|m| m.mount_path == *path) || file_targets.contains(path);
+        // Compared as paths: a tmpfs target keeps the `/data/` it was written with.
+        let at_path = |target: &str| Path::new(target) == Path::new(path);
+        let mounted = parts.mounts.iter().any(|m| at_path(&m.mount_path))
+            || file_targets.iter().any(|target| at_path(target));
         if mounted {
             continue;
         }
