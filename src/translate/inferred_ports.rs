@@ -1,6 +1,8 @@
-//! Ports a service listens on without declaring them: the well-known ports of its image
-//! (mysql 3306; PHP-FPM's 9000 for an `fpm` tag), and the port its health check calls on the container itself. Port
-//! planning (`network`) uses them when `ports` and `expose` say nothing.
+//! What a service's image tells without the compose file saying it: the ports a well-known
+//! image listens on (mysql 3306; PHP-FPM's 9000 for an `fpm` tag), the port its health
+//! check calls on the container itself, and the volumes a well-known image declares. Port
+//! planning (`network`) uses the ports when `ports` and `expose` say nothing; `storage`
+//! mounts the volumes.
 
 /// Server images whose ports are known, by the end of their repository path. They are
 /// matched on whole path components, so `joindevops/mysql` and `registry.local/base/postgres`
@@ -52,6 +54,67 @@ const WELL_KNOWN_PORTS: &[(&str, &[u16])] = &[
     ("zulip-postgresql", &[5432]),
     ("php-fpm", &[9000]),
 ];
+
+/// The `VOLUME`s of Docker's official images that hold data, by image name: Compose gives
+/// each container an anonymous volume at each of them unless the service mounts something
+/// there. Each entry lists, from the oldest, the first major version (of the tag) that
+/// declares the paths. Checked against the images' Dockerfiles (docker-library/postgres,
+/// mysql, mongo, redis, rabbitmq, cassandra; MariaDB/mariadb-docker; apache/couchdb-docker).
+const DECLARED_VOLUMES: &[(&str, &[VolumesSince])] = &[
+    // 18 moved PGDATA under /var/lib/postgresql/18/docker and the VOLUME up to its parent.
+    (
+        "postgres",
+        &[
+            (0, &["/var/lib/postgresql/data"]),
+            (18, &["/var/lib/postgresql"]),
+        ],
+    ),
+    ("mysql", &[(0, &["/var/lib/mysql"])]),
+    ("mariadb", &[(0, &["/var/lib/mysql"])]),
+    ("mongo", &[(0, &["/data/db", "/data/configdb"])]),
+    ("redis", &[(0, &["/data"])]),
+    ("rabbitmq", &[(0, &["/var/lib/rabbitmq"])]),
+    ("cassandra", &[(0, &["/var/lib/cassandra"])]),
+    ("couchdb", &[(0, &["/opt/couchdb/data"])]),
+];
+
+/// The first major version that declares some paths, and the paths.
+type VolumesSince = (u32, &'static [&'static str]);
+
+/// The volumes an official image declares (see [`DECLARED_VOLUMES`]). Only Docker's own
+/// image counts (`postgres`, `library/postgres`, `docker.io/library/postgres`, a mirror's
+/// `…/library/postgres`): another image of the same name declares what its author chose. A
+/// tag that names no major version (`latest`, `alpine`) is taken to be the newest.
+pub(super) fn declared_volumes(image: &str) -> &'static [&'static str] {
+    let repository = image_repository(image);
+    let name = repository
+        .strip_prefix("docker.io/")
+        .or_else(|| repository.strip_prefix("index.docker.io/"))
+        .unwrap_or(&repository);
+    let name = match name.rfind("/library/") {
+        Some(at) => &name[at + "/library/".len()..],
+        None => name.strip_prefix("library/").unwrap_or(name),
+    };
+    let Some((_, versions)) = DECLARED_VOLUMES.iter().find(|(known, _)| *known == name) else {
+        return &[];
+    };
+    let major = image_major_version(image);
+    versions
+        .iter()
+        .rev()
+        .find(|(from, _)| major.is_none_or(|major| major >= *from))
+        .map_or(&[], |(_, paths)| *paths)
+}
+
+/// The major version a tag starts with: `16.2-alpine` → 16; none for `latest`, `alpine`,
+/// or an image without a tag.
+fn image_major_version(image: &str) -> Option<u32> {
+    let without_digest = image.split('@').next().unwrap_or_default();
+    let last_slash = without_digest.rfind('/').map_or(0, |i| i + 1);
+    let tag = without_digest[last_slash..].split_once(':')?.1;
+    let digits: String = tag.chars().take_while(char::is_ascii_digit).collect();
+    digits.parse().ok()
+}
 
 /// PHP-FPM listens on 9000 (`php:8-fpm`, `nextcloud:fpm`, `matomo:fpm-alpine`): the images
 /// of PHP applications name their FPM variant by a word of the tag, not by the repository.
@@ -184,6 +247,26 @@ mod tests {
                 ports,
                 "{image}"
             );
+        }
+    }
+
+    #[test]
+    fn official_images_declare_their_volumes_by_version() {
+        for (image, volumes) in [
+            ("postgres:16", &["/var/lib/postgresql/data"][..]),
+            ("postgres:17.2-alpine", &["/var/lib/postgresql/data"]),
+            ("docker.io/library/postgres:18", &["/var/lib/postgresql"]),
+            ("postgres", &["/var/lib/postgresql"]),
+            ("postgres:alpine", &["/var/lib/postgresql"]),
+            ("library/mongo:7", &["/data/db", "/data/configdb"]),
+            ("mirror.gcr.io/library/redis:7@sha256:00", &["/data"]),
+            ("docker.io/mariadb:11", &["/var/lib/mysql"]),
+            ("bitnami/postgresql:16", &[]),
+            ("registry.local/base/postgres:16", &[]),
+            ("joindevops/mysql:1.0.0", &[]),
+            ("memcached", &[]),
+        ] {
+            assert_eq!(declared_volumes(image), volumes, "{image}");
         }
     }
 

@@ -16,6 +16,7 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::config::{attach_secret_bind, config_key, config_map, secret_of_bind_mount};
+use super::inferred_ports::declared_volumes;
 use super::names::{dns_label, joined, labels, project_labels, unique, MAX_NAME};
 use super::Code;
 use super::{Context, Input, PodParts};
@@ -182,6 +183,7 @@ pub fn attach(
     if let Some(size) = service.shm_size.filter(|s| !s.is_zero()) {
         attach_memory(cx, name, "shm_size", "/dev/shm", Some(size.bytes()), parts);
     }
+    attach_declared_volumes(cx, name, service, parts);
     objects
 }
 
@@ -426,12 +428,7 @@ fn attach_volume(
                 mount.target
             ),
         );
-        let volume = PodVolume {
-            name: joined(&["anonymous", path_part(&mount.target)]),
-            empty_dir: Some(EmptyDirVolumeSource::default()),
-            ..Default::default()
-        };
-        mount_volume(cx, service, key, parts, volume, volume_mount(mount));
+        attach_anonymous(cx, service, key, volume_mount(mount), parts);
         return;
     };
     let project = cx.input.project;
@@ -455,6 +452,70 @@ fn attach_volume(
     container_mount.sub_path = mount.volume.as_ref().and_then(|v| v.subpath.clone());
     if mount_volume(cx, service, key, parts, volume, container_mount) && exclusive {
         parts.mounts_exclusive_claim = true;
+    }
+}
+
+/// An anonymous volume: an emptyDir, which outlives the container's restarts (as the
+/// Docker volume outlives the container's) but not the pod. Whether it was mounted.
+fn attach_anonymous(
+    cx: &mut Context<'_>,
+    service: &str,
+    key: &str,
+    mount: VolumeMount,
+    parts: &mut PodParts,
+) -> bool {
+    let volume = PodVolume {
+        name: joined(&["anonymous", path_part(&mount.mount_path)]),
+        empty_dir: Some(EmptyDirVolumeSource::default()),
+        ..Default::default()
+    };
+    mount_volume(cx, service, key, parts, volume, mount)
+}
+
+/// The volumes the service's image declares (`VOLUME` in a well-known image's Dockerfile)
+/// where the service mounts nothing: Compose gives the container an anonymous volume
+/// there, so they are mounted as anonymous volumes are. Without one the data would sit in
+/// the container's writable layer and be lost at every container restart. A built image
+/// is the Dockerfile's, whose volumes are not known.
+fn attach_declared_volumes(
+    cx: &mut Context<'_>,
+    name: &str,
+    service: &Service,
+    parts: &mut PodParts,
+) {
+    let Some(image) = service.image.as_deref().filter(|_| service.build.is_none()) else {
+        return;
+    };
+    let file_targets: Vec<&str> = service
+        .configs
+        .iter()
+        .chain(&service.secrets)
+        .filter_map(|r| r.target.as_deref())
+        .collect();
+    for path in declared_volumes(image) {
+        // Compared as paths: a tmpfs target keeps the `/data/` it was written with.
+        let at_path = |target: &str| Path::new(target) == Path::new(path);
+        let mounted = parts.mounts.iter().any(|m| at_path(&m.mount_path))
+            || file_targets.iter().any(|target| at_path(target));
+        if mounted {
+            continue;
+        }
+        let mount = VolumeMount {
+            mount_path: path.to_string(),
+            ..Default::default()
+        };
+        if attach_anonymous(cx, name, "image", mount, parts) {
+            cx.report.info(
+                Code::AnonymousVolume,
+                name,
+                "image",
+                format!(
+                    "the image {image} declares the volume {path}, where Compose keeps an \
+                     anonymous volume: an emptyDir is mounted there, whose data survives \
+                     container restarts but not the pod; mount a named volume there to keep it"
+                ),
+            );
+        }
     }
 }
 
@@ -488,7 +549,8 @@ enum BindPlan<'f> {
 /// What the bind mount of `source` becomes, given what is there.
 ///
 /// A ConfigMap holds configuration: a file of at most 1 MiB, or a directory of at most 32
-/// text files and 1 MiB, without subdirectories, with at least one file that is not hidden.
+/// entries (its subdirectories' included, nested at most 4 deep) and 1 MiB of text files,
+/// with at least one file that is not hidden.
 /// Anything else at a mountable path is data, which must outlive the pod: a claim. A path
 /// that does not exist is a data directory too (Compose creates an empty directory there,
 /// which the container fills). Host paths (sockets, devices, the kernel's and the engine's
@@ -504,7 +566,7 @@ fn bind_plan<'f>(source: &str, found: Option<&'f HostFile>) -> BindPlan<'f> {
         },
         Some(HostFile::Directory(entries)) => match data_directory_reason(entries) {
             Some(reason) => BindPlan::Claim {
-                held_data: entries.iter().any(|(name, _)| !name.starts_with('.')),
+                held_data: entries.iter().any(|(name, _)| !is_hidden(name)),
                 reason,
             },
             None => BindPlan::ConfigMap {
@@ -554,10 +616,10 @@ fn bind_plan<'f>(source: &str, found: Option<&'f HostFile>) -> BindPlan<'f> {
     }
 }
 
-/// Why a flat, small directory is data rather than configuration, if it is: it is empty
+/// Why a small directory is data rather than configuration, if it is: it is empty
 /// or holds only hidden files (a `.gitkeep`), or it holds binary files.
 fn data_directory_reason(entries: &[(String, FileContent)]) -> Option<String> {
-    if entries.iter().all(|(name, _)| name.starts_with('.')) {
+    if entries.iter().all(|(name, _)| is_hidden(name)) {
         return Some(if entries.is_empty() {
             "is an empty directory".to_string()
         } else {
@@ -575,6 +637,11 @@ fn data_directory_reason(entries: &[(String, FileContent)]) -> Option<String> {
             binary.join(", ")
         )
     })
+}
+
+/// A file of a directory that is hidden, or in a hidden subdirectory (`.git/config`).
+fn is_hidden(path: &str) -> bool {
+    path.split('/').any(|part| part.starts_with('.'))
 }
 
 /// A bind mount: a ConfigMap with a copy of a small file or directory, the claim of a data
@@ -889,7 +956,7 @@ fn keyed_files<'f>(
 ) -> Vec<KeyedFile<'f>> {
     let mut keyed: Vec<KeyedFile<'f>> = Vec::new();
     for (name, file) in files {
-        if name.starts_with("..") {
+        if name.split('/').any(|part| part.starts_with("..")) {
             cx.report.warn(
                 Code::InvalidValue,
                 service,
@@ -901,9 +968,15 @@ fn keyed_files<'f>(
             );
             continue;
         }
-        let data_key = unique(&config_key(name), MAX_CONFIG_KEY, |candidate| {
-            keyed.iter().any(|f| f.key == candidate)
-        });
+        // A file in a subdirectory (`ldap/ldap_config.py`) is stored under its path with
+        // `..` for each `/` (`ldap..ldap_config.py`): a key cannot hold `/`, and `..` is
+        // rarer in names than `_`. Keys that still meet are told apart by `unique`, and
+        // `items` puts each file back at its path.
+        let data_key = unique(
+            &config_key(&name.replace('/', "..")),
+            MAX_CONFIG_KEY,
+            |candidate| keyed.iter().any(|f| f.key == candidate),
+        );
         keyed.push(KeyedFile {
             key: data_key,
             path: name.clone(),
@@ -1335,6 +1408,29 @@ mod tests {
                 ],
                 "exclusive": true
             })
+        );
+    }
+
+    #[test]
+    fn a_nested_directory_keeps_each_file_at_its_path_under_a_key_of_its_own() {
+        let project =
+            json!({"services": {"web": {"image": "x", "volumes": ["/p/conf:/etc/conf"]}}});
+        let host_files = HostFiles::from([(
+            PathBuf::from("/p/conf"),
+            HostFile::Directory(vec![
+                ("ldap..a.py".into(), FileContent::new("flat")),
+                ("ldap/a.py".into(), FileContent::new("nested")),
+                ("ldap/sub dir/b.py".into(), FileContent::new("deeper")),
+                ("x/..y".into(), FileContent::new("not a path")),
+            ]),
+        )]);
+        assert_eq!(
+            pod_side(project, host_files)["volumes"],
+            json!([{"name": "web-etc-conf", "configMap": {"name": "web-etc-conf", "items": [
+                {"key": "ldap..a.py", "path": "ldap..a.py"},
+                {"key": "ldap..a.py-2", "path": "ldap/a.py"},
+                {"key": "ldap..sub_dir..b.py", "path": "ldap/sub dir/b.py"}
+            ]}}])
         );
     }
 

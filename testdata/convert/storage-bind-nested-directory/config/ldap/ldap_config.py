@@ -1,0 +1,1 @@
+LDAP_SERVER = "ldap://ldap"
