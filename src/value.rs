@@ -174,6 +174,23 @@ impl Value {
         }
     }
 
+    /// Whether two nodes hold the same content wherever they were written: spans are
+    /// ignored, mapping order too; node types and merge tags count (`1` is not `"1"`).
+    pub fn same_content(&self, other: &Value) -> bool {
+        self.tag == other.tag
+            && match (&self.kind, &other.kind) {
+                (Kind::Seq(a), Kind::Seq(b)) => {
+                    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_content(y))
+                }
+                (Kind::Map(a), Kind::Map(b)) => {
+                    a.len() == b.len()
+                        && a.iter()
+                            .all(|(key, x)| b.get(key).is_some_and(|y| x.same_content(y)))
+                }
+                (a, b) => a == b,
+            }
+    }
+
     /// The node at a key path, or the deepest node on the way there (for locating errors).
     pub fn locate(&self, path: &[PathSegment]) -> &Value {
         let mut node = self;
@@ -744,6 +761,38 @@ mod tests {
 
     fn int(i: i64) -> Value {
         Value::synthetic(Kind::Int(i))
+    }
+
+    #[test]
+    fn same_content_ignores_spans_and_mapping_order_but_not_types() {
+        let at = |line| Span::new(None, line, 1);
+        let map = |entries: Vec<(&str, Value)>| {
+            Value::map(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
+            )
+        };
+        let a = map(vec![
+            ("image", Value::string("x").at(&at(2))),
+            ("n", int(1)),
+        ]);
+        let b = map(vec![
+            ("n", int(1).at(&at(9))),
+            ("image", Value::string("x")),
+        ]);
+        assert!(a.same_content(&b));
+        assert!(!a.same_content(&map(vec![
+            ("image", Value::string("x")),
+            ("n", Value::string("1"))
+        ])));
+        assert!(!a.same_content(&map(vec![("image", Value::string("x"))])));
+        assert!(!Value::null().same_content(&map(vec![])));
+        let mut tagged = Value::seq(vec![int(1)]);
+        assert!(tagged.same_content(&Value::seq(vec![int(1)])));
+        tagged.tag = Some(MergeTag::Override);
+        assert!(!tagged.same_content(&Value::seq(vec![int(1)])));
     }
 
     #[test]

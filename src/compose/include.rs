@@ -1,12 +1,14 @@
 //! `include`: another compose project loaded on its own — its own project directory, its
 //! own `.env` — whose services, volumes, networks, secrets, configs and models join this
-//! one. Where the including file defines the same resource, its definition merges over
-//! the included one. Include cycles are refused.
+//! one. A resource defined both by an included file and by the including file (or by two
+//! included files) is refused unless both definitions are the same, as Compose refuses it:
+//! an included project is used as it is, not as a base to override. Include cycles are
+//! refused.
 
 use std::path::{Path, PathBuf};
 
 use crate::compose::load::{refusal, with_env_files, FileContext, Loader};
-use crate::compose::{merge, paths};
+use crate::compose::paths;
 use crate::diagnostic::Diagnostic;
 use crate::value::{KeyPath, Kind, Map, Value};
 
@@ -43,11 +45,7 @@ pub fn apply_include(
     for (index, entry) in entries.iter().enumerate() {
         let at = KeyPath::root().key("include").index(index);
         let imported = load_entry(loader, entry, context, chain, &include, &at)?;
-        import_resources(document, imported).map_err(|m| {
-            vec![Diagnostic::error(m)
-                .at_span(&include.span)
-                .at_path(at.clone())]
-        })?;
+        import_resources(document, imported, &include, &at).map_err(|d| vec![d])?;
     }
     Ok(())
 }
@@ -194,9 +192,18 @@ fn read_entry(item: &Value, path: &KeyPath) -> Result<IncludeEntry, Diagnostic> 
     }
 }
 
-/// Adds the included project's resources; a resource the including file also defines
-/// keeps the including file's definition merged over the included one.
-fn import_resources(document: &mut Value, imported: Value) -> Result<(), String> {
+/// Adds the included project's resources. One this document already has is accepted only
+/// when the two definitions are the same: Compose's loader (compose-go, `importResources`)
+/// refuses any other with "<section>.<name> conflicts with imported resource", and that
+/// comparison is of the included definition with its paths resolved, as here. Override
+/// files given with `-f` are unaffected: each file's includes are resolved before the files
+/// are merged.
+fn import_resources(
+    document: &mut Value,
+    imported: Value,
+    include: &Value,
+    at: &KeyPath,
+) -> Result<(), Diagnostic> {
     let Some(target) = document.as_map_mut() else {
         return Ok(());
     };
@@ -218,34 +225,37 @@ fn import_resources(document: &mut Value, imported: Value) -> Result<(), String>
             *entry = Value::map(Map::default());
         }
         let Some(existing) = entry.as_map_mut() else {
-            return Err(format!("`{section}` must be a mapping"));
+            return Err(Diagnostic::error(format!("`{section}` must be a mapping"))
+                .at_span(&include.span)
+                .at_path(at.clone()));
         };
         for (name, resource) in *resources {
-            match existing.shift_remove(&name) {
+            match existing.get(&name) {
                 None => {
                     existing.insert(name, resource);
                 }
-                Some(local) => {
-                    let merged = merge::merge_documents(
-                        wrap(section, &name, resource),
-                        wrap(section, &name, local),
-                    )?;
-                    let value = merged
-                        .get(section)
-                        .and_then(|s| s.get(&name))
-                        .cloned()
-                        .unwrap_or_else(Value::null);
-                    existing.insert(name, value);
-                }
+                Some(local) if local.same_content(&resource) => {}
+                Some(local) => return Err(conflict(section, &name, local, &resource)),
             }
         }
     }
     Ok(())
 }
 
-fn wrap(section: &str, name: &str, value: Value) -> Value {
-    Value::map(Map::from_iter([(
-        section.to_string(),
-        Value::map(Map::from_iter([(name.to_string(), value)])),
-    )]))
+/// The refusal of a resource defined twice, differently, at the definition already there.
+fn conflict(section: &str, name: &str, local: &Value, imported: &Value) -> Diagnostic {
+    let span = &imported.span;
+    let other = match &span.file {
+        Some(file) if span.line > 0 => {
+            format!("{}:{}:{}", file.display(), span.line, span.column)
+        }
+        Some(file) => file.display().to_string(),
+        None => "the included file".to_string(),
+    };
+    Diagnostic::error(format!(
+        "{section}.{name} conflicts with imported resource: {other} defines it differently, and \
+         Compose accepts a resource defined twice only when both definitions are the same"
+    ))
+    .at_span(&local.span)
+    .at_path(KeyPath::root().key(section).key(name))
 }

@@ -202,7 +202,8 @@ codes! {
     DeviceRequestChanged = "device-request-changed",
     /// A `security_opt` is not translated.
     SecurityOptionNotTranslated = "security-option-not-translated",
-    /// A user or group is a name, which Kubernetes cannot resolve; none is set.
+    /// A user or group is a name other than `root`, which Kubernetes cannot resolve; none is
+    /// set.
     UserNotNumeric = "user-not-numeric",
     /// Sysctls outside Kubernetes' safe set: the pod starts only where the kubelet allows.
     UnsafeSysctl = "unsafe-sysctl",

@@ -378,6 +378,21 @@ pub(crate) mod test_support {
         service: &str,
         attach: Attach,
     ) -> (PodParts, Vec<Manifest>, Report) {
+        let mut parts = PodParts::default();
+        let (objects, report) = run_one(project, surroundings, service, |cx, name, definition| {
+            attach(cx, name, definition, &mut parts)
+        });
+        (parts, objects, report)
+    }
+
+    /// Runs `step` on one service of a project written as JSON: what it returns and the
+    /// report.
+    pub fn run_one<T>(
+        project: serde_json::Value,
+        surroundings: &Surroundings,
+        service: &str,
+        step: impl FnOnce(&mut Context<'_>, &str, &Service) -> T,
+    ) -> (T, Report) {
         let project = Project::deserialize(&Value::from_json(&project))
             .unwrap_or_else(|e| panic!("test project: {e}"));
         let options = Options::default();
@@ -389,9 +404,8 @@ pub(crate) mod test_support {
             extensions: &surroundings.extensions,
         };
         let mut cx = Context::new(input, &options);
-        let mut parts = PodParts::default();
         let definition = project.services.get(service).cloned().unwrap_or_default();
-        let objects = attach(&mut cx, service, &definition, &mut parts);
-        (parts, objects, cx.report)
+        let out = step(&mut cx, service, &definition);
+        (out, cx.report)
     }
 }

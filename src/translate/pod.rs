@@ -125,34 +125,67 @@ fn dns_option(option: &str) -> PodDNSConfigOption {
     }
 }
 
-/// `hostname` and `domainname` as the pod's hostname and subdomain.
+/// `hostname` and `domainname` as the pod's hostname and subdomain. A pod's hostname is
+/// one DNS label, so a dotted `hostname` without `domainname` (`mail.example.com`) is taken
+/// as its two parts would be written (`hostname: mail`, `domainname: example.com`): both
+/// spellings give the same pod.
 pub fn hostname_and_subdomain(
     cx: &mut Context<'_>,
     name: &str,
     service: &Service,
 ) -> (Option<String>, Option<String>) {
-    let hostname = service
-        .hostname
-        .as_deref()
-        .filter(|h| !h.is_empty())
-        .map(|h| as_label(cx, name, "hostname", h));
-    let subdomain = service
-        .domainname
-        .as_deref()
-        .filter(|d| !d.is_empty())
-        .map(|d| as_label(cx, name, "domainname", d));
-    if let Some(subdomain) = &subdomain {
+    let hostname = service.hostname.as_deref().filter(|h| !h.is_empty());
+    let domainname = service.domainname.as_deref().filter(|d| !d.is_empty());
+    // Docker keeps a dotted hostname whole (`hostname` prints it), which a pod cannot.
+    let dotted = match (hostname, domainname) {
+        (Some(written), None) => written
+            .split_once('.')
+            .filter(|(host, domain)| !host.is_empty() && !domain.is_empty()),
+        _ => None,
+    };
+    let (host_label, subdomain, domain_key) = match dotted {
+        Some((host, domain)) => {
+            let (host_label, subdomain) = (dns_label(host), dns_label(domain));
+            if host_label != host || subdomain != domain {
+                cx.report.warn(
+                    Code::InvalidValue,
+                    name,
+                    "hostname",
+                    format!(
+                        "{:?} is not a DNS label; the pod uses the hostname {host_label:?} and \
+                         the subdomain {subdomain:?}",
+                        hostname.unwrap_or_default()
+                    ),
+                );
+            }
+            (Some(host_label), Some(subdomain), "hostname")
+        }
+        None => (
+            hostname.map(|h| as_label(cx, name, "hostname", h)),
+            domainname.map(|d| as_label(cx, name, "domainname", d)),
+            "domainname",
+        ),
+    };
+    let (host, domain) = dotted.map_or((hostname, domainname), |(h, d)| (Some(h), Some(d)));
+    if let (Some(subdomain), Some(domain)) = (&subdomain, domain) {
+        // The kubelet's /etc/hosts names the pod <hostname>.<subdomain>.<namespace>.svc.
+        // <cluster domain>, which is what `hostname -f` reads, not the name Compose gives.
+        let (fqdn_host, written) = match (&host_label, host) {
+            (Some(label), Some(host)) => (label.as_str(), format!("{host}.{domain}")),
+            _ => ("<pod name>", format!("<container id>.{domain}")),
+        };
         cx.report.info(
             Code::DnsSettingChanged,
             name,
-            "domainname",
+            domain_key,
             format!(
                 "the pod's subdomain is {subdomain:?}: its name resolves in the cluster only \
-                 through a headless Service of that name"
+                 through a headless Service of that name, and `hostname -f` in the pod prints \
+                 {fqdn_host}.{subdomain}.<namespace>.svc.<cluster domain>, not {written}"
             ),
         );
     }
-    (hostname, subdomain)
+    (host_label, subdomain)
 }
 
 /// A pod's hostname and subdomain must be DNS labels; others take the label form.
@@ -239,5 +272,63 @@ mod tests {
         };
         assert_eq!(option("ndots:2"), (Some("ndots".into()), Some("2".into())));
         assert_eq!(option("use-vc"), (Some("use-vc".into()), None));
+    }
+
+    fn hostname_of(service: serde_json::Value) -> ((Option<String>, Option<String>), String) {
+        let project = serde_json::json!({"services": {"mail": service}});
+        let (names, report) = crate::translate::test_support::run_one(
+            project,
+            &Default::default(),
+            "mail",
+            hostname_and_subdomain,
+        );
+        (names, report.to_text())
+    }
+
+    #[test]
+    fn a_dotted_hostname_maps_as_hostname_and_domainname_would() {
+        let pair = |h: &str, d: &str| (Some(h.to_string()), Some(d.to_string()));
+        let (dotted, dotted_report) =
+            hostname_of(serde_json::json!({"image": "x", "hostname": "mail.example.com"}));
+        let (split, split_report) = hostname_of(
+            serde_json::json!({"image": "x", "hostname": "mail", "domainname": "example.com"}),
+        );
+        assert_eq!(dotted, pair("mail", "example-com"));
+        assert_eq!(split, dotted);
+        for report in [&dotted_report, &split_report] {
+            assert_eq!(
+                report
+                    .matches(
+                        "`hostname -f` in the pod prints \
+                     mail.example-com.<namespace>.svc.<cluster domain>, not mail.example.com"
+                    )
+                    .count(),
+                1,
+                "{report}"
+            );
+        }
+        assert!(dotted_report.contains(
+            "services.mail.hostname: \"mail.example.com\" is not a DNS label; the pod uses the \
+             hostname \"mail\" and the subdomain \"example-com\""
+        ));
+
+        // One label, or a domainname of its own: the hostname is not split.
+        let (plain, report) = hostname_of(serde_json::json!({"image": "x", "hostname": "mail"}));
+        assert_eq!(plain, (Some("mail".to_string()), None));
+        assert!(!report.contains("hostname -f"), "{report}");
+        let (both, _) =
+            hostname_of(serde_json::json!({"image": "x", "hostname": "mail.a", "domainname": "b"}));
+        assert_eq!(both, pair("mail-a", "b"));
+        let (trailing, _) = hostname_of(serde_json::json!({"image": "x", "hostname": "mail."}));
+        assert_eq!(trailing, (Some("mail".to_string()), None));
+
+        // Without a hostname the pod's own name is the first label.
+        let (_, report) = hostname_of(serde_json::json!({"image": "x", "domainname": "corp"}));
+        assert!(
+            report.contains(
+                "prints <pod name>.corp.<namespace>.svc.<cluster domain>, not <container id>.corp"
+            ),
+            "{report}"
+        );
     }
 }

@@ -24,6 +24,8 @@ const SAFE_SYSCTLS: [&str; 10] = [
 ];
 
 /// A user or group as Compose writes it: a number, or a name the image resolves.
+/// `root` is the exception: it is uid 0 and gid 0 in every Linux image's /etc/passwd and
+/// /etc/group, so it needs no image to resolve and maps as 0 does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Id {
     Number(i64),
@@ -34,14 +36,17 @@ impl Id {
     pub fn parse(text: &str) -> Id {
         match text.parse::<u32>() {
             Ok(number) => Id::Number(i64::from(number)),
+            Err(_) if text == "root" => Id::Number(0),
             Err(_) => Id::Name(text.to_string()),
         }
     }
 }
 
-/// `user[:group]`.
+/// `user[:group]`. A spec that names only a group (`:group`) runs as uid 0 under Docker,
+/// its default user, not as the image's USER: the whole spec replaces the image's.
 pub fn parse_user(text: &str) -> (Id, Option<Id>) {
     match text.split_once(':') {
+        Some(("", group)) => (Id::Number(0), Some(Id::parse(group))),
         Some((user, group)) => (Id::parse(user), Some(Id::parse(group))),
         None => (Id::parse(text), None),
     }
@@ -230,6 +235,26 @@ mod tests {
             (number(1000), Some(name("staff")))
         );
         assert_eq!(parse_user("-1"), (name("-1"), None));
+    }
+
+    #[test]
+    fn root_is_zero_as_user_and_as_group() {
+        let zero = Id::Number(0);
+        assert_eq!(parse_user("root"), (zero.clone(), None));
+        assert_eq!(parse_user("root:root"), (zero.clone(), Some(zero.clone())));
+        assert_eq!(parse_user("root:0"), (zero.clone(), Some(zero.clone())));
+        assert_eq!(parse_user("0:root"), (zero.clone(), Some(zero.clone())));
+        // Docker's default user when the spec names none.
+        assert_eq!(parse_user(":root"), (zero.clone(), Some(zero.clone())));
+        assert_eq!(parse_user(":50"), (zero, Some(Id::Number(50))));
+        // Names are case-sensitive: only `root` is known without the image.
+        assert_eq!(
+            parse_user("Root:admin"),
+            (
+                Id::Name("Root".to_string()),
+                Some(Id::Name("admin".to_string()))
+            )
+        );
     }
 
     #[test]
