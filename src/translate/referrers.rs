@@ -93,12 +93,17 @@ impl<'a> Referrers<'a> {
                 }
             }
         }
-        let named_as_host = |hosts: Vec<HostPort>| -> Vec<(&'a str, Option<u16>)> {
+        // Each service a host names, with the port and the host as written.
+        let named_as_host = |hosts: Vec<HostPort>| -> Vec<(&'a str, Option<u16>, String)> {
             hosts
                 .into_iter()
                 .filter_map(|(host, port)| {
                     let targets = by_lowercase.get(&host.to_ascii_lowercase())?;
-                    Some(targets.iter().map(move |target| (*target, port)))
+                    Some(
+                        targets
+                            .iter()
+                            .map(move |target| (*target, port, host.clone())),
+                    )
                 })
                 .flatten()
                 .collect()
@@ -152,13 +157,19 @@ impl<'a> Referrers<'a> {
                 }
             }
             for (key, hosts) in texts_given(input, other, service) {
-                for (target, port) in named_as_host(hosts) {
+                for (target, port, host) in named_as_host(hosts) {
                     // A health check naming its own service calls localhost in the pod
                     // (see `probe`), not the Service.
                     if target == other.as_str() && key == "healthcheck" {
                         continue;
                     }
-                    add(target, &|| key.clone());
+                    // By another name (an alias, a container name), which the report says:
+                    // that is the name that must resolve.
+                    if host.eq_ignore_ascii_case(target) {
+                        add(target, &|| key.clone());
+                    } else {
+                        add(target, &|| format!("{key}, as {host}"));
+                    }
                     add_port(target, port, other, &|| key.clone());
                 }
             }
