@@ -10,7 +10,7 @@ use crate::compose::LoadedProject;
 use crate::diagnostic::Diagnostic;
 use crate::extension::XKubernetes;
 use crate::manifest::Manifest;
-use crate::translate;
+use crate::translate::{self, Code};
 use crate::value::KeyPath;
 
 /// Translates a loaded project, or gives every problem that forbids it. The resolved
@@ -29,10 +29,16 @@ pub fn translate_loaded(
     }
     let extensions = crate::extension::check(&loaded.project).map_err(|d| loaded.locate(d))?;
     let host_files = host_files::read_host_files(&loaded.project, &loaded.scope);
-    let translation = translate_checked(loaded, &extensions, &host_files, options);
+    let mut translation = translate_checked(loaded, &extensions, &host_files, options);
     let oversized = oversized_objects(&loaded.project, &translation.manifests);
     if !oversized.is_empty() {
         return Err(loaded.locate(oversized));
+    }
+    for warning in loaded.locate(too_large_for_client_apply(
+        &loaded.project,
+        &translation.manifests,
+    )) {
+        translation.report.push_diagnostic(&warning);
     }
     loaded.document = crate::value::Value::null();
     Ok(translation)
@@ -44,32 +50,21 @@ pub fn translate_loaded(
 pub const MAX_OBJECT_BYTES: usize = 1024 * 1024;
 
 fn oversized_objects(project: &Project, manifests: &[Manifest]) -> Vec<Diagnostic> {
-    let by_label: HashMap<String, &str> = project
-        .services
-        .keys()
-        .map(|name| (crate::translate::names::dns_label(name), name.as_str()))
-        .collect();
+    let service_of = services_by_label(project);
     manifests
         .iter()
         .filter_map(|manifest| {
-            let mut size = ByteCount(0);
-            serde_json::to_writer(&mut size, manifest).ok()?;
-            (size.0 > MAX_OBJECT_BYTES).then(|| {
+            let size = json_size(manifest)?;
+            (size > MAX_OBJECT_BYTES).then(|| {
                 let message = format!(
                     "the {} `{}` would be {:.1} MiB as JSON; the API server stores objects of \
                      at most 1 MiB",
                     manifest.kind(),
                     manifest.name(),
-                    size.0 as f64 / (1024.0 * 1024.0)
+                    size as f64 / (1024.0 * 1024.0)
                 );
-                let service = manifest
-                    .metadata()
-                    .labels
-                    .as_ref()
-                    .and_then(|labels| labels.get("app.kubernetes.io/name"))
-                    .and_then(|label| by_label.get(label));
                 let diagnostic = Diagnostic::error(message);
-                match service {
+                match service_of(manifest) {
                     Some(service) => {
                         diagnostic.at_path(KeyPath::root().key("services").key(service))
                     }
@@ -78,6 +73,65 @@ fn oversized_objects(project: &Project, manifests: &[Manifest]) -> Vec<Diagnosti
             })
         })
         .collect()
+}
+
+/// The largest object a client-side `kubectl apply` takes. It keeps a copy of the object
+/// as JSON in the annotation `kubectl.kubernetes.io/last-applied-configuration`, and the API
+/// server refuses annotations over 256 KiB in all; the margin is for the annotation's name,
+/// the object's other annotations and Go's longer escapes of `<`, `>` and `&`.
+pub const MAX_CLIENT_APPLY_BYTES: usize = 240 * 1024;
+
+/// A warning for each object that a client-side `kubectl apply` would refuse (a ConfigMap
+/// of Grafana dashboards, say): the server takes it with `kubectl apply --server-side`,
+/// which keeps no copy.
+fn too_large_for_client_apply(project: &Project, manifests: &[Manifest]) -> Vec<Diagnostic> {
+    let service_of = services_by_label(project);
+    manifests
+        .iter()
+        .filter_map(|manifest| {
+            let size = json_size(manifest).filter(|size| *size > MAX_CLIENT_APPLY_BYTES)?;
+            let warning = Diagnostic::warning(
+                Code::TooLargeForClientApply,
+                format!(
+                    "the {} `{}` is {} KiB as JSON: a client-side `kubectl apply` keeps a copy \
+                     of it in an annotation of at most 256 KiB, so the server refuses it \
+                     (\"metadata.annotations: Too long\"); apply it with `kubectl apply \
+                     --server-side` (or `kubectl create`)",
+                    manifest.kind(),
+                    manifest.name(),
+                    size / 1024
+                ),
+            );
+            Some(match service_of(manifest) {
+                Some(service) => warning.at_path(KeyPath::root().key("services").key(service)),
+                None => warning,
+            })
+        })
+        .collect()
+}
+
+/// The service an object belongs to, by its `app.kubernetes.io/name` label.
+fn services_by_label<'p>(project: &'p Project) -> impl Fn(&Manifest) -> Option<&'p str> {
+    let by_label: HashMap<String, &str> = project
+        .services
+        .keys()
+        .map(|name| (crate::translate::names::dns_label(name), name.as_str()))
+        .collect();
+    move |manifest| {
+        let label = manifest
+            .metadata()
+            .labels
+            .as_ref()?
+            .get("app.kubernetes.io/name")?;
+        by_label.get(label).copied()
+    }
+}
+
+/// The size of an object's JSON, without building it.
+fn json_size(manifest: &Manifest) -> Option<usize> {
+    let mut size = ByteCount(0);
+    serde_json::to_writer(&mut size, manifest).ok()?;
+    Some(size.0)
 }
 
 /// Counts what is written to it: the size of an object's JSON without building it.
@@ -120,9 +174,9 @@ mod tests {
     use crate::compose::load::LoadOptions;
     use std::path::Path;
 
-    #[test]
-    fn an_object_over_one_mebibyte_is_an_error_naming_its_service() {
-        let value = "x".repeat(MAX_OBJECT_BYTES + 1);
+    /// The translation of a service `web` whose command echoes `bytes` bytes.
+    fn with_command_of(bytes: usize) -> Result<translate::Translation, Vec<Diagnostic>> {
+        let value = "x".repeat(bytes);
         let text = format!("services:\n  web:\n    image: nginx\n    command: [echo, {value}]\n");
         let options = LoadOptions {
             current_dir: std::env::temp_dir(),
@@ -131,8 +185,33 @@ mod tests {
         let mut loaded =
             crate::compose::load_project_from_text(&text, Path::new("compose.yaml"), &options)
                 .expect("the project loads");
-        let errors = translate_loaded(&mut loaded, &translate::Options::default())
-            .expect_err("the Deployment is too large");
+        translate_loaded(&mut loaded, &translate::Options::default())
+    }
+
+    #[test]
+    fn an_object_too_large_for_a_client_side_apply_is_a_warning_naming_its_service() {
+        let translation = with_command_of(MAX_CLIENT_APPLY_BYTES).expect("it converts");
+        assert_eq!(
+            translation.report.to_text(),
+            format!(
+                "service web:\n  info[no-service]: services.web.ports: no ports or expose: no \
+                 Service is created, so other services cannot reach it by name\n  \
+                 warning[too-large-for-client-apply]: {}:2:3: services.web: the \
+                 Deployment `web` is 240 KiB as JSON: a client-side `kubectl apply` keeps a copy \
+                 of it in an annotation of at most 256 KiB, so the server refuses it \
+                 (\"metadata.annotations: Too long\"); apply it with `kubectl apply \
+                 --server-side` (or `kubectl create`)\n1 warning, 1 note\n",
+                std::env::temp_dir().join("compose.yaml").display()
+            )
+        );
+        let smaller = with_command_of(MAX_CLIENT_APPLY_BYTES - 1024).expect("it converts");
+        assert_eq!(smaller.report.warnings(), 0);
+    }
+
+    #[test]
+    fn an_object_over_one_mebibyte_is_an_error_naming_its_service() {
+        let errors =
+            with_command_of(MAX_OBJECT_BYTES + 1).expect_err("the Deployment is too large");
         let messages: Vec<String> = errors.iter().map(Diagnostic::headline).collect();
         assert_eq!(
             messages,

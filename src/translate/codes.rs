@@ -93,6 +93,9 @@ codes! {
     /// The file of a config or secret is missing or was not read: the object is not
     /// written, or its generator fails until the file is there.
     FileNotRead = "file-not-read",
+    /// An object too large for a client-side `kubectl apply`, which keeps a copy of it in an
+    /// annotation of at most 256 KiB: apply it with `kubectl apply --server-side`.
+    TooLargeForClientApply = "too-large-for-client-apply",
     /// Settings of the engine's own object (driver, driver options, labels of a volume,
     /// config or secret) have no Kubernetes counterpart.
     ObjectSettingNotTranslated = "object-setting-not-translated",
