@@ -304,7 +304,13 @@ fn hosts_in(text: &str) -> (Vec<HostPort>, String) {
             .unwrap_or(after.len());
         let authority = &after[..end];
         let hosts_part = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-        hosts.extend(hosts_part.split(',').map(host_and_port));
+        let implied = scheme_port(&before[scheme_start..]);
+        hosts.extend(
+            hosts_part
+                .split(',')
+                .map(host_and_port)
+                .map(|(host, port)| (host, port.or(implied))),
+        );
         remaining = &after[end..];
     }
     rest.push_str(remaining);
@@ -335,6 +341,31 @@ fn hosts_in(text: &str) -> (Vec<HostPort>, String) {
         hosts.extend(pair);
     }
     (hosts, rest)
+}
+
+/// The port a URL of `scheme` means when it names none: `http://exc1/v1` is port 80 of
+/// `exc1`, which its Service must then have. `jdbc:mysql` and `postgresql+psycopg` count
+/// by their protocol; `mongodb+srv` finds its ports through DNS records, so none.
+fn scheme_port(scheme: &str) -> Option<u16> {
+    let scheme = scheme.rsplit(':').next().unwrap_or_default();
+    if scheme.ends_with("+srv") {
+        return None;
+    }
+    let protocol = scheme.split('+').next().unwrap_or_default();
+    let port = match protocol.to_ascii_lowercase().as_str() {
+        "http" | "ws" => 80,
+        "https" | "wss" => 443,
+        "postgres" | "postgresql" => 5432,
+        "mysql" | "mariadb" => 3306,
+        "redis" | "rediss" => 6379,
+        "mongodb" => 27017,
+        "amqp" => 5672,
+        "amqps" => 5671,
+        "nats" => 4222,
+        "mqtt" => 1883,
+        _ => return None,
+    };
+    Some(port)
 }
 
 /// `db:5432` → (`db`, 5432); anything else as it is, without a port.
@@ -432,5 +463,25 @@ mod tests {
         );
         assert_eq!(ports("listen 80;\nserver_name _;"), vec![]);
         assert_eq!(ports("app:99999 app:0"), vec![]);
+    }
+
+    #[test]
+    fn a_url_without_a_port_means_its_scheme_s_port() {
+        let ports = |text: &str| -> Vec<HostPort> { hosts_in(text).0 };
+        assert_eq!(ports("http://exc1/v1"), [("exc1".to_string(), Some(80))]);
+        assert_eq!(ports("wss://hub"), [("hub".to_string(), Some(443))]);
+        assert_eq!(
+            ports("jdbc:mysql://db/app postgresql+psycopg://u:p@pg/x"),
+            [
+                ("db".to_string(), Some(3306)),
+                ("pg".to_string(), Some(5432))
+            ]
+        );
+        assert_eq!(ports("http://web:8080/"), [("web".to_string(), Some(8080))]);
+        assert_eq!(
+            ports("mongodb+srv://cluster/db"),
+            [("cluster".to_string(), None)]
+        );
+        assert_eq!(ports("gopher://hole/"), [("hole".to_string(), None)]);
     }
 }
