@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use crate::compose::model::Project;
 use crate::compose::LoadedProject;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::extension::XKubernetes;
 use crate::manifest::Manifest;
 use crate::translate::{self, Code};
@@ -30,15 +30,15 @@ pub fn translate_loaded(
     let extensions = crate::extension::check(&loaded.project).map_err(|d| loaded.locate(d))?;
     let host_files = host_files::read_host_files(&loaded.project, &loaded.scope);
     let mut translation = translate_checked(loaded, &extensions, &host_files, options);
-    let oversized = oversized_objects(&loaded.project, &translation.manifests);
-    if !oversized.is_empty() {
-        return Err(loaded.locate(oversized));
+    let (errors, warnings): (Vec<_>, Vec<_>) = loaded
+        .locate(size_findings(&loaded.project, &translation.manifests))
+        .into_iter()
+        .partition(|d| d.severity == Severity::Error);
+    if !errors.is_empty() {
+        return Err(errors);
     }
-    for warning in loaded.locate(too_large_for_client_apply(
-        &loaded.project,
-        &translation.manifests,
-    )) {
-        translation.report.push_diagnostic(&warning);
+    for warning in &warnings {
+        translation.report.push_diagnostic(warning);
     }
     loaded.document = crate::value::Value::null();
     Ok(translation)
@@ -49,62 +49,46 @@ pub fn translate_loaded(
 /// best be refused at `kubectl apply`, so it is refused here, naming its service.
 pub const MAX_OBJECT_BYTES: usize = 1024 * 1024;
 
-fn oversized_objects(project: &Project, manifests: &[Manifest]) -> Vec<Diagnostic> {
+/// The largest object a client-side `kubectl apply` takes. It keeps a copy of the object
+/// as JSON in the annotation `kubectl.kubernetes.io/last-applied-configuration`, and the API
+/// server refuses annotations over 256 KiB in all; the margin is for the annotation's name,
+/// the object's other annotations and Go's longer escapes of `<`, `>` and `&`. A larger one
+/// (a ConfigMap of Grafana dashboards, say) is a warning: the server takes it with `kubectl
+/// apply --server-side`, which keeps no copy.
+pub const MAX_CLIENT_APPLY_BYTES: usize = 240 * 1024;
+
+/// What the objects' sizes allow, each finding at the object's service: an error for an
+/// object the API server cannot store, a warning for one a client-side apply cannot take.
+fn size_findings(project: &Project, manifests: &[Manifest]) -> Vec<Diagnostic> {
     let service_of = services_by_label(project);
     manifests
         .iter()
         .filter_map(|manifest| {
             let size = json_size(manifest)?;
-            (size > MAX_OBJECT_BYTES).then(|| {
-                let message = format!(
-                    "the {} `{}` would be {:.1} MiB as JSON; the API server stores objects of \
-                     at most 1 MiB",
-                    manifest.kind(),
-                    manifest.name(),
+            let (kind, name) = (manifest.kind(), manifest.name());
+            let finding = if size > MAX_OBJECT_BYTES {
+                Diagnostic::error(format!(
+                    "the {kind} `{name}` would be {:.1} MiB as JSON; the API server stores \
+                     objects of at most 1 MiB",
                     size as f64 / (1024.0 * 1024.0)
-                );
-                let diagnostic = Diagnostic::error(message);
-                match service_of(manifest) {
-                    Some(service) => {
-                        diagnostic.at_path(KeyPath::root().key("services").key(service))
-                    }
-                    None => diagnostic,
-                }
-            })
-        })
-        .collect()
-}
-
-/// The largest object a client-side `kubectl apply` takes. It keeps a copy of the object
-/// as JSON in the annotation `kubectl.kubernetes.io/last-applied-configuration`, and the API
-/// server refuses annotations over 256 KiB in all; the margin is for the annotation's name,
-/// the object's other annotations and Go's longer escapes of `<`, `>` and `&`.
-pub const MAX_CLIENT_APPLY_BYTES: usize = 240 * 1024;
-
-/// A warning for each object that a client-side `kubectl apply` would refuse (a ConfigMap
-/// of Grafana dashboards, say): the server takes it with `kubectl apply --server-side`,
-/// which keeps no copy.
-fn too_large_for_client_apply(project: &Project, manifests: &[Manifest]) -> Vec<Diagnostic> {
-    let service_of = services_by_label(project);
-    manifests
-        .iter()
-        .filter_map(|manifest| {
-            let size = json_size(manifest).filter(|size| *size > MAX_CLIENT_APPLY_BYTES)?;
-            let warning = Diagnostic::warning(
-                Code::TooLargeForClientApply,
-                format!(
-                    "the {} `{}` is {} KiB as JSON: a client-side `kubectl apply` keeps a copy \
-                     of it in an annotation of at most 256 KiB, so the server refuses it \
-                     (\"metadata.annotations: Too long\"); apply it with `kubectl apply \
-                     --server-side` (or `kubectl create`)",
-                    manifest.kind(),
-                    manifest.name(),
-                    size / 1024
-                ),
-            );
+                ))
+            } else if size > MAX_CLIENT_APPLY_BYTES {
+                Diagnostic::warning(
+                    Code::TooLargeForClientApply,
+                    format!(
+                        "the {kind} `{name}` is {} KiB as JSON: a client-side `kubectl apply` \
+                         keeps a copy of it in an annotation of at most 256 KiB, so the server \
+                         refuses it (\"metadata.annotations: Too long\"); apply it with \
+                         `kubectl apply --server-side` (or `kubectl create`)",
+                        size / 1024
+                    ),
+                )
+            } else {
+                return None;
+            };
             Some(match service_of(manifest) {
-                Some(service) => warning.at_path(KeyPath::root().key("services").key(service)),
-                None => warning,
+                Some(service) => finding.at_path(KeyPath::root().key("services").key(service)),
+                None => finding,
             })
         })
         .collect()
